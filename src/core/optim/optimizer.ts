@@ -7,6 +7,8 @@
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw'
 
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adagrad', 'rmsprop', 'adam', 'adamw']
+
 export type ScheduleConfig =
   | {type: 'constant'}
   /** lr * gamma^floor(step / stepSize) */
@@ -17,20 +19,22 @@ export type ScheduleConfig =
 export interface OptimizerConfig {
   name: OptimizerName
   lr: number
-  /** SGD momentum coefficient ('momentum' optimizer; also RMSprop's momentum). */
+  /** SGD momentum coefficient ('momentum' optimizer, default 0.9; also RMSprop's momentum, default 0). */
   momentum?: number
   nesterov?: boolean
+  /** Adam/AdamW betas, defaults 0.9 and 0.999. */
   beta1?: number
   beta2?: number
+  /** Defaults as torch: 1e-10 for AdaGrad, 1e-8 otherwise. */
   eps?: number
-  /** L2 penalty added to the gradient (SGD, AdaGrad, RMSprop, Adam); decoupled decay for AdamW. */
+  /** L2 penalty added to the gradient (SGD, AdaGrad, RMSprop, Adam; default 0); decoupled decay for AdamW (default 0.01, as torch). */
   weightDecay?: number
-  /** RMSprop smoothing constant (rho / alpha). */
+  /** RMSprop smoothing constant (rho / alpha; default 0.99, as torch). */
   rho?: number
   /** Clip gradients by global L2 norm before the update when > 0. */
   clipNorm?: number
   schedule?: ScheduleConfig
-  /** Linear warm-up from 0 to the scheduled lr over this many steps. */
+  /** Linear warm-up from 0 to the scheduled lr over this many steps: update k (0-based) uses (k+1)/warmupSteps of it. */
   warmupSteps?: number
 }
 
