@@ -1,0 +1,46 @@
+import {mkdirSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {UserError} from '../errors.js'
+
+/** The files of a training run, relative to its directory. */
+export const RUN_FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  curve: 'learning-curve.svg',
+  model: 'model',
+  checkpoints: 'checkpoints',
+  last: join('checkpoints', 'last'),
+  best: join('checkpoints', 'best'),
+} as const
+
+/**
+ * Creates a new run directory and never reuses an existing one: an explicit path that exists is an error,
+ * the default `runs/<timestamp>` gets a numeric suffix instead.
+ */
+export function createRunDir(out: string | undefined, now = new Date()): string {
+  if (out !== undefined) {
+    mkdirSync(dirname(out), {recursive: true})
+    if (!tryMkdir(out)) throw new UserError(`run directory ${out} already exists; choose another --out, or continue it with --resume ${out}`)
+    mkdirSync(join(out, RUN_FILES.checkpoints))
+    return out
+  }
+  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '')
+  mkdirSync('runs', {recursive: true})
+  for (let n = 0; ; n++) {
+    const dir = join('runs', n === 0 ? stamp : `${stamp}-${n}`)
+    if (tryMkdir(dir)) {
+      mkdirSync(join(dir, RUN_FILES.checkpoints))
+      return dir
+    }
+  }
+}
+
+function tryMkdir(dir: string): boolean {
+  try {
+    mkdirSync(dir)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+}
