@@ -1,11 +1,161 @@
+import {Args, Flags} from '@oclif/core'
+import chalk, {Chalk} from 'chalk'
+import cliProgress from 'cli-progress'
+
 import {BaseCommand} from '../cli/base-command.js'
-import {NOT_AVAILABLE_EXIT, notAvailableMessage} from '../cli/not-available.js'
+import {
+  type Dataset,
+  type DatasetEntry,
+  type DownloadEvent,
+  findDataset,
+  loadCsvDataset,
+  loadDataset,
+  REGISTRY,
+} from '../core/data/index.js'
+import {UserError} from '../core/errors.js'
 
 export default class FetchData extends BaseCommand {
   static description = 'Download a standard dataset (with checksums, mirrors and a cache), import local files, or load the embedded sample.'
 
-  async run(): Promise<void> {
-    await this.parse(FetchData)
-    this.error(notAvailableMessage('fetch-data'), {exit: NOT_AVAILABLE_EXIT})
+  static examples = [
+    '<%= config.bin %> <%= command.id %> --list',
+    '<%= config.bin %> <%= command.id %> mnist-sample',
+    '<%= config.bin %> <%= command.id %> mnist --data-dir ./data',
+    '<%= config.bin %> <%= command.id %> fashion-mnist --from /usr/share/datasets/fashion-mnist',
+    '<%= config.bin %> <%= command.id %> examples/retail-demand.csv --target units_sold',
+  ]
+
+  static args = {
+    name: Args.string({description: 'Dataset name from --list, or a path to a .csv file (with --target).'}),
   }
+
+  static flags = {
+    list: Flags.boolean({description: 'List the datasets mlctl knows.'}),
+    json: Flags.boolean({description: 'Print JSON instead of text.'}),
+    from: Flags.directory({description: 'Read the dataset from files you already have in DIR instead of downloading.', helpValue: 'DIR'}),
+    'data-dir': Flags.string({description: 'Cache directory for downloads [default: $MLCTL_DATA_DIR, else ~/.cache/mlctl].', helpValue: 'DIR'}),
+    mirror: Flags.string({description: 'Download from this base URL instead of the registry mirrors.', helpValue: 'URL'}),
+    target: Flags.string({description: 'CSV only: the column to predict.', helpValue: 'COL'}),
+    task: Flags.string({description: 'CSV only: how to treat the target [default: classification if any value is text, else regression].', options: ['classification', 'regression']}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(FetchData)
+    const color = process.env.NO_COLOR ? new Chalk({level: 0}) : chalk
+
+    if (flags.list) {
+      if (flags.json) this.log(JSON.stringify(REGISTRY, null, 2))
+      else this.log(formatRegistry(color))
+      return
+    }
+
+    if (!args.name) throw new UserError('Name a dataset (see `mlctl fetch-data --list`) or a .csv file.', 2)
+
+    let dataset: Dataset
+    let entry: DatasetEntry | undefined
+    if (args.name.toLowerCase().endsWith('.csv')) {
+      if (!flags.target) throw new UserError(`${args.name} is a CSV file; name the column to predict with --target COL.`, 2)
+      dataset = await loadCsvDataset(args.name, flags.target, {task: flags.task as Dataset['task'] | undefined})
+    } else {
+      entry = findDataset(args.name)
+      const progress = new DownloadProgress(flags.json)
+      try {
+        dataset = await loadDataset(entry.name, {
+          dataDir: flags['data-dir'],
+          from: flags.from,
+          mirror: flags.mirror,
+          onDownload: (event) => progress.report(event),
+        })
+      } finally {
+        progress.stop()
+      }
+    }
+
+    if (flags.json) this.log(JSON.stringify(summary(dataset, entry), null, 2))
+    else this.log(formatSummary(dataset, entry, color))
+  }
+}
+
+/** A cli-progress bar per file on a terminal; plain lines on stderr otherwise (CI logs, pipes). */
+class DownloadProgress {
+  private readonly bars = new Map<string, cliProgress.SingleBar>()
+  private multibar: cliProgress.MultiBar | undefined
+  private readonly interactive = Boolean(process.stderr.isTTY)
+
+  constructor(private readonly quiet: boolean) {}
+
+  report(event: DownloadEvent): void {
+    if (this.quiet) return
+    if (event.type === 'progress') {
+      this.bars.get(event.file)?.update(event.received)
+      return
+    }
+
+    if (event.type === 'start' && this.interactive) {
+      this.multibar ??= new cliProgress.MultiBar(
+        {format: ' {file} [{bar}] {percentage}% | {size} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr},
+        cliProgress.Presets.shades_classic,
+      )
+      this.bars.get(event.file)?.stop()
+      this.bars.set(event.file, this.multibar.create(event.total, 0, {file: event.file.padEnd(28), size: formatBytes(event.total)}))
+      return
+    }
+
+    const line = event.type === 'start' ? `Downloading ${event.file} (${formatBytes(event.total)}) from ${event.url}`
+      : event.type === 'cached' ? `${event.file}: cached and verified`
+        : event.type === 'done' ? `${event.file}: downloaded, sha256 verified`
+          : `${event.file}: ${event.url} failed (${event.reason})`
+    if (this.multibar) this.multibar.log(`${line}\n`)
+    else process.stderr.write(`${line}\n`)
+  }
+
+  stop(): void {
+    this.multibar?.stop()
+  }
+}
+
+function summary(dataset: Dataset, entry: DatasetEntry | undefined) {
+  return {
+    name: dataset.name,
+    task: dataset.task,
+    inputShape: dataset.inputShape,
+    inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    classNames: dataset.classNames,
+    featureNames: dataset.featureNames,
+    targetName: dataset.targetName,
+    splits: {train: dataset.train.count, ...(dataset.test ? {test: dataset.test.count} : {})},
+    source: dataset.origin,
+    licence: entry?.licence,
+    attribution: entry?.attribution,
+  }
+}
+
+function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color: typeof chalk): string {
+  const s = summary(dataset, entry)
+  const what = dataset.task === 'classification' ? `${dataset.classNames?.length}-class classification` : 'regression'
+  const rows: [string, string | undefined][] = [
+    ['task', what],
+    ['input', `${s.inputShape.join('×')} ${s.inputType}${dataset.featureNames ? ` (${dataset.featureNames.join(', ')})` : ''}`],
+    ['target', dataset.targetName],
+    ['classes', dataset.classNames?.join(', ')],
+    ['train', `${s.splits.train.toLocaleString('en-US')} examples`],
+    ['test', s.splits.test === undefined ? undefined : `${s.splits.test.toLocaleString('en-US')} examples`],
+    [dataset.origin?.kind === 'download' ? 'cached in' : 'read from', dataset.origin?.location],
+    ['verified', dataset.origin?.verified],
+    ['licence', entry ? `${entry.licence}; ${entry.attribution}` : undefined],
+  ]
+  const lines = rows.filter(([, value]) => value !== undefined).map(([key, value]) => `  ${color.dim(key.padEnd(10))}${value}`)
+  return [color.bold(dataset.name), ...lines].join('\n')
+}
+
+function formatRegistry(color: typeof chalk): string {
+  return REGISTRY.map((e) => {
+    const size = e.files.length > 0 ? formatBytes(e.files.reduce((sum, f) => sum + f.bytes, 0)) : 'embedded'
+    const counts = `${e.trainCount.toLocaleString('en-US')} train + ${e.testCount.toLocaleString('en-US')} test`
+    return `${color.bold(e.name.padEnd(14))}${e.description}\n${' '.repeat(14)}${color.dim(`${counts}, ${e.inputShape.join('×')}, ${size}, ${e.licence}`)}`
+  }).join('\n')
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`
 }

@@ -1,0 +1,31 @@
+/** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
+
+export interface DataSplit {
+  inputs: Uint8Array | Float32Array
+  targets: Uint8Array | Float32Array
+  count: number
+}
+
+/** Where the data came from and what was checked, for the `fetch-data` summary. */
+export interface DatasetOrigin {
+  kind: 'embedded' | 'download' | 'local' | 'csv'
+  /** Directory or file the data was read from. */
+  location: string
+  /** One line saying what was verified, e.g. "sha256 of 4 files matches the registry". */
+  verified: string
+}
+
+export interface Dataset {
+  name: string
+  task: 'classification' | 'regression'
+  /** Per example, no batch dim; images are CHW ([1,28,28], [3,32,32]); tables [features]. */
+  inputShape: number[]
+  /** Classification only; targets are indices into it. */
+  classNames?: string[]
+  /** Images: uint8 NCHW contiguous; tables: float32 row-major. */
+  train: DataSplit
+  test?: DataSplit
+  featureNames?: string[]
+  targetName?: string
+  origin?: DatasetOrigin
+}

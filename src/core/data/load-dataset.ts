@@ -1,0 +1,49 @@
+import {join} from 'node:path'
+
+import {UserError} from '../errors.js'
+import {resolveDataDir} from './cache-dir.js'
+import type {Dataset} from './dataset.js'
+import {type DownloadEvent, ensureFile} from './downloader.js'
+import {type ImageFiles, readImageDataset} from './image-dataset.js'
+import {locateLocalFiles} from './local-import.js'
+import {loadMnistSample} from './mnist-sample.js'
+import {type DatasetEntry, findDataset, type FileRole, REGISTRY} from './registry.js'
+
+export interface LoadDatasetOptions {
+  /** Cache root (--data-dir); default: $MLCTL_DATA_DIR, then the user's cache directory. */
+  dataDir?: string
+  /** Read the files from this directory instead of downloading them (--from). */
+  from?: string
+  /** Download from this base URL instead of the registry's mirrors (--mirror). */
+  mirror?: string
+  onDownload?: (event: DownloadEvent) => void
+  /** Connect and idle timeout per request. */
+  timeoutMs?: number
+  /** Tests substitute small datasets; everyone else uses the built-in registry. */
+  registry?: readonly DatasetEntry[]
+}
+
+/** The one entry point train, evaluate and fetch-data use to get a registry dataset into memory. */
+export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
+  const entry = findDataset(name, options.registry ?? REGISTRY)
+  if (entry.format === 'embedded') {
+    if (options.from || options.mirror) throw new UserError(`${entry.name} is embedded in mlctl; --from and --mirror apply to downloadable datasets only.`, 2)
+    return loadMnistSample()
+  }
+
+  if (options.from) {
+    const local = await locateLocalFiles(entry, options.from)
+    return readImageDataset(entry, local.files, {kind: 'local', location: options.from, verified: local.verified})
+  }
+
+  const dir = join(resolveDataDir(options.dataDir), entry.name)
+  const paths = new Map<FileRole, string>()
+  for (const file of entry.files) {
+    const mirrors = options.mirror ? [options.mirror] : entry.mirrors
+    paths.set(file.role, await ensureFile(file, dir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}))
+  }
+
+  const files: ImageFiles = entry.format === 'idx' ? {kind: 'idx', paths} : {kind: 'cifar-archive', path: paths.get('archive')!}
+  const verified = `sha256 of ${entry.files.length} downloaded file${entry.files.length === 1 ? '' : 's'} matches the registry`
+  return readImageDataset(entry, files, {kind: 'download', location: dir, verified})
+}
