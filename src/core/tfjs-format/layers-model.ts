@@ -1,0 +1,190 @@
+import {UserError} from '../errors.js'
+import type {NamedTensor, ParameterInfo, ParameterRole} from '../model/parameters.js'
+import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
+import type {ModelSpec} from '../model/spec.js'
+import {hwioToOihw, oihwToHwio, reorderFlattenedRows} from './weight-layout.js'
+
+/**
+ * The TensorFlow.js layers format (what `tf.loadLayersModel` reads): a Keras Sequential topology in NHWC,
+ * a weights manifest and one binary of float32 weights. The mlctl spec travels in userDefinedMetadata so
+ * that mlctl reads a model back exactly; the topology is what TensorFlow.js (and a browser) uses.
+ */
+export const WEIGHTS_FILE = 'weights.bin'
+
+export interface LayersModelJson {
+  format: 'layers-model'
+  generatedBy: string
+  convertedBy: null
+  modelTopology: {class_name: 'Sequential'; config: {name: string; layers: KerasLayer[]}; keras_version: string; backend: string}
+  weightsManifest: Array<{paths: string[]; weights: Array<{name: string; shape: number[]; dtype: 'float32'}>}>
+  userDefinedMetadata: {mlctl: {spec: ModelSpec} & Record<string, unknown>}
+}
+
+interface KerasLayer {
+  class_name: string
+  config: Record<string, unknown>
+}
+
+const TFJS_WEIGHT_NAMES: Record<ParameterRole, string> = {
+  kernel: 'kernel',
+  bias: 'bias',
+  gamma: 'gamma',
+  beta: 'beta',
+  movingMean: 'moving_mean',
+  movingVariance: 'moving_variance',
+}
+
+export function toLayersModel(
+  spec: ModelSpec,
+  weights: NamedTensor[],
+  generatedBy: string,
+  metadata: Record<string, unknown> = {},
+): {modelJson: LayersModelJson; weightData: Uint8Array} {
+  const model = resolveModel(spec)
+  const byName = new Map(weights.map((w) => [w.name, w]))
+  const layers: KerasLayer[] = []
+  const rescaling = inputRescaling(model)
+  if (rescaling) layers.push({class_name: 'Rescaling', config: {name: 'rescaling', ...rescaling}})
+  for (const layer of model.layers) layers.push(...kerasLayers(layer))
+  const first = layers[0].config
+  first.batch_input_shape = [null, ...nhwc(model.inputShape)]
+
+  const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
+  const chunks: Float32Array[] = []
+  for (const param of model.parameters) {
+    const tensor = byName.get(param.name)
+    if (!tensor) throw new Error(`no weights for ${param.name}`)
+    const converted = convertParameter(model, param, tensor.data, 'toTfjs')
+    manifest.push({name: tfjsWeightName(param), shape: converted.shape, dtype: 'float32'})
+    chunks.push(converted.data)
+  }
+  const weightData = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let offset = 0
+  for (const c of chunks) {
+    weightData.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), offset)
+    offset += c.byteLength
+  }
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy,
+      convertedBy: null,
+      modelTopology: {class_name: 'Sequential', config: {name: 'sequential', layers}, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js'},
+      weightsManifest: [{paths: [WEIGHTS_FILE], weights: manifest}],
+      userDefinedMetadata: {mlctl: {...metadata, spec}},
+    },
+    weightData,
+  }
+}
+
+/** Reads back what toLayersModel wrote: the spec and the weights in engine (NCHW/OIHW) layout. */
+export function fromLayersModel(modelJson: LayersModelJson, weightData: Uint8Array, source: string): {spec: ModelSpec; weights: NamedTensor[]; metadata: Record<string, unknown>} {
+  const mlctl = modelJson?.userDefinedMetadata?.mlctl
+  if (!mlctl?.spec) throw new UserError(`${source} was not written by mlctl (no mlctl spec in userDefinedMetadata); train it with mlctl or export it to ONNX`)
+  const model = resolveModel(mlctl.spec)
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights)
+  const aligned = new Uint8Array(weightData).buffer
+  const stored = new Map<string, Float32Array>()
+  let offset = 0
+  for (const w of specs) {
+    const length = w.shape.reduce((a, b) => a * b, 1)
+    if (offset + length * 4 > aligned.byteLength) throw new UserError(`${source}: weights file is shorter than its manifest; the model folder is damaged`)
+    stored.set(w.name, new Float32Array(aligned, offset, length))
+    offset += length * 4
+  }
+  const weights = model.parameters.map((param) => {
+    const data = stored.get(tfjsWeightName(param))
+    if (!data) throw new UserError(`${source}: weight ${tfjsWeightName(param)} is missing; the model folder is damaged`)
+    return {name: param.name, shape: param.shape, data: convertParameter(model, param, data, 'fromTfjs').data}
+  })
+  const {spec, ...metadata} = mlctl
+  return {spec, weights, metadata}
+}
+
+function tfjsWeightName(param: ParameterInfo): string {
+  return `${param.layerName}/${TFJS_WEIGHT_NAMES[param.role]}`
+}
+
+function nhwc(shape: number[]): number[] {
+  return shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape
+}
+
+/** The engine scales uint8 inputs by 1/255 and standardises inside its graph; Rescaling does the same in TF.js. */
+function inputRescaling(model: ResolvedModel): {scale: number; offset: number} | undefined {
+  const base = model.inputType === 'uint8' ? 1 / 255 : 1
+  const normalize = model.spec.normalize
+  if (!normalize) return base === 1 ? undefined : {scale: base, offset: 0}
+  const uniform = (values: number[]) => values.every((v) => v === values[0])
+  if (!uniform(normalize.mean) || !uniform(normalize.std)) {
+    throw new UserError('per-channel normalize values cannot be written in the TensorFlow.js layers format; use one mean and one std value')
+  }
+  const [mean, std] = [normalize.mean[0], normalize.std[0]]
+  return {scale: base / std, offset: -mean / std}
+}
+
+function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
+  const name = layer.name
+  const s = layer.spec
+  switch (s.type) {
+    case 'conv2d': {
+      const stride = s.stride ?? 1
+      const padding = s.padding ?? 'valid'
+      const conv: KerasLayer = {
+        class_name: 'Conv2D',
+        config: {name, filters: s.filters, kernel_size: [s.kernel, s.kernel], strides: [stride, stride], padding: typeof padding === 'number' ? 'valid' : padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: true},
+      }
+      if (typeof padding !== 'number' || padding === 0) return [conv]
+      // Keras has no numeric padding on Conv2D: pad explicitly, then convolve 'valid'.
+      return [{class_name: 'ZeroPadding2D', config: {name: `${name}_pad`, padding: [[padding, padding], [padding, padding]], data_format: 'channels_last'}}, conv]
+    }
+    case 'maxPool2d':
+    case 'avgPool2d': {
+      const stride = s.stride ?? s.size
+      return [{class_name: s.type === 'maxPool2d' ? 'MaxPooling2D' : 'AveragePooling2D', config: {name, pool_size: [s.size, s.size], strides: [stride, stride], padding: 'valid', data_format: 'channels_last'}}]
+    }
+    case 'dense':
+      return [{class_name: 'Dense', config: {name, units: s.units, activation: 'linear', use_bias: true}}]
+    case 'flatten':
+      return [{class_name: 'Flatten', config: {name}}]
+    case 'dropout':
+      return [{class_name: 'Dropout', config: {name, rate: s.rate}}]
+    case 'batchNorm':
+      return [{class_name: 'BatchNormalization', config: {name, axis: -1, momentum: s.momentum ?? 0.99, epsilon: s.epsilon ?? 0.001, center: true, scale: true}}]
+    case 'leakyRelu':
+      return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
+    case 'relu':
+    case 'tanh':
+    case 'sigmoid':
+    case 'softmax':
+      return [{class_name: 'Activation', config: {name, activation: s.type}}]
+  }
+}
+
+/**
+ * For each layer, the [C, H, W] image its flat input was flattened from (undefined when the input is not a
+ * flattened image). Per-feature parameters after such a flatten follow the flatten order, which differs
+ * between NCHW and NHWC; element-wise layers keep the order, a dense layer ends it.
+ */
+function flattenedImageInputs(model: ResolvedModel): Array<number[] | undefined> {
+  let image: number[] | undefined
+  return model.layers.map((layer) => {
+    const input = image
+    if (layer.spec.type === 'flatten') image = layer.inputShape.length === 3 ? layer.inputShape : undefined
+    else if (layer.spec.type === 'dense') image = undefined
+    return input
+  })
+}
+
+function convertParameter(model: ResolvedModel, param: ParameterInfo, data: Float32Array, direction: 'toTfjs' | 'fromTfjs'): {shape: number[]; data: Float32Array} {
+  if (param.layout === 'OIHW') {
+    const [o, i, h, w] = param.shape
+    return direction === 'toTfjs' ? {shape: [h, w, i, o], data: oihwToHwio(data, param.shape)} : {shape: param.shape, data: hwioToOihw(data, param.shape)}
+  }
+  const image = flattenedImageInputs(model)[param.layerIndex]
+  // A dense kernel's rows, or a batchNorm's per-feature values, follow the flatten order.
+  if (image && (param.layout === 'IO' || model.layers[param.layerIndex].spec.type === 'batchNorm')) {
+    const units = param.layout === 'IO' ? param.shape[1] : 1
+    return {shape: param.shape, data: reorderFlattenedRows(data, image, units, direction === 'fromTfjs')}
+  }
+  return {shape: param.shape, data: direction === 'toTfjs' ? data : new Float32Array(data)}
+}
