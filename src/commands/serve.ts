@@ -1,11 +1,97 @@
+import {Args, Flags} from '@oclif/core'
+
 import {BaseCommand} from '../cli/base-command.js'
-import {NOT_AVAILABLE_EXIT, notAvailableMessage} from '../cli/not-available.js'
+import {resolveModelSources} from '../core/serve/model-sources.js'
+import {startServer, type RunningServer} from '../core/serve/server.js'
+import type {ServedModel} from '../core/serve/served-model.js'
 
 export default class Serve extends BaseCommand {
-  static description = 'Serve ONNX models over HTTP and gRPC (KServe V2 / Open Inference Protocol) with dynamic batching.'
+  static description = `Serve ONNX models over HTTP and gRPC (KServe V2 / Open Inference Protocol) with dynamic batching.
+
+Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back;
+inference runs in a worker thread per model so health checks and new connections stay responsive under load.
+Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> model.onnx',
+    '<%= config.bin %> <%= command.id %> runs/lenet --name digits --port 9000 --grpc-port 9001',
+    '<%= config.bin %> <%= command.id %> --model digits=runs/a/model.onnx --model fashion=runs/b/model.onnx',
+    'MLCTL_API_KEY=secret <%= config.bin %> <%= command.id %> model.onnx --host 0.0.0.0',
+  ]
+
+  static args = {
+    model: Args.string({description: 'An .onnx file, or a run directory holding one (from `mlctl export-onnx`).'}),
+  }
+
+  static flags = {
+    name: Flags.string({description: 'Name of the MODEL argument in URLs [default: its file or directory name].'}),
+    model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true, default: []}),
+    host: Flags.string({description: 'Address to listen on; 0.0.0.0 exposes the server to the network.', default: '127.0.0.1'}),
+    port: Flags.integer({description: 'HTTP port (0: any free port).', default: 8000, min: 0, max: 65535}),
+    'grpc-port': Flags.integer({description: 'gRPC port (0: any free port).', default: 8001, min: 0, max: 65535}),
+    'max-batch-size': Flags.integer({description: 'Most rows merged into one inference run.', default: 64, min: 1}),
+    'max-queue-delay-ms': Flags.integer({
+      description: 'How long a request may wait for others to join its batch while the model is idle (0: never wait).',
+      default: 0,
+      min: 0,
+    }),
+    'max-queue': Flags.integer({description: 'Requests that may wait per model; more are refused with 503 / UNAVAILABLE.', default: 1024, min: 1}),
+    threads: Flags.integer({description: 'onnxruntime intra-op threads per model.', default: 1, min: 1}),
+    'api-key': Flags.string({description: 'Require "Authorization: Bearer KEY" on every route but liveness.', env: 'MLCTL_API_KEY'}),
+    'max-body-mb': Flags.integer({description: 'Largest request body (HTTP) or message (gRPC), in MB.', default: 16, min: 1}),
+    'timeout-ms': Flags.integer({description: 'Longest a request may wait in the queue, and longest an upload may take.', default: 30_000, min: 1}),
+  }
 
   async run(): Promise<void> {
-    await this.parse(Serve)
-    this.error(notAvailableMessage('serve'), {exit: NOT_AVAILABLE_EXIT})
+    const {args, flags} = await this.parse(Serve)
+    const sources = resolveModelSources(args.model, flags.name, flags.model)
+    const server = await startServer(
+      {
+        models: sources,
+        host: flags.host,
+        httpPort: flags.port,
+        grpcPort: flags['grpc-port'],
+        threads: flags.threads,
+        maxBatchSize: flags['max-batch-size'],
+        maxQueueDelayMs: flags['max-queue-delay-ms'],
+        maxQueue: flags['max-queue'],
+        apiKey: flags['api-key'] || undefined,
+        maxBodyBytes: flags['max-body-mb'] * 1024 * 1024,
+        timeoutMs: flags['timeout-ms'],
+        version: this.config.version,
+      },
+      (line) => this.logToStderr(line),
+    )
+    this.printReady(server, Boolean(flags['api-key']))
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      process.once('SIGINT', () => resolve('SIGINT'))
+    })
+    // A second signal during the drain must not kill the process: stopping a worker mid-run aborts it.
+    const ignoreRepeat = () => this.logToStderr('Still finishing requests in progress; the server stops when they are answered.')
+    process.on('SIGTERM', ignoreRepeat)
+    process.on('SIGINT', ignoreRepeat)
+    this.log(`${signal}: no longer accepting requests; finishing the ones in progress.`)
+    await server.shutdown()
+    this.log('Stopped.')
   }
+
+  private printReady(server: RunningServer, withKey: boolean): void {
+    this.log(`mlctl ${this.config.version} serving ${server.models.length} model${server.models.length === 1 ? '' : 's'}:`)
+    for (const model of server.models) {
+      this.log(`  ${model.name}  ${model.path}  ${describeSignature(model)}`)
+      for (const warning of model.warnings) this.logToStderr(`  warning: ${model.name}: ${warning}`)
+    }
+    const first = server.models[0].name
+    this.log(`HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`)
+    this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
+    if (withKey) this.log('API key required: send "Authorization: Bearer <key>" (liveness and gRPC health are open).')
+    this.log('Ready. SIGTERM or Ctrl-C stops the server gracefully.')
+  }
+}
+
+function describeSignature(model: ServedModel): string {
+  const describe = (specs: ServedModel['signature']['inputs']) =>
+    specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
+  return `${describe(model.signature.inputs)} -> ${describe(model.signature.outputs)}`
 }

@@ -1,0 +1,35 @@
+/**
+ * Loads the server's .proto files (inference.GRPCInferenceService and grpc.health.v1.Health) for both
+ * the server and its clients (tests, benchmark). The files stay in src/core/serve/proto: the same path
+ * relative to this module works from src/ (tsx, vitest) and from dist/ (the built CLI), and the package
+ * ships that folder.
+ */
+import {loadPackageDefinition, type GrpcObject, type ServiceClientConstructor} from '@grpc/grpc-js'
+import {loadSync} from '@grpc/proto-loader'
+import {fileURLToPath} from 'node:url'
+
+export const PROTO_DIR = fileURLToPath(new URL('../../../src/core/serve/proto/', import.meta.url))
+
+export interface GrpcServices {
+  inference: ServiceClientConstructor
+  health: ServiceClientConstructor
+}
+
+/** int64 fields (shapes) as JS numbers, proto field names as written (snake_case), defaults filled in. */
+export function loadGrpcServices(): GrpcServices {
+  const definition = loadSync(['grpc_predict_v2.proto', 'health.proto'], {
+    includeDirs: [PROTO_DIR],
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  })
+  const root = loadPackageDefinition(definition)
+  const inference = root.inference as GrpcObject
+  const health = ((root.grpc as GrpcObject).health as GrpcObject).v1 as GrpcObject
+  return {
+    inference: inference.GRPCInferenceService as ServiceClientConstructor,
+    health: health.Health as ServiceClientConstructor,
+  }
+}

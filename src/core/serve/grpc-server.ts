@@ -1,0 +1,178 @@
+/**
+ * The gRPC front end: inference.GRPCInferenceService (Open Inference Protocol) and grpc.health.v1.Health,
+ * on @grpc/grpc-js. Requests that send raw_input_contents get raw_output_contents back; requests that
+ * send typed contents get typed contents back.
+ */
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js'
+
+import {loadGrpcServices} from './grpc-protos.js'
+import {MODEL_VERSION} from './model-version.js'
+import {asServeError, ServeError, type ServeErrorKind} from './serve-error.js'
+import type {ServeContext} from './serve-context.js'
+import {invalid, readTensorHeader, tensorFromContents, tensorFromRaw, tensorToContents, tensorToRaw} from './tensor-codec.js'
+
+const GRPC_STATUS: Record<ServeErrorKind, status> = {
+  invalid_argument: status.INVALID_ARGUMENT,
+  unauthenticated: status.UNAUTHENTICATED,
+  not_found: status.NOT_FOUND,
+  too_large: status.RESOURCE_EXHAUSTED,
+  unavailable: status.UNAVAILABLE,
+  deadline_exceeded: status.DEADLINE_EXCEEDED,
+  internal: status.INTERNAL,
+}
+
+/** The request fields this server reads, as @grpc/proto-loader decodes them (see grpc-protos.ts). */
+interface InferInputMessage {
+  name: string
+  datatype: string
+  shape: number[]
+  contents: Record<string, unknown[]> | null
+}
+
+interface ModelInferMessage {
+  model_name: string
+  model_version: string
+  id: string
+  inputs: InferInputMessage[]
+  outputs: Array<{name: string}>
+  raw_input_contents: Buffer[]
+}
+
+/** Set by a handler so the request is counted under the model it named. */
+interface Labels {
+  model: string
+}
+
+type UnaryHandler = (request: any, labels: Labels) => Promise<unknown>
+
+export class GrpcFrontEnd {
+  readonly server: Server
+  private readonly watchers = new Set<ServerWritableStream<unknown, unknown>>()
+
+  constructor(private readonly context: ServeContext) {
+    this.server = new Server({
+      'grpc.max_receive_message_length': context.maxBodyBytes,
+      'grpc.max_send_message_length': -1,
+    })
+    const services = loadGrpcServices()
+    const {registry} = context
+    this.server.addService(services.inference.service, {
+      ServerLive: this.unary('server_live', false, async () => ({live: true})),
+      ServerReady: this.unary('server_ready', true, async () => ({ready: context.isAccepting()})),
+      ModelReady: this.unary('model_ready', true, async (request: {name: string; version: string}, labels) => {
+        labels.model = registry.get(request.name, request.version || undefined).name
+        return {ready: context.isAccepting()}
+      }),
+      ServerMetadata: this.unary('server_metadata', true, async () => ({...context.server, extensions: []})),
+      ModelMetadata: this.unary('model_metadata', true, async (request: {name: string; version: string}, labels) => {
+        const model = registry.get(request.name, request.version || undefined)
+        labels.model = model.name
+        return model.metadata()
+      }),
+      ModelInfer: this.unary('infer', true, (request: ModelInferMessage, labels) => this.infer(request, labels)),
+    })
+    // Health has no API key check: Kubernetes gRPC probes cannot send metadata.
+    this.server.addService(services.health.service, {
+      Check: (call: ServerUnaryCall<{service: string}, unknown>, callback: sendUnaryData<unknown>) => {
+        if (!this.knowsService(call.request.service)) {
+          callback({code: status.NOT_FOUND, details: `unknown service "${call.request.service}"`})
+          return
+        }
+        callback(null, {status: this.healthStatus()})
+      },
+      Watch: (call: ServerWritableStream<{service: string}, unknown>) => {
+        call.write({status: this.knowsService(call.request.service) ? this.healthStatus() : 'SERVICE_UNKNOWN'})
+        this.watchers.add(call)
+        call.on('cancelled', () => this.watchers.delete(call))
+      },
+    })
+  }
+
+  bind(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)))
+    })
+  }
+
+  /** Tells health watchers the server is going away, then waits for calls in progress to finish. */
+  async close(): Promise<void> {
+    for (const watcher of this.watchers) {
+      watcher.write({status: 'NOT_SERVING'})
+      watcher.end()
+    }
+    this.watchers.clear()
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()))
+  }
+
+  private async infer(request: ModelInferMessage, labels: Labels): Promise<unknown> {
+    const model = this.context.registry.get(request.model_name, request.model_version || undefined)
+    labels.model = model.name
+    if (!this.context.isAccepting()) throw new ServeError('unavailable', 'the server is shutting down; retry on another instance')
+    const raw = request.raw_input_contents
+    const useRaw = raw.length > 0
+    if (useRaw && raw.length !== request.inputs.length) {
+      throw invalid(`raw_input_contents has ${raw.length} entries for ${request.inputs.length} inputs; send one per input, in the same order`)
+    }
+    const inputs = request.inputs.map((input, i) => {
+      const header = readTensorHeader(input, `inputs[${i}]`)
+      return useRaw ? tensorFromRaw(header, raw[i]) : tensorFromContents(header, input.contents)
+    })
+    const outputs = await model.infer(inputs, request.outputs.map((output) => output.name))
+    return {
+      model_name: model.name,
+      model_version: MODEL_VERSION,
+      id: request.id,
+      outputs: outputs.map((output) => ({
+        name: output.name,
+        datatype: output.datatype,
+        shape: output.shape,
+        contents: useRaw ? null : tensorToContents(output),
+      })),
+      raw_output_contents: useRaw ? outputs.map(tensorToRaw) : [],
+    }
+  }
+
+  private unary(endpoint: string, needsAuth: boolean, handler: UnaryHandler) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = performance.now()
+      const labels: Labels = {model: ''}
+      const finish = (statusName: string) =>
+        this.context.metrics.observeRequest('grpc', endpoint, labels.model, statusName, (performance.now() - started) / 1000)
+      const authorization = call.metadata.get('authorization')[0]
+      const run = async () => {
+        if (needsAuth && !this.context.authorize(typeof authorization === 'string' ? authorization : undefined)) {
+          throw new ServeError('unauthenticated', 'missing or wrong API key; send the metadata "authorization: Bearer <key>"')
+        }
+        return handler(call.request, labels)
+      }
+      run().then(
+        (response) => {
+          callback(null, response)
+          finish('OK')
+        },
+        (err: unknown) => {
+          const error = asServeError(err)
+          if (error.kind === 'internal') this.context.log(`gRPC ${endpoint}: ${error.message}`)
+          const code = GRPC_STATUS[error.kind]
+          callback({code, details: error.message})
+          finish(status[code])
+        },
+      )
+    }
+  }
+
+  private knowsService(service: string): boolean {
+    return service === '' || service === 'inference.GRPCInferenceService'
+  }
+
+  private healthStatus(): string {
+    return this.context.isAccepting() ? 'SERVING' : 'NOT_SERVING'
+  }
+}

@@ -1,0 +1,17 @@
+/** What the HTTP and gRPC front ends share: the models, metrics, the API-key check and the server's state. */
+import type {AuthCheck} from './auth.js'
+import type {ServerMetrics} from './metrics.js'
+import type {ModelRegistry} from './model-registry.js'
+
+export interface ServeContext {
+  registry: ModelRegistry
+  metrics: ServerMetrics
+  authorize: AuthCheck
+  server: {name: string; version: string}
+  /** largest request body / gRPC message accepted */
+  maxBodyBytes: number
+  /** false once shutdown has begun: readiness turns false and new inference requests are refused */
+  isAccepting(): boolean
+  /** for events worth an operator's attention, e.g. inference failures */
+  log(line: string): void
+}

@@ -1,0 +1,138 @@
+/**
+ * One model behind the server: its inference thread, its batcher, its signature and the metadata a
+ * client may want (class names). Any ONNX file onnxruntime loads can be served, not only mlctl's.
+ */
+import {existsSync} from 'node:fs'
+
+import {UserError} from '../errors.js'
+import {DynamicBatcher, type BatcherOptions} from './dynamic-batcher.js'
+import {InferenceThread, type WireValueInfo} from './inference-thread.js'
+import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpec} from './input-validation.js'
+import {MODEL_VERSION} from './model-version.js'
+import {readOnnxMetadataProps} from './onnx-metadata-props.js'
+import {ServeError} from './serve-error.js'
+import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
+
+export interface ModelConfig {
+  name: string
+  path: string
+  /** onnxruntime intra-op threads for this model's session */
+  threads: number
+  batching: Omit<BatcherOptions, 'mergeable'>
+}
+
+export interface ModelObserver {
+  onBatch(model: string, rows: number, requests: number): void
+  onQueueDepth(model: string, depth: number): void
+  onInference(model: string, seconds: number): void
+}
+
+export class ServedModel {
+  private readonly batcher: DynamicBatcher
+
+  private constructor(
+    readonly name: string,
+    readonly path: string,
+    readonly signature: ModelSignature,
+    /** from the file's metadata_props key `class_names` (a JSON array of strings), if present and valid */
+    readonly classNames: string[] | undefined,
+    /** the file's metadata_props, shown to clients as the model's properties */
+    readonly properties: Record<string, string>,
+    /** problems that do not stop serving, for the caller to show */
+    readonly warnings: string[],
+    private readonly thread: InferenceThread,
+    config: ModelConfig,
+    observer: ModelObserver,
+  ) {
+    const mergeable = [...signature.inputs, ...signature.outputs].every((spec) => spec.shape[0] === -1)
+    const runBatch = async (inputs: Tensor[]): Promise<Tensor[]> => {
+      const result = await thread.run(inputs.map((input) => ({name: input.name, type: DATATYPES[input.datatype].ortType, dims: input.shape, data: input.data})))
+      observer.onInference(name, result.seconds)
+      return result.outputs.map((output) => ({
+        name: output.name,
+        datatype: datatypeOfOrtType(output.type)!,
+        shape: output.dims,
+        data: output.data,
+      }))
+    }
+    this.batcher = new DynamicBatcher(runBatch, {...config.batching, mergeable}, {
+      onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
+      onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
+    })
+  }
+
+  static async load(config: ModelConfig, observer: ModelObserver): Promise<ServedModel> {
+    if (!existsSync(config.path)) throw new UserError(`model file ${config.path} not found; pass the path of an .onnx file or of a run directory`)
+    let thread: InferenceThread
+    try {
+      thread = await InferenceThread.start({modelPath: config.path, intraOpThreads: config.threads})
+    } catch (err) {
+      throw new UserError(`cannot load ${config.path} as an ONNX model (${(err as Error).message.split('\n')[0]}); check that it is an ONNX file`)
+    }
+    try {
+      const signature = {
+        inputs: thread.inputs.map((value) => toSpec(config.name, 'input', value)),
+        outputs: thread.outputs.map((value) => toSpec(config.name, 'output', value)),
+      }
+      const props = await readOnnxMetadataProps(config.path)
+      const warnings: string[] = []
+      const classNames = parseClassNames(props.class_names, warnings)
+      return new ServedModel(config.name, config.path, signature, classNames, props, warnings, thread, config, observer)
+    } catch (err) {
+      await thread.close()
+      throw err
+    }
+  }
+
+  /** The protocol's model metadata (same fields over HTTP and gRPC). */
+  metadata() {
+    return {
+      name: this.name,
+      versions: [MODEL_VERSION],
+      platform: 'onnx_onnxv1',
+      inputs: this.signature.inputs,
+      outputs: this.signature.outputs,
+      properties: this.properties,
+    }
+  }
+
+  /** Runs one request through the batcher; returns the requested outputs (all by default) in request order. */
+  async infer(inputs: Tensor[], outputNames?: string[]): Promise<Tensor[]> {
+    const ordered = validateInputs(this.signature, inputs)
+    const wanted = validateOutputNames(this.signature, outputNames)
+    const outputs = await this.batcher.submit(ordered)
+    return wanted.map((name) => {
+      const output = outputs.find((candidate) => candidate.name === name)
+      if (!output) throw new ServeError('internal', `the model produced no output "${name}"`)
+      return output
+    })
+  }
+
+  /** Waits for queued and running requests, then stops the inference thread. */
+  async close(): Promise<void> {
+    await this.batcher.whenIdle()
+    await this.thread.close()
+  }
+}
+
+function toSpec(model: string, role: string, value: WireValueInfo): TensorSpec {
+  const datatype = datatypeOfOrtType(value.type)
+  if (!datatype) {
+    throw new UserError(
+      `model "${model}" ${role} "${value.name}" has type ${value.type}, which mlctl serve does not support (supported: ${Object.keys(DATATYPES).join(', ')})`,
+    )
+  }
+  return {name: value.name, datatype, shape: value.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1))}
+}
+
+function parseClassNames(json: string | undefined, warnings: string[]): string[] | undefined {
+  if (json === undefined) return undefined
+  try {
+    const names: unknown = JSON.parse(json)
+    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) return names
+  } catch {
+    // reported below
+  }
+  warnings.push('metadata_props class_names is not a JSON array of strings; predictions will name classes by index')
+  return undefined
+}

@@ -1,0 +1,111 @@
+/**
+ * Starts the model server: loads every model (each in its own inference worker thread), then opens the
+ * HTTP and gRPC front ends. Shutdown is graceful: readiness turns false, no new connections are accepted,
+ * every request already received is answered, then the inference threads are stopped cooperatively.
+ */
+import {once} from 'node:events'
+
+import {UserError} from '../errors.js'
+import {createAuthCheck} from './auth.js'
+import {GrpcFrontEnd} from './grpc-server.js'
+import {HttpFrontEnd} from './http-server.js'
+import {ServerMetrics} from './metrics.js'
+import {ModelRegistry} from './model-registry.js'
+import type {ServeContext} from './serve-context.js'
+import type {ServedModel} from './served-model.js'
+
+export interface ServeOptions {
+  models: Array<{name: string; path: string}>
+  host: string
+  httpPort: number
+  grpcPort: number
+  /** onnxruntime intra-op threads per model */
+  threads: number
+  maxBatchSize: number
+  maxQueueDelayMs: number
+  maxQueue: number
+  apiKey: string | undefined
+  maxBodyBytes: number
+  timeoutMs: number
+  /** reported by the server metadata endpoints */
+  version: string
+}
+
+export interface RunningServer {
+  httpUrl: string
+  grpcAddress: string
+  models: ServedModel[]
+  /** Resolves when every received request has been answered and every model released. */
+  shutdown(): Promise<void>
+}
+
+export async function startServer(options: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
+  const metrics = new ServerMetrics()
+  const registry = await ModelRegistry.load(
+    options.models.map((model) => ({
+      ...model,
+      threads: options.threads,
+      batching: {
+        maxBatchSize: options.maxBatchSize,
+        maxQueueDelayMs: options.maxQueueDelayMs,
+        maxQueue: options.maxQueue,
+        timeoutMs: options.timeoutMs,
+      },
+    })),
+    metrics,
+  )
+  let accepting = true
+  const context: ServeContext = {
+    registry,
+    metrics,
+    authorize: createAuthCheck(options.apiKey),
+    server: {name: 'mlctl', version: options.version},
+    maxBodyBytes: options.maxBodyBytes,
+    isAccepting: () => accepting,
+    log,
+  }
+  const http = new HttpFrontEnd(context)
+  const grpc = new GrpcFrontEnd(context)
+  // Slow or stalled uploads must not hold a connection forever.
+  http.server.requestTimeout = options.timeoutMs
+  http.server.headersTimeout = Math.min(options.timeoutMs, 60_000)
+
+  try {
+    const host = options.host
+    http.server.listen(options.httpPort, host)
+    await once(http.server, 'listening').catch((err) => {
+      throw portError(err, 'HTTP', options.httpPort, '--port')
+    })
+    const httpPort = (http.server.address() as {port: number}).port
+    const grpcHost = host.includes(':') ? `[${host}]` : host
+    const grpcPort = await grpc.bind(`${grpcHost}:${options.grpcPort}`).catch((err) => {
+      throw portError(err, 'gRPC', options.grpcPort, '--grpc-port')
+    })
+    return {
+      httpUrl: `http://${grpcHost}:${httpPort}`,
+      grpcAddress: `${grpcHost}:${grpcPort}`,
+      models: registry.list(),
+      async shutdown() {
+        accepting = false
+        await Promise.all([http.close(), grpc.close()])
+        await registry.close()
+      },
+    }
+  } catch (err) {
+    if (http.server.listening) await http.close()
+    grpc.server.forceShutdown()
+    await registry.close()
+    throw err
+  }
+}
+
+function portError(err: Error & {code?: string}, what: string, port: number, flag: string): Error {
+  const message = `${err.message} ${err.code ?? ''}`
+  if (/EADDRINUSE|address already in use/i.test(message)) {
+    return new UserError(`${what} port ${port} is in use; pick another with ${flag} (0 picks a free one)`)
+  }
+  if (/EACCES|permission denied/i.test(message)) {
+    return new UserError(`not allowed to listen on ${what} port ${port}; use a port above 1023 with ${flag}`)
+  }
+  return new UserError(`cannot listen for ${what} on port ${port}: ${err.message}`)
+}
