@@ -29,12 +29,12 @@ export function decodeIdx(fileBytes: Uint8Array, label: string, expectedMagic: n
   const dims = Array.from({length: ndims}, (_, i) => view.getUint32(4 + 4 * i))
   const expectedBytes = headerBytes + dims.reduce((a, b) => a * b, 1)
   if (bytes.length !== expectedBytes) {
-    const what = bytes.length < expectedBytes ? 'truncated' : 'has trailing bytes'
-    throw corrupt(label, `is ${what}: ${bytes.length} bytes, but its header [${dims.join(', ')}] needs ${expectedBytes}`)
+    const what = bytes.length < expectedBytes ? 'is truncated' : 'has trailing bytes'
+    throw corrupt(label, `${what}: ${bytes.length} bytes, but its header [${dims.join(', ')}] needs ${expectedBytes}`)
   }
 
   // Copy so the split owns a compact buffer starting at offset 0, not a view into the decompressed file.
-  return {dims, data: bytes.slice(headerBytes)}
+  return {dims, data: new Uint8Array(bytes.subarray(headerBytes))}
 }
 
 export async function readIdxFile(path: string, expectedMagic: number): Promise<IdxArray> {

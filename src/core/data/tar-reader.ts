@@ -3,13 +3,13 @@ import {UserError} from '../errors.js'
 const BLOCK = 512
 
 /**
- * The regular files of an uncompressed tar archive (ustar and GNU), keyed by path. Just enough tar
- * for dataset archives: links, devices and extended headers are skipped; each header's checksum is
- * verified so a damaged archive fails here rather than as odd data later.
+ * The regular files of an uncompressed tar archive (ustar, GNU or pax), keyed by path. Just enough tar
+ * for dataset archives: long names are honoured, links, devices and other extended attributes are
+ * skipped; each header's checksum is verified so a damaged archive fails here, not as odd data later.
  */
 export function readTar(tar: Uint8Array, label: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>()
-  let longName: string | undefined
+  let nextName: string | undefined
   for (let offset = 0; offset + BLOCK <= tar.length; ) {
     const header = tar.subarray(offset, offset + BLOCK)
     if (header.every((byte) => byte === 0)) return files
@@ -22,16 +22,24 @@ export function readTar(tar: Uint8Array, label: string): Map<string, Uint8Array>
     const data = tar.subarray(dataStart, dataStart + size)
 
     if (type === 'L') {
-      longName = text(data, 0, size) // GNU long name: applies to the next entry
+      nextName = text(data, 0, size) // GNU long name: applies to the next entry
+    } else if (type === 'x') {
+      nextName = paxPath(data) // pax extended header: may carry the next entry's path
     } else {
-      if (type === '0' || type === '\0') files.set(longName ?? entryName(header), data)
-      longName = undefined
+      if (type === '0' || type === '\0') files.set(nextName ?? entryName(header), data)
+      nextName = undefined
     }
 
     offset = dataStart + Math.ceil(size / BLOCK) * BLOCK
   }
 
   throw corrupt(label, 'is truncated: it ends without the end-of-archive blocks')
+}
+
+/** pax records are "<length> <key>=<value>\n"; only `path` matters here. */
+function paxPath(data: Uint8Array): string | undefined {
+  const record = Buffer.from(data).toString('utf8').split('\n').find((line) => /^\d+ path=/.test(line))
+  return record?.slice(record.indexOf('=') + 1)
 }
 
 function entryName(header: Uint8Array): string {

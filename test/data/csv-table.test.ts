@@ -1,0 +1,92 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {loadCsvDataset} from '../../src/core/data/csv-table.js'
+import {UserError} from '../../src/core/errors.js'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlctl-csv-'))
+})
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+async function csv(name: string, text: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, text)
+  return path
+}
+
+describe('loadCsvDataset', () => {
+  it('reads numeric features and a numeric target as regression, float32 row-major', async () => {
+    const file = await csv('demand.csv', 'price,promo,units\r\n2.5,0,100\r\n3,1,"120"\r\n\r\n-1e-1, 1 ,80.5\r\n')
+    const dataset = await loadCsvDataset(file, 'units', {testFraction: 0})
+    expect(dataset).toMatchObject({name: 'demand', task: 'regression', inputShape: [2], featureNames: ['price', 'promo'], targetName: 'units'})
+    expect(dataset.classNames).toBeUndefined()
+    expect(dataset.test).toBeUndefined()
+    expect(dataset.train.inputs).toEqual(Float32Array.from([2.5, 0, 3, 1, -0.1, 1]))
+    expect(dataset.train.targets).toEqual(Float32Array.from([100, 120, 80.5]))
+  })
+
+  it('maps text labels to class indices, names sorted, with the target in any column', async () => {
+    const file = await csv('fruit.csv', 'label,weight,width\napple,150,7\npear,170,6\napple,140,7\nbanana,120,3\n')
+    const dataset = await loadCsvDataset(file, 'label', {testFraction: 0})
+    expect(dataset.task).toBe('classification')
+    expect(dataset.classNames).toEqual(['apple', 'banana', 'pear'])
+    expect([...dataset.train.targets]).toEqual([0, 2, 0, 1])
+    expect(dataset.train.targets).toBeInstanceOf(Uint8Array)
+    expect(dataset.train.inputs).toEqual(Float32Array.from([150, 7, 170, 6, 140, 7, 120, 3]))
+  })
+
+  it('treats numeric labels as classes when asked, ordered by value', async () => {
+    const file = await csv('digits.csv', 'x,y\n1,10\n2,2\n3,10\n')
+    const dataset = await loadCsvDataset(file, 'y', {task: 'classification', testFraction: 0})
+    expect(dataset.classNames).toEqual(['2', '10'])
+    expect([...dataset.train.targets]).toEqual([1, 0, 1])
+  })
+
+  it('holds out a seeded test split that covers every row once', async () => {
+    const lines = Array.from({length: 50}, (_, i) => `${i},${i * 2}`)
+    const file = await csv('split.csv', `a,b\n${lines.join('\n')}\n`)
+    const one = await loadCsvDataset(file, 'b')
+    const two = await loadCsvDataset(file, 'b')
+    expect(one.train.count).toBe(40)
+    expect(one.test?.count).toBe(10)
+    expect(two.test?.targets).toEqual(one.test?.targets)
+    const all = [...one.train.inputs, ...one.test!.inputs].sort((x, y) => x - y)
+    expect(all).toEqual(Array.from({length: 50}, (_, i) => i))
+    const other = await loadCsvDataset(file, 'b', {seed: 7})
+    expect(other.test?.targets).not.toEqual(one.test?.targets)
+  })
+
+  it('names row and column of a non-numeric cell', async () => {
+    const file = await csv('bad.csv', 'price,promo,units\n2.5,0,100\n3,yes,120\n')
+    const error = await loadCsvDataset(file, 'units').catch((e) => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toBe(`${file}: row 2 (line 3), column "promo": "yes" is not a number; feature columns must be numeric.`)
+  })
+
+  it('names row and column of a missing feature or target value', async () => {
+    const missingFeature = await csv('gap.csv', 'price,promo,units\n2.5,0,100\n3,1,120\n,1,90\n')
+    await expect(loadCsvDataset(missingFeature, 'units')).rejects.toThrow(`${missingFeature}: row 3 (line 4), column "price": missing value; fill it in or drop the row.`)
+    const missingTarget = await csv('gap2.csv', 'price,units\n2.5,NA\n')
+    await expect(loadCsvDataset(missingTarget, 'units')).rejects.toThrow(`${missingTarget}: row 1 (line 2), column "units": missing target value`)
+  })
+
+  it('rejects ragged rows, unknown targets, text targets for regression', async () => {
+    const ragged = await csv('ragged.csv', 'a,b\n1,2\n3\n')
+    await expect(loadCsvDataset(ragged, 'b')).rejects.toThrow(`${ragged}: row 2 (line 3) has 1 cells but the header has 2`)
+    await expect(loadCsvDataset(ragged, 'c')).rejects.toThrow(`${ragged} has no column "c"; its columns are: a, b.`)
+    const text = await csv('text.csv', 'a,b\n1,x\n')
+    await expect(loadCsvDataset(text, 'b', {task: 'regression'})).rejects.toThrow(`${text}: row 1 (line 2), column "b": "x" is not a number`)
+    await expect(loadCsvDataset(join(dir, 'absent.csv'), 'b')).rejects.toThrow(/^Cannot read .*absent\.csv/)
+  })
+
+  it('reads the retail demand example', async () => {
+    const dataset = await loadCsvDataset('examples/retail-demand.csv', 'units_sold')
+    expect(dataset.task).toBe('regression')
+    expect(dataset.featureNames).toEqual(['day_of_week', 'price', 'discount_pct', 'promo', 'holiday', 'temperature_c'])
+    expect(dataset.train.count + (dataset.test?.count ?? 0)).toBe(150)
+  })
+})
