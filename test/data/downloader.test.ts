@@ -93,6 +93,15 @@ describe('ensureFile', () => {
     expect(events).toEqual([{type: 'cached', file: 'blob.bin', path}])
   })
 
+  it('removes temp files left by a killed run, not those of a live one', async () => {
+    const dead = 'blob.bin.999999999-0badc0de.part' // pid far above any pid_max
+    const live = `blob.bin.${process.pid}-0badc0de.part`
+    await writeFile(join(dir, dead), 'half')
+    await writeFile(join(dir, live), 'half')
+    await ensureFile(file, dir, {mirrors: [mirror('ok')]})
+    expect((await readdir(dir)).sort()).toEqual(['blob.bin', live])
+  })
+
   it('replaces a cached file that fails verification', async () => {
     await writeFile(join(dir, 'blob.bin'), Buffer.from('not the file'))
     await ensureFile(file, dir, {mirrors: [mirror('ok')]})

@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm, stat} from 'node:fs/promises'
+import {mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
 import {join} from 'node:path'
@@ -24,7 +24,7 @@ export interface DownloadOptions {
   timeoutMs?: number
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000
+const DEFAULT_TIMEOUT_MS = 10_000
 const MAX_REDIRECTS = 5
 
 /**
@@ -41,6 +41,7 @@ export async function ensureFile(file: RemoteFile, dir: string, options: Downloa
   }
 
   await mkdir(dir, {recursive: true})
+  await removeAbandonedTempFiles(dir, file.name)
   const failures: string[] = []
   for (const mirror of options.mirrors) {
     const url = mirrorUrl(mirror, file.name)
@@ -75,6 +76,23 @@ async function isVerified(path: string, file: RemoteFile): Promise<boolean> {
   if (info.size === file.bytes && (await sha256OfFile(path)) === file.sha256) return true
   await rm(path, {force: true})
   return false
+}
+
+/** Temp files of runs that were killed mid-download (Ctrl-C skips our cleanup); a live process's are left alone. */
+async function removeAbandonedTempFiles(dir: string, fileName: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const pid = name.startsWith(`${fileName}.`) && name.endsWith('.part') ? Number.parseInt(name.slice(fileName.length + 1), 10) : Number.NaN
+    if (Number.isInteger(pid) && !isRunning(pid)) await rm(join(dir, name), {force: true})
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 async function downloadVerified(url: string, temp: string, file: RemoteFile, options: DownloadOptions): Promise<void> {
