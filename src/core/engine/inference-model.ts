@@ -1,0 +1,54 @@
+import {UserError} from '../errors.js'
+import type {NamedTensor} from '../model/parameters.js'
+import {resolveModel} from '../model/resolve-model.js'
+import type {InputType, ModelSpec} from '../model/spec.js'
+import {GraphBuilder} from '../onnx/graph-builder.js'
+import {BATCH_DIM, emitForwardPass} from './forward-pass.js'
+
+export const LOGITS_OUTPUT = 'logits'
+export const PROBABILITIES_OUTPUT = 'probabilities'
+
+export interface InferenceModelOptions {
+  /**
+   * Adds a `probabilities` output: softmax or sigmoid of the logits. Default: 'softmax' when the spec
+   * ends with a softmax layer, otherwise no probabilities output.
+   */
+  probabilities?: 'softmax' | 'sigmoid' | 'none'
+  /** Element type of `input`; defaults to the spec's. The in-graph scaling stays that of the spec. */
+  inputType?: InputType
+  /** Stored as ONNX metadata_props. */
+  metadata?: Record<string, string>
+  producerVersion?: string
+}
+
+/**
+ * A self-contained ONNX model (opset 17) for export and evaluation: input `input` [batch, ...inputShape],
+ * output `logits` [batch, outputs] (the network output before a final softmax) and optionally
+ * `probabilities`. Weights are baked in as initializers, which the prototype measured ~40% faster than
+ * feeding them as inputs. Batch norm uses the moving statistics; dropout is absent.
+ */
+export function buildInferenceModel(spec: ModelSpec, weights: NamedTensor[], options: InferenceModelOptions = {}): Uint8Array {
+  const model = resolveModel(spec)
+  const byName = new Map(weights.map((w) => [w.name, w]))
+  const g = new GraphBuilder('mlctl-inference')
+  const forward = emitForwardPass(g, model, 'inference', {
+    inputType: options.inputType ?? model.inputType,
+    includeFinalSoftmax: false,
+    parameterTensor: (p) => {
+      const weight = byName.get(p.name)
+      if (!weight) throw new UserError(`the weights have no tensor ${p.name}; they do not belong to this model spec`)
+      if (weight.shape.join('x') !== p.shape.join('x') || weight.data.length !== p.shape.reduce((a, b) => a * b, 1)) {
+        throw new UserError(`weight ${p.name} has shape [${weight.shape}] but the model needs [${p.shape}]`)
+      }
+      return g.initializer(p.name, p.shape, weight.data)
+    },
+  })
+  const outputShape = [BATCH_DIM, model.outputs]
+  g.output(forward.output, LOGITS_OUTPUT, 'float32', outputShape)
+  const probabilities = options.probabilities ?? (model.endsWithSoftmax ? 'softmax' : 'none')
+  if (probabilities !== 'none') {
+    const op = probabilities === 'softmax' ? g.node('Softmax', [forward.output], {axis: 1}) : g.node('Sigmoid', [forward.output])
+    g.output(op, PROBABILITIES_OUTPUT, 'float32', outputShape)
+  }
+  return g.toBytes({producerVersion: options.producerVersion, metadata: options.metadata})
+}

@@ -1,0 +1,34 @@
+import type {ResolvedLayer} from '../../model/resolve-model.js'
+import type {LayerOf, LayerSpec, LayerType} from '../../model/spec.js'
+import type {GraphBuilder} from '../../onnx/graph-builder.js'
+import type {GraphMode, LayerEmission, LayerEmitter, LayerParameters} from '../layer-emitter.js'
+import {emitLeakyRelu, emitRelu, emitSigmoid, emitTanh} from './activations.js'
+import {emitAvgPool2d} from './avg-pool2d.js'
+import {emitBatchNorm} from './batch-norm.js'
+import {emitConv2d} from './conv2d.js'
+import {emitDense} from './dense.js'
+import {emitDropout} from './dropout.js'
+import {emitFlatten} from './flatten.js'
+import {emitMaxPool2d} from './max-pool2d.js'
+import {emitSoftmax} from './softmax.js'
+
+const emitters: {[T in LayerType]: LayerEmitter<LayerOf<T>>} = {
+  conv2d: emitConv2d,
+  maxPool2d: emitMaxPool2d,
+  avgPool2d: emitAvgPool2d,
+  dense: emitDense,
+  flatten: emitFlatten,
+  dropout: emitDropout,
+  batchNorm: emitBatchNorm,
+  relu: emitRelu,
+  leakyRelu: emitLeakyRelu,
+  tanh: emitTanh,
+  sigmoid: emitSigmoid,
+  softmax: emitSoftmax,
+}
+
+/** Emits any layer with the rule for its type. */
+export function emitLayer(g: GraphBuilder, x: string, layer: ResolvedLayer, params: LayerParameters, mode: GraphMode): LayerEmission {
+  const emitter = emitters[layer.spec.type] as LayerEmitter<LayerSpec>
+  return emitter(g, x, layer, params, mode)
+}

@@ -1,0 +1,201 @@
+import {availableParallelism} from 'node:os'
+import {UserError} from '../errors.js'
+import {initialWeights} from '../model/initialisers.js'
+import {sizeOf, type NamedTensor} from '../model/parameters.js'
+import {resolveModel, type ResolvedModel} from '../model/resolve-model.js'
+import type {ModelSpec} from '../model/spec.js'
+import {createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState} from '../optim/index.js'
+import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from './batch-tensors.js'
+import {DropoutNoise} from './dropout-noise.js'
+import {buildEvaluationGraph} from './evaluation-graph.js'
+import {buildInferenceModel, LOGITS_OUTPUT} from './inference-model.js'
+import type {LossConfig} from './losses/index.js'
+import {defaultMetric, metricRule, type MetricName, type MetricRule} from './metrics.js'
+import {OrtSession, tensor, type Tensor} from './ort-session.js'
+import {buildTrainingGraph, LOSS_OUTPUT, METRIC_OUTPUT, type TrainingGraph} from './training-graph.js'
+
+export interface TrainerOptions {
+  spec: ModelSpec
+  loss: LossConfig
+  optimizer: OptimizerConfig
+  /** Seeds the initial weights and the dropout masks. */
+  seed: number
+  /** ONNX Runtime intra-op threads; default: all cores. Same seed and threads give identical weights. */
+  threads?: number
+  /** Default: accuracy for classification losses, mae for regression losses. */
+  metric?: MetricName
+}
+
+export interface LossAndMetric {
+  loss: number
+  metric: number
+}
+
+/**
+ * Trains a model spec with ONNX Runtime: one graph computes loss, metric and every gradient; the
+ * optimizer updates the weights in TypeScript. Calls must not overlap (await each one).
+ */
+export class Trainer {
+  private evaluationSession?: OrtSession
+  private released = false
+
+  private constructor(
+    readonly model: ResolvedModel,
+    readonly metric: MetricRule,
+    private readonly options: TrainerOptions,
+    private readonly threads: number,
+    private readonly graph: TrainingGraph,
+    private readonly session: OrtSession,
+    private readonly optimizer: Optimizer,
+    /** Every parameter's values by name, updated in place so the tensors below stay valid. */
+    private readonly values: Map<string, Float32Array>,
+    private readonly parameterFeeds: Record<string, Tensor>,
+    private readonly noise: DropoutNoise,
+  ) {}
+
+  static async create(options: TrainerOptions): Promise<Trainer> {
+    const {spec, loss, seed} = options
+    if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${seed}`)
+    const threads = options.threads ?? availableParallelism()
+    if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be a positive integer, got ${threads}`)
+    const model = resolveModel(spec)
+    const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
+    const graph = buildTrainingGraph(model, loss, metric)
+    const trainable = graph.trainable.map((p) => sizeOf(p.shape))
+    const optimizer = createOptimizer(options.optimizer, trainable)
+    const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
+    const parameterFeeds: Record<string, Tensor> = {}
+    for (const p of model.parameters) parameterFeeds[p.name] = tensor(values.get(p.name)!, p.shape)
+    const session = await OrtSession.create(graph.bytes, threads)
+    return new Trainer(model, metric, options, threads, graph, session, optimizer, values, parameterFeeds, new DropoutNoise(seed, graph.noiseInputs))
+  }
+
+  /** One optimizer step on n examples; returns the batch's loss and metric before the update. */
+  async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
+    this.checkUsable(n)
+    const feeds: Record<string, Tensor> = {
+      input: inputTensor(this.model, x, 0, n),
+      target: targetTensor(this.graph.target, this.model.outputs, y, 0, n),
+      ...this.noise.feeds(this.optimizer.stepCount, n),
+    }
+    for (const p of this.graph.trainable) feeds[p.name] = this.parameterFeeds[p.name]
+    const outputs = await this.session.run(feeds)
+    this.updateMovingStatistics(outputs, n)
+    const params = this.graph.trainable.map((p) => this.values.get(p.name)!)
+    this.optimizer.step(params, this.graph.gradientOutputs.map((name) => outputs[name]))
+    return {loss: outputs[LOSS_OUTPUT][0], metric: this.finishMetric(outputs[METRIC_OUTPUT][0], n)}
+  }
+
+  /** Mean loss and metric over n examples in inference mode, in batches of batchSize. */
+  async evaluate(x: BatchInputs, y: BatchTargets, n: number, batchSize: number): Promise<LossAndMetric> {
+    this.checkUsable(n, batchSize)
+    this.evaluationSession ??= await OrtSession.create(buildEvaluationGraph(this.model, this.options.loss, this.metric), this.threads)
+    let lossSum = 0
+    let metricSum = 0
+    for (let from = 0; from < n; from += batchSize) {
+      const count = Math.min(batchSize, n - from)
+      const outputs = await this.evaluationSession.run({
+        input: inputTensor(this.model, x, from, count),
+        target: targetTensor(this.graph.target, this.model.outputs, y, from, count),
+        ...this.parameterFeeds,
+      })
+      lossSum += outputs[LOSS_OUTPUT][0] * count
+      metricSum += outputs[METRIC_OUTPUT][0]
+    }
+    return {loss: lossSum / n, metric: this.finishMetric(metricSum, n)}
+  }
+
+  /**
+   * The logits (network output before a final softmax) for n examples, [n * outputs]. Runs the same
+   * inference model that export writes, built from the current weights.
+   */
+  async predict(x: BatchInputs, n: number, batchSize: number): Promise<Float32Array> {
+    this.checkUsable(n, batchSize)
+    const session = await OrtSession.create(buildInferenceModel(this.model.spec, this.namedTensors(false), {probabilities: 'none'}), this.threads)
+    try {
+      const logits = new Float32Array(n * this.model.outputs)
+      for (let from = 0; from < n; from += batchSize) {
+        const count = Math.min(batchSize, n - from)
+        const outputs = await session.run({input: inputTensor(this.model, x, from, count)})
+        logits.set(outputs[LOGITS_OUTPUT], from * this.model.outputs)
+      }
+      return logits
+    } finally {
+      await session.release()
+    }
+  }
+
+  /** Copies of every parameter tensor (trainable and moving statistics), in model.parameters order. */
+  getWeights(): NamedTensor[] {
+    return this.namedTensors(true)
+  }
+
+  /** Replaces every parameter tensor; names and shapes must be exactly the model's. */
+  setWeights(weights: NamedTensor[]): void {
+    const byName = new Map(weights.map((w) => [w.name, w]))
+    for (const w of weights) {
+      if (!this.values.has(w.name)) throw new UserError(`the weights have a tensor ${w.name} that this model does not; they belong to another model spec`)
+    }
+    for (const p of this.model.parameters) {
+      const w = byName.get(p.name)
+      if (!w) throw new UserError(`the weights lack tensor ${p.name}; they belong to another model spec`)
+      if (w.shape.join('x') !== p.shape.join('x') || w.data.length !== sizeOf(p.shape)) {
+        throw new UserError(`weight ${p.name} has shape [${w.shape}] but the model needs [${p.shape}]`)
+      }
+    }
+    for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
+  }
+
+  /** Includes the step count, which also fixes the dropout masks of the following steps. */
+  getOptimizerState(): OptimizerState {
+    return this.optimizer.getState()
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.optimizer.setState(state)
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return
+    this.released = true
+    await this.session.release()
+    await this.evaluationSession?.release()
+  }
+
+  /**
+   * moving = momentum * moving + (1 - momentum) * batch statistic, with the unbiased batch variance
+   * (as PyTorch and TensorFlow's fused batch norm do).
+   */
+  private updateMovingStatistics(outputs: Record<string, Float32Array>, n: number): void {
+    for (const {layer, mean, variance} of this.graph.batchStatistics) {
+      const momentum = layer.spec.momentum ?? 0.99
+      const perChannel = n * sizeOf(layer.inputShape.slice(1))
+      const unbias = perChannel > 1 ? perChannel / (perChannel - 1) : 1
+      const movingMean = this.values.get(`${layer.name}/movingMean`)!
+      const movingVariance = this.values.get(`${layer.name}/movingVariance`)!
+      const batchMean = outputs[mean]
+      const batchVariance = outputs[variance]
+      for (let c = 0; c < movingMean.length; c++) {
+        movingMean[c] = momentum * movingMean[c] + (1 - momentum) * batchMean[c]
+        movingVariance[c] = momentum * movingVariance[c] + (1 - momentum) * batchVariance[c] * unbias
+      }
+    }
+  }
+
+  private finishMetric(sum: number, n: number): number {
+    return this.metric.finish(sum / (n * this.metric.termsPerExample))
+  }
+
+  private namedTensors(copy: boolean): NamedTensor[] {
+    return this.model.parameters.map((p) => {
+      const data = this.values.get(p.name)!
+      return {name: p.name, shape: [...p.shape], data: copy ? data.slice() : data}
+    })
+  }
+
+  private checkUsable(n: number, batchSize = 1): void {
+    if (this.released) throw new Error('Trainer used after release()')
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of examples must be a positive integer, got ${n}`)
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
+  }
+}

@@ -1,0 +1,56 @@
+import {readFile} from 'node:fs/promises'
+import {UserError} from '../errors.js'
+import {isPresetName, PRESET_NAMES, presetSpec} from './presets.js'
+import {resolveModel} from './resolve-model.js'
+import type {InputType, ModelSpec} from './spec.js'
+
+/** What the dataset says the model must accept and produce. */
+export interface DatasetShape {
+  inputShape: number[]
+  /** Number of classes, or of regression targets. */
+  outputs: number
+  inputType?: InputType
+}
+
+/**
+ * A preset name ('mlp', 'lenet', 'cnn') or the path of a JSON spec file, checked against the dataset.
+ * A spec file may leave out inputShape and inputType (the dataset's are used); when it has them they
+ * must match. Throws UserError.
+ */
+export async function resolveModelSpec(presetNameOrSpecFile: string, dataset: DatasetShape): Promise<ModelSpec> {
+  if (isPresetName(presetNameOrSpecFile)) {
+    const spec = presetSpec(presetNameOrSpecFile, dataset)
+    resolveModel(spec)
+    return spec
+  }
+  const file = presetNameOrSpecFile
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new UserError(`'${file}' is neither a preset (${PRESET_NAMES.join(', ')}) nor a readable spec file`)
+  }
+  let parsed: Partial<ModelSpec>
+  try {
+    parsed = JSON.parse(text) as Partial<ModelSpec>
+  } catch (err) {
+    throw new UserError(`spec file ${file} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError(`spec file ${file} must hold a JSON object with a "layers" list`)
+  }
+  const inputShape = parsed.inputShape ?? dataset.inputShape
+  if (JSON.stringify(inputShape) !== JSON.stringify(dataset.inputShape)) {
+    throw new UserError(`spec file ${file} has inputShape [${inputShape}] but the dataset's inputs are [${dataset.inputShape}]; fix or remove inputShape`)
+  }
+  const inputType = parsed.inputType ?? dataset.inputType
+  if (parsed.inputType !== undefined && dataset.inputType !== undefined && parsed.inputType !== dataset.inputType) {
+    throw new UserError(`spec file ${file} has inputType ${parsed.inputType} but the dataset's inputs are ${dataset.inputType}; fix or remove inputType`)
+  }
+  const spec: ModelSpec = {...parsed, inputShape, ...(inputType ? {inputType} : {}), layers: parsed.layers as ModelSpec['layers']}
+  const model = resolveModel(spec)
+  if (model.outputs !== dataset.outputs) {
+    throw new UserError(`spec file ${file} ends with ${model.outputs} outputs but the dataset needs ${dataset.outputs}; change the last dense layer's units`)
+  }
+  return spec
+}
