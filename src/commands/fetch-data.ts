@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
-import chalk, {Chalk} from 'chalk'
-import cliProgress from 'cli-progress'
+import type {ChalkInstance} from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {colors} from '../cli/color.js'
+import {DownloadProgress, formatBytes} from '../cli/download-progress.js'
 import {
   type Dataset,
   type DatasetEntry,
-  type DownloadEvent,
   findDataset,
   loadCsvDataset,
   loadDataset,
@@ -41,7 +41,7 @@ export default class FetchData extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FetchData)
-    const color = process.env.NO_COLOR ? new Chalk({level: 0}) : chalk
+    const color = colors()
 
     if (flags.list) {
       if (flags.json) this.log(JSON.stringify(REGISTRY, null, 2))
@@ -76,44 +76,6 @@ export default class FetchData extends BaseCommand {
   }
 }
 
-/** A cli-progress bar per file on a terminal; plain lines on stderr otherwise (CI logs, pipes). */
-class DownloadProgress {
-  private readonly bars = new Map<string, cliProgress.SingleBar>()
-  private multibar: cliProgress.MultiBar | undefined
-  private readonly interactive = Boolean(process.stderr.isTTY)
-
-  constructor(private readonly quiet: boolean) {}
-
-  report(event: DownloadEvent): void {
-    if (this.quiet) return
-    if (event.type === 'progress') {
-      this.bars.get(event.file)?.update(event.received)
-      return
-    }
-
-    if (event.type === 'start' && this.interactive) {
-      this.multibar ??= new cliProgress.MultiBar(
-        {format: ' {file} [{bar}] {percentage}% | {size} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr},
-        cliProgress.Presets.shades_classic,
-      )
-      this.bars.get(event.file)?.stop()
-      this.bars.set(event.file, this.multibar.create(event.total, 0, {file: event.file.padEnd(28), size: formatBytes(event.total)}))
-      return
-    }
-
-    const line = event.type === 'start' ? `Downloading ${event.file} (${formatBytes(event.total)}) from ${event.url}`
-      : event.type === 'cached' ? `${event.file}: cached and verified`
-        : event.type === 'done' ? `${event.file}: downloaded, sha256 verified`
-          : `${event.file}: ${event.url} failed (${event.reason})`
-    if (this.multibar) this.multibar.log(`${line}\n`)
-    else process.stderr.write(`${line}\n`)
-  }
-
-  stop(): void {
-    this.multibar?.stop()
-  }
-}
-
 function summary(dataset: Dataset, entry: DatasetEntry | undefined) {
   return {
     name: dataset.name,
@@ -130,7 +92,7 @@ function summary(dataset: Dataset, entry: DatasetEntry | undefined) {
   }
 }
 
-function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color: typeof chalk): string {
+function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color: ChalkInstance): string {
   const s = summary(dataset, entry)
   const what = dataset.task === 'classification' ? `${dataset.classNames?.length}-class classification` : 'regression'
   const rows: [string, string | undefined][] = [
@@ -148,14 +110,10 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
   return [color.bold(dataset.name), ...lines].join('\n')
 }
 
-function formatRegistry(color: typeof chalk): string {
+function formatRegistry(color: ChalkInstance): string {
   return REGISTRY.map((e) => {
     const size = e.files.length > 0 ? formatBytes(e.files.reduce((sum, f) => sum + f.bytes, 0)) : 'embedded'
     const counts = `${e.trainCount.toLocaleString('en-US')} train + ${e.testCount.toLocaleString('en-US')} test`
     return `${color.bold(e.name.padEnd(14))}${e.description}\n${' '.repeat(14)}${color.dim(`${counts}, ${e.inputShape.join('×')}, ${size}, ${e.licence}`)}`
   }).join('\n')
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`
 }
