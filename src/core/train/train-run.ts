@@ -1,0 +1,257 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {join} from 'node:path'
+import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
+import {seededPermutation} from '../data/seeded-shuffle.js'
+import {defaultMetric, type LossConfig, type MetricName, Trainer} from '../engine/index.js'
+import {UserError} from '../errors.js'
+import {writeFileAtomic} from '../io/atomic-write.js'
+import {resolveModelSpec} from '../model/resolve-model-spec.js'
+import type {ModelSpec} from '../model/spec.js'
+import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
+import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
+import {subsetSplit} from './batches.js'
+import {learningCurveSvg} from './learning-curve-svg.js'
+import {createRunDir, RUN_FILES} from './run-dir.js'
+import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
+import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
+import {type EpochRecord, initialLoopState, type LoopOutcome, type LoopState, runTrainingLoop, type StepProgress} from './training-loop.js'
+
+/** Command-line loss names and the engine's loss configs. */
+export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
+
+/** The validation hold-out does not move with --seed, so runs with different seeds are judged on the same examples. */
+const VALIDATION_SPLIT_SEED = 1
+
+export interface TrainRunRequest {
+  /** Values given on the command line (undefined when not given). */
+  flags: Partial<TrainConfig>
+  configFile?: string
+  resume?: string
+  /** Where dataset files are (not part of the run's config: they differ between machines). */
+  from?: string
+  dataDir?: string
+  mlctlVersion: string
+  onDownload?(event: DownloadEvent): void
+  onStart?(start: TrainRunStart): void
+  onStep?(progress: StepProgress): void
+  onEpoch?(record: EpochRecord, isBest: boolean): void
+  shouldStop(): boolean
+}
+
+export interface TrainRunStart {
+  runDir: string
+  config: TrainConfig
+  spec: ModelSpec
+  dataset: {name: string; task: Dataset['task']; train: number; validation: number; test: number}
+  metric: MetricName
+  engine: string
+  resumedAt?: {epoch: number; step: number}
+}
+
+export interface TrainRunResult {
+  runDir: string
+  outcome: LoopOutcome
+  metric: MetricName
+  epochs: EpochRecord[]
+  best?: {epoch: number; metric: number}
+  test?: {loss: number; metric: number}
+}
+
+export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult> {
+  const resumed = request.resume ? readResumeDir(request.resume) : undefined
+  const fromFile = request.configFile ? readConfigFile(request.configFile) : {}
+  const config = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
+  if (config.engine !== 'ort') throw new UserError('--engine tfjs is not available yet in this version; use --engine ort')
+
+  const dataset = config.data
+    ? await loadCsvDataset(config.data, config.target as string)
+    : await loadDataset(config.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const loss = lossConfig(config, dataset)
+  const outputs = loss.name === 'binaryCrossEntropy' ? 1 : dataset.task === 'classification' ? (dataset.classNames as string[]).length : 1
+  const spec = await resolveModelSpec(config.model, {
+    inputShape: dataset.inputShape,
+    outputs,
+    inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+  })
+  const train = withTargetsFor(loss, dataset.train)
+  const {fit, validation} = holdOut(train, config['val-split'])
+  const steps = Math.ceil(fit.count / config['batch-size'])
+  const optimizer = optimizerConfig(config, steps)
+  const checkpoint = resumed ? latestCheckpoint(resumed.dir, spec) : undefined
+  if (checkpoint && checkpoint.loop.epoch >= config.epochs) {
+    throw new UserError(`${resumed!.dir} already finished ${checkpoint.loop.epoch} epochs; pass a larger --epochs to train it further`)
+  }
+
+  const engine = await Trainer.create({spec, loss, optimizer, seed: config.seed, threads: config.threads})
+  try {
+    const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
+    const runDir = resumed?.dir ?? createRunDir(config.out)
+    const metric = defaultMetric(loss)
+    writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`)
+    request.onStart?.({
+      runDir,
+      config,
+      spec,
+      dataset: {name: dataset.name, task: dataset.task, train: fit.count, validation: validation?.count ?? 0, test: dataset.test?.count ?? 0},
+      metric,
+      engine: 'onnxruntime-node (CPU)',
+      ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
+    })
+
+    const outcome = await runTrainingLoop(
+      engine,
+      fit,
+      validation,
+      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.getOptimizerState().step)},
+      loop,
+      {
+        onStep: request.onStep,
+        onEpoch: (record, isBest) => {
+          writeEpochFiles(runDir, loop.history, metric)
+          request.onEpoch?.(record, isBest)
+        },
+        checkpoint: (kind, state) => saveTrainingCheckpoint(join(runDir, kind === 'last' ? RUN_FILES.last : RUN_FILES.best), spec, engine, state),
+        shouldStop: request.shouldStop,
+      },
+    )
+    const result: TrainRunResult = {runDir, outcome, metric, epochs: loop.history, best: loop.best}
+    if (outcome === 'interrupted') return result
+
+    // The model a run hands on is its best epoch's, not its last.
+    const best = loadTrainingCheckpoint(join(runDir, RUN_FILES.best))
+    engine.setWeights(best.weights)
+    writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, {
+      dataset: dataset.name,
+      task: dataset.task,
+      loss,
+      ...(dataset.classNames && {classNames: dataset.classNames}),
+      ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
+      bestEpoch: loop.best,
+    })
+    if (dataset.test) {
+      const test = withTargetsFor(loss, dataset.test)
+      result.test = await engine.evaluate(test.inputs, test.targets, test.count, 256)
+    }
+    return result
+  } finally {
+    await engine.release()
+  }
+}
+
+function lossConfig(config: TrainConfig, dataset: Dataset): LossConfig {
+  const name = config.loss ?? (dataset.task === 'classification' ? 'cross-entropy' : 'mse')
+  const classes = dataset.classNames?.length ?? 0
+  switch (name) {
+    case 'cross-entropy':
+      if (dataset.task !== 'classification') throw new UserError(`--loss cross-entropy needs class labels but ${dataset.name} is a regression task; use mse, mae or huber`)
+      return {name: 'softmaxCrossEntropy', ...(config['label-smoothing'] !== undefined && {labelSmoothing: config['label-smoothing']})}
+    case 'binary-cross-entropy':
+      if (classes !== 2) throw new UserError(`--loss binary-cross-entropy needs a 2-class dataset, ${dataset.name} has ${classes || 'no'} classes; use cross-entropy`)
+      return {name: 'binaryCrossEntropy'}
+    case 'mse':
+    case 'mae':
+    case 'huber':
+      if (dataset.task !== 'regression') throw new UserError(`--loss ${name} needs numeric targets but ${dataset.name} is a classification task; use cross-entropy`)
+      return {name}
+    default:
+      throw new UserError(`unknown loss ${JSON.stringify(name)}; use one of ${LOSS_CHOICES.join(', ')}`)
+  }
+}
+
+/** Binary cross-entropy reads one float target per example; the dataset stores class labels. */
+function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
+  return loss.name === 'binaryCrossEntropy' ? {...split, targets: Float32Array.from(split.targets)} : split
+}
+
+function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
+  const held = Math.round(train.count * fraction)
+  if (held === 0) return {fit: train}
+  if (held >= train.count) throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
+  const order = seededPermutation(train.count, VALIDATION_SPLIT_SEED)
+  // Sorted, so each part keeps the dataset's order; the training loop shuffles per epoch anyway.
+  const part = (indices: Uint32Array) => subsetSplit(train, Uint32Array.from(indices).sort())
+  return {fit: part(order.subarray(held)), validation: part(order.subarray(0, held))}
+}
+
+function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerConfig {
+  const totalSteps = config.epochs * stepsPerEpoch
+  const schedule =
+    config.schedule === 'cosine' ? {type: 'cosine' as const, totalSteps}
+      : config.schedule === 'step' ? {type: 'step' as const, stepSize: Math.max(1, Math.round(config.epochs / 3)) * stepsPerEpoch, gamma: 0.1}
+        : {type: 'constant' as const}
+  return {
+    name: config.optimizer as OptimizerName,
+    lr: config.lr,
+    ...(config.momentum !== undefined && {momentum: config.momentum}),
+    ...(config['weight-decay'] !== undefined && {weightDecay: config['weight-decay']}),
+    ...(config['clip-norm'] !== undefined && {clipNorm: config['clip-norm']}),
+    schedule,
+    ...(config['warmup-epochs'] > 0 && {warmupSteps: Math.round(config['warmup-epochs'] * stepsPerEpoch)}),
+  }
+}
+
+function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
+  const configPath = join(dir, RUN_FILES.config)
+  if (!existsSync(configPath) || !existsSync(join(dir, RUN_FILES.checkpoints))) {
+    throw new UserError(`${dir} is not a training run (no ${RUN_FILES.config} and ${RUN_FILES.checkpoints}/); pass a directory that mlctl train wrote`)
+  }
+  let record: {config?: Partial<TrainConfig>}
+  try {
+    record = JSON.parse(readFileSync(configPath, 'utf8'))
+  } catch {
+    throw new UserError(`${configPath} is not valid JSON; the run directory is damaged`)
+  }
+  // The run keeps its own directory: --out does not apply when resuming.
+  const {out: _out, ...config} = record.config ?? {}
+  return {dir, config}
+}
+
+/** The newest complete checkpoint: `last`, or `best` when `last` is missing or damaged. */
+function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
+  let checkpoint: TrainingCheckpoint | undefined
+  let lastError: unknown
+  for (const file of [RUN_FILES.last, RUN_FILES.best]) {
+    if (!existsSync(join(dir, file))) continue
+    try {
+      checkpoint = loadTrainingCheckpoint(join(dir, file))
+      break
+    } catch (error) {
+      lastError = error
+    }
+  }
+  if (!checkpoint) throw lastError ?? new UserError(`${dir} has no checkpoint to resume from; start a new run`)
+  if (JSON.stringify(checkpoint.spec) !== JSON.stringify(spec)) {
+    throw new UserError(`the checkpoint in ${dir} was trained with a different model spec; resume without --model (the run's own model), or start a new run`)
+  }
+  return checkpoint
+}
+
+function restore(engine: Trainer, checkpoint: TrainingCheckpoint): LoopState {
+  engine.setWeights(checkpoint.weights)
+  engine.setOptimizerState(checkpoint.optimizer)
+  return checkpoint.loop
+}
+
+function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string) {
+  const require = createRequire(import.meta.url)
+  return {
+    config,
+    spec,
+    dataset: {name: dataset.name, task: dataset.task, inputShape: dataset.inputShape, classNames: dataset.classNames, featureNames: dataset.featureNames, targetName: dataset.targetName},
+    versions: {mlctl: mlctlVersion, node: process.version, onnxruntime: (require('onnxruntime-node/package.json') as {version: string}).version},
+  }
+}
+
+function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricName): void {
+  writeFileAtomic(join(runDir, RUN_FILES.metrics), history.map((r) => `${JSON.stringify(r)}\n`).join(''))
+  const epochs = history.map((r) => r.epoch)
+  const series = (key: keyof EpochRecord) => history.map((r) => r[key] as number | undefined)
+  writeFileAtomic(
+    join(runDir, RUN_FILES.curve),
+    learningCurveSvg(epochs, [
+      {title: 'loss', series: [{label: 'train', color: '#1f77b4', values: series('trainLoss')}, {label: 'validation', color: '#ff7f0e', values: series('valLoss')}]},
+      {title: metric, series: [{label: 'train', color: '#1f77b4', values: series('trainMetric')}, {label: 'validation', color: '#ff7f0e', values: series('valMetric')}]},
+    ]),
+  )
+}

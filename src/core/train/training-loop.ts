@@ -1,0 +1,131 @@
+import type {DataSplit} from '../data/dataset.js'
+import {seededPermutation} from '../data/seeded-shuffle.js'
+import {UserError} from '../errors.js'
+import {deriveSeed} from '../model/random.js'
+import {gatherBatch} from './batches.js'
+import type {TrainingEngine} from './training-engine.js'
+
+export interface LoopOptions {
+  epochs: number
+  batchSize: number
+  seed: number
+  /** Stop after this many epochs without a better monitored metric; 0 turns early stopping off. */
+  earlyStop: number
+  /** Accuracy improves upwards; regression metrics (MAE) downwards. */
+  higherIsBetter: boolean
+  /** Learning rate the optimizer will use for the next step (for the epoch record). */
+  currentLr: () => number
+}
+
+export interface EpochRecord {
+  epoch: number
+  trainLoss: number
+  trainMetric: number
+  valLoss?: number
+  valMetric?: number
+  lr: number
+  imagesPerSec: number
+  seconds: number
+}
+
+/** Everything needed to continue a run exactly where it stopped; stored in every checkpoint. */
+export interface LoopState {
+  /** 0-based epoch in progress (or next to start when step is 0). */
+  epoch: number
+  /** Steps already done in that epoch. */
+  step: number
+  /** Running sums over the epoch's finished steps. */
+  lossSum: number
+  metricSum: number
+  examples: number
+  trainSeconds: number
+  best?: {epoch: number; metric: number}
+  epochsSinceBest: number
+  history: EpochRecord[]
+}
+
+export const initialLoopState = (): LoopState => ({epoch: 0, step: 0, lossSum: 0, metricSum: 0, examples: 0, trainSeconds: 0, epochsSinceBest: 0, history: []})
+
+export interface StepProgress {
+  epoch: number
+  step: number
+  steps: number
+  loss: number
+  metric: number
+  imagesPerSec: number
+}
+
+export interface LoopHooks {
+  onStep?(progress: StepProgress): void
+  onEpoch?(record: EpochRecord, isBest: boolean): void
+  /** Persist a checkpoint of the current weights and optimizer state with this loop state. */
+  checkpoint(kind: 'last' | 'best', state: LoopState): void
+  /** Asked after every step; true finishes the run early with a 'last' checkpoint (Ctrl-C). */
+  shouldStop(): boolean
+}
+
+export type LoopOutcome = 'completed' | 'early-stopped' | 'interrupted'
+
+/**
+ * Runs epochs from `state` to the end. The order of examples in epoch e depends only on (seed, e),
+ * so a run resumed from a checkpoint sees exactly the batches an uninterrupted run would have seen.
+ */
+export async function runTrainingLoop(engine: TrainingEngine, train: DataSplit, val: DataSplit | undefined, options: LoopOptions, state: LoopState, hooks: LoopHooks): Promise<LoopOutcome> {
+  const steps = Math.ceil(train.count / options.batchSize)
+  while (state.epoch < options.epochs) {
+    const order = seededPermutation(train.count, deriveSeed(options.seed, 3, state.epoch))
+    while (state.step < steps) {
+      const batch = order.subarray(state.step * options.batchSize, Math.min(train.count, (state.step + 1) * options.batchSize))
+      const {inputs, targets} = gatherBatch(train, batch)
+      const started = performance.now()
+      const result = await engine.step(inputs, targets, batch.length)
+      if (!Number.isFinite(result.loss)) {
+        throw new UserError(`the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (the last good checkpoint is kept)`)
+      }
+      state.trainSeconds += (performance.now() - started) / 1000
+      state.lossSum += result.loss * batch.length
+      state.metricSum += result.metric * batch.length
+      state.examples += batch.length
+      state.step++
+      hooks.onStep?.({
+        epoch: state.epoch,
+        step: state.step,
+        steps,
+        loss: state.lossSum / state.examples,
+        metric: state.metricSum / state.examples,
+        imagesPerSec: state.examples / state.trainSeconds,
+      })
+      if (hooks.shouldStop() && (state.step < steps || state.epoch + 1 < options.epochs)) {
+        hooks.checkpoint('last', state)
+        return 'interrupted'
+      }
+    }
+    const outcome = await finishEpoch(engine, val, options, state, hooks)
+    if (outcome) return outcome
+  }
+  return 'completed'
+}
+
+async function finishEpoch(engine: TrainingEngine, val: DataSplit | undefined, options: LoopOptions, state: LoopState, hooks: LoopHooks): Promise<LoopOutcome | undefined> {
+  const valResult = val && val.count > 0 ? await engine.evaluate(val.inputs, val.targets, val.count, Math.max(options.batchSize, 256)) : undefined
+  const record: EpochRecord = {
+    epoch: state.epoch + 1,
+    trainLoss: state.lossSum / state.examples,
+    trainMetric: state.metricSum / state.examples,
+    ...(valResult && {valLoss: valResult.loss, valMetric: valResult.metric}),
+    lr: options.currentLr(),
+    imagesPerSec: state.examples / state.trainSeconds,
+    seconds: state.trainSeconds,
+  }
+  const monitored = record.valMetric ?? record.trainMetric
+  const isBest = state.best === undefined || (options.higherIsBetter ? monitored > state.best.metric : monitored < state.best.metric)
+  if (isBest) state.best = {epoch: record.epoch, metric: monitored}
+  state.epochsSinceBest = isBest ? 0 : state.epochsSinceBest + 1
+  state.history.push(record)
+  Object.assign(state, {epoch: state.epoch + 1, step: 0, lossSum: 0, metricSum: 0, examples: 0, trainSeconds: 0})
+  if (isBest) hooks.checkpoint('best', state)
+  hooks.checkpoint('last', state)
+  hooks.onEpoch?.(record, isBest)
+  if (options.earlyStop > 0 && state.epochsSinceBest >= options.earlyStop && state.epoch < options.epochs) return 'early-stopped'
+  return hooks.shouldStop() && state.epoch < options.epochs ? 'interrupted' : undefined
+}
