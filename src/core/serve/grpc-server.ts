@@ -8,6 +8,7 @@ import {
   ServerCredentials,
   status,
   type sendUnaryData,
+  type ServiceDefinition,
   type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js'
@@ -45,6 +46,11 @@ interface ModelInferMessage {
   raw_input_contents: Buffer[]
 }
 
+/** Stands in for a request whose bytes are not a valid protobuf message, so it can be answered INVALID_ARGUMENT. */
+class MalformedRequest {
+  constructor(readonly reason: string) {}
+}
+
 /** Set by a handler so the request is counted under the model it named. */
 interface Labels {
   model: string
@@ -63,12 +69,12 @@ export class GrpcFrontEnd {
     })
     const services = loadGrpcServices()
     const {registry} = context
-    this.server.addService(services.inference.service, {
+    this.server.addService(tolerateMalformedRequests(services.inference.service), {
       ServerLive: this.unary('server_live', false, async () => ({live: true})),
-      ServerReady: this.unary('server_ready', true, async () => ({ready: context.isAccepting()})),
+      ServerReady: this.unary('server_ready', true, async () => ({ready: context.isReady()})),
       ModelReady: this.unary('model_ready', true, async (request: {name: string; version: string}, labels) => {
         labels.model = registry.get(request.name, request.version || undefined).name
-        return {ready: context.isAccepting()}
+        return {ready: context.isReady()}
       }),
       ServerMetadata: this.unary('server_metadata', true, async () => ({...context.server, extensions: []})),
       ModelMetadata: this.unary('model_metadata', true, async (request: {name: string; version: string}, labels) => {
@@ -114,7 +120,6 @@ export class GrpcFrontEnd {
   private async infer(request: ModelInferMessage, labels: Labels): Promise<unknown> {
     const model = this.context.registry.get(request.model_name, request.model_version || undefined)
     labels.model = model.name
-    if (!this.context.isAccepting()) throw new ServeError('unavailable', 'the server is shutting down; retry on another instance')
     const raw = request.raw_input_contents
     const useRaw = raw.length > 0
     if (useRaw && raw.length !== request.inputs.length) {
@@ -150,6 +155,7 @@ export class GrpcFrontEnd {
         if (needsAuth && !this.context.authorize(typeof authorization === 'string' ? authorization : undefined)) {
           throw new ServeError('unauthenticated', 'missing or wrong API key; send the metadata "authorization: Bearer <key>"')
         }
+        if (call.request instanceof MalformedRequest) throw invalid(`the request is not a valid protobuf message (${call.request.reason})`)
         return handler(call.request, labels)
       }
       run().then(
@@ -173,6 +179,24 @@ export class GrpcFrontEnd {
   }
 
   private healthStatus(): string {
-    return this.context.isAccepting() ? 'SERVING' : 'NOT_SERVING'
+    return this.context.isReady() ? 'SERVING' : 'NOT_SERVING'
   }
+}
+
+/** @grpc/grpc-js answers INTERNAL when a request cannot be decoded; a malformed request is the client's error. */
+function tolerateMalformedRequests(definition: ServiceDefinition): ServiceDefinition {
+  const methods = Object.entries(definition).map(([name, method]) => [
+    name,
+    {
+      ...method,
+      requestDeserialize(bytes: Buffer) {
+        try {
+          return method.requestDeserialize(bytes)
+        } catch (err) {
+          return new MalformedRequest((err as Error).message)
+        }
+      },
+    },
+  ])
+  return Object.fromEntries(methods)
 }

@@ -35,6 +35,9 @@ export class HttpFrontEnd {
 
   /** Stops accepting connections, lets requests in progress finish, then closes the remaining connections. */
   async close(): Promise<void> {
+    // One turn of the event loop first: requests whose bytes arrived with the signal get read and so count
+    // as in progress, instead of their connections being closed as idle.
+    await new Promise((resolve) => setImmediate(resolve))
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeIdleConnections()
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
@@ -72,8 +75,8 @@ export class HttpFrontEnd {
       'content-length': Buffer.byteLength(reply.body),
     }
     if (reply.status === 401) headers['www-authenticate'] = 'Bearer'
-    // An unread body (refused as too large) or a shutdown means this connection cannot carry another request.
-    if (!req.complete || !this.context.isAccepting()) headers.connection = 'close'
+    // An unread body (refused as too large) or a shutdown: this connection must not carry another request.
+    if (!req.complete || !this.context.isReady()) headers.connection = 'close'
     res.writeHead(reply.status, headers)
     res.end(reply.body)
   }
@@ -91,7 +94,7 @@ export class HttpFrontEnd {
     }
     if (path === '/v2/health/ready') {
       return {endpoint: 'server_ready', model: '', handle: async () => {
-        const ready = this.context.isAccepting()
+        const ready = this.context.isReady()
         return json(ready ? 200 : 503, {ready})
       }}
     }
@@ -109,7 +112,6 @@ export class HttpFrontEnd {
       const model = name === null ? registry.defaultModel() : registry.get(name)
       return {endpoint: 'predict', model: model.name, handle: async () => {
         expect('POST')
-        this.refuseWhenDraining()
         const body = parseJson(await readBody(req, this.context.maxBodyBytes))
         return json(200, await predict(model, body))
       }}
@@ -120,14 +122,13 @@ export class HttpFrontEnd {
       const action = match[3]
       if (action === '/ready') {
         return {endpoint: 'model_ready', model: model.name, handle: async () => {
-          const ready = this.context.isAccepting()
+          const ready = this.context.isReady()
           return json(ready ? 200 : 503, {name: model.name, ready})
         }}
       }
       if (action === '/infer') {
         return {endpoint: 'infer', model: model.name, handle: async () => {
           expect('POST')
-          this.refuseWhenDraining()
           const request = decodeInferRequest(parseJson(await readBody(req, this.context.maxBodyBytes)))
           const outputs = await model.infer(request.inputs, request.outputs)
           return {status: 200, body: encodeInferResponse(model.name, request.id, outputs)}
@@ -136,10 +137,6 @@ export class HttpFrontEnd {
       return {endpoint: 'model_metadata', model: model.name, handle: async () => json(200, model.metadata())}
     }
     return {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
-  }
-
-  private refuseWhenDraining(): void {
-    if (!this.context.isAccepting()) throw new ServeError('unavailable', 'the server is shutting down; retry on another instance')
   }
 }
 
@@ -165,15 +162,20 @@ function parseJson(body: Buffer): unknown {
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooLarge = () => new ServeError('too_large', `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`)
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.reject(tooLarge())
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    req.resume()
+    return Promise.reject(tooLarge())
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > maxBytes) {
+        // Keep reading and dropping the rest: closing on unread data resets the connection, and the
+        // client could lose the 413 answer with it.
         req.removeAllListeners('data')
-        req.pause()
+        req.resume()
         reject(tooLarge())
       } else {
         chunks.push(chunk)

@@ -10,8 +10,8 @@ export interface ServeContext {
   server: {name: string; version: string}
   /** largest request body / gRPC message accepted */
   maxBodyBytes: number
-  /** false once shutdown has begun: readiness turns false and new inference requests are refused */
-  isAccepting(): boolean
+  /** false once shutdown has begun, so that load balancers stop sending requests */
+  isReady(): boolean
   /** for events worth an operator's attention, e.g. inference failures */
   log(line: string): void
 }

@@ -54,14 +54,14 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     })),
     metrics,
   )
-  let accepting = true
+  let ready = true
   const context: ServeContext = {
     registry,
     metrics,
     authorize: createAuthCheck(options.apiKey),
     server: {name: 'mlctl', version: options.version},
     maxBodyBytes: options.maxBodyBytes,
-    isAccepting: () => accepting,
+    isReady: () => ready,
     log,
   }
   const http = new HttpFrontEnd(context)
@@ -86,7 +86,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
       grpcAddress: `${grpcHost}:${grpcPort}`,
       models: registry.list(),
       async shutdown() {
-        accepting = false
+        ready = false
         await Promise.all([http.close(), grpc.close()])
         await registry.close()
       },

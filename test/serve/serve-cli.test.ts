@@ -1,0 +1,368 @@
+/**
+ * End to end: the real `mlctl serve` in a child process, real HTTP (fetch) and gRPC (@grpc/grpc-js)
+ * clients, results compared with onnxruntime run in this process. The models were exported by PyTorch
+ * (test/fixtures/serve/make_fixtures.py), not written by mlctl.
+ */
+import {Metadata, status} from '@grpc/grpc-js'
+import {spawnSync} from 'node:child_process'
+import ort from 'onnxruntime-node'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {buildCli, FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
+
+const LENET = `${FIXTURES}/lenet.onnx`
+const TABULAR = `${FIXTURES}/tabular.onnx`
+const FIXED = `${FIXTURES}/tabular-fixed-batch.onnx`
+
+function images(count: number, seed: number): Float32Array {
+  const data = new Float32Array(count * 784)
+  for (let i = 0; i < data.length; i++) data[i] = Math.fround(((i * 7919 + seed * 104729) % 1000) / 1000)
+  return data
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>()
+
+/** What onnxruntime gives in this process, unbatched: the results the server must reproduce. */
+async function reference(path: string, input: string, data: Float32Array, dims: number[]): Promise<Record<string, number[]>> {
+  if (!sessions.has(path)) sessions.set(path, ort.InferenceSession.create(path))
+  const session = await sessions.get(path)!
+  const outputs = await session.run({[input]: new ort.Tensor('float32', data, dims)})
+  return Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array, Number)]))
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{status: number; json: any}> {
+  const response = await fetch(url, {method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers})
+  return {status: response.status, json: await response.json()}
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<{status: number; json: any}> {
+  const response = await fetch(url, {headers})
+  return {status: response.status, json: await response.json()}
+}
+
+function lenetRequest(data: Float32Array, extra: object = {}) {
+  return {inputs: [{name: 'input', shape: [data.length / 784, 1, 28, 28], datatype: 'FP32', data: Array.from(data)}], ...extra}
+}
+
+beforeAll(() => buildCli())
+
+describe('mlctl serve', () => {
+  let server: ServeProcess
+  let grpc: GrpcClients
+  let http: string
+
+  beforeAll(async () => {
+    server = await startServe([LENET, '--model', `tab=${TABULAR}`, '--model', `fixed=${FIXED}`, '--max-body-mb', '2'])
+    http = server.httpUrl
+    grpc = grpcClients(server.grpcAddress)
+  })
+
+  afterAll(async () => {
+    grpc.close()
+    if (server.child.exitCode === null) await server.stop()
+  })
+
+  it('prints where it listens and what it serves', () => {
+    expect(server.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(server.grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(server.output()).toContain('lenet  test/fixtures/serve/lenet.onnx  input FP32[-1,1,28,28] -> logits FP32[-1,10]')
+  })
+
+  it('answers the health and metadata routes', async () => {
+    expect(await get(`${http}/v2/health/live`)).toEqual({status: 200, json: {live: true}})
+    expect(await get(`${http}/v2/health/ready`)).toEqual({status: 200, json: {ready: true}})
+    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: '0.1.0', extensions: []})
+    const metadata = await get(`${http}/v2/models/lenet`)
+    expect(metadata.json).toMatchObject({
+      name: 'lenet',
+      versions: ['1'],
+      platform: 'onnx_onnxv1',
+      inputs: [{name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28]}],
+      outputs: [
+        {name: 'logits', datatype: 'FP32', shape: [-1, 10]},
+        {name: 'probabilities', datatype: 'FP32', shape: [-1, 10]},
+      ],
+    })
+    expect(JSON.parse(metadata.json.properties.class_names)).toHaveLength(10)
+    expect((await get(`${http}/v2/models/tab/versions/1`)).json.outputs).toEqual([
+      {name: 'scores', datatype: 'FP32', shape: [-1, 3]},
+      {name: 'label', datatype: 'INT64', shape: [-1]},
+    ])
+    expect((await get(`${http}/v2/models/fixed`)).json.inputs).toEqual([{name: 'features', datatype: 'FP32', shape: [1, 4]}])
+    expect(await get(`${http}/v2/models/lenet/ready`)).toEqual({status: 200, json: {name: 'lenet', ready: true}})
+    expect(await get(`${http}/v2/models/lenet/versions/1/ready`)).toEqual({status: 200, json: {name: 'lenet', ready: true}})
+  })
+
+  it('answers unknown models, versions and routes with 404 and a JSON error', async () => {
+    for (const path of ['/v2/models/nope', '/v2/models/nope/ready', '/v2/models/lenet/versions/2', '/v3']) {
+      const response = await get(`${http}${path}`)
+      expect(response.status, path).toBe(404)
+      expect(response.json.error, path).toMatch(/unknown model "nope"|no version "2"|no route/)
+    }
+    expect((await post(`${http}/v2/models/nope/infer`, lenetRequest(images(1, 0)))).status).toBe(404)
+  })
+
+  it('infers over HTTP exactly as onnxruntime does in process, flat or nested, with id and outputs filter', async () => {
+    const data = images(3, 1)
+    const expected = await reference(LENET, 'input', data, [3, 1, 28, 28])
+    const flat = await post(`${http}/v2/models/lenet/infer`, lenetRequest(data, {id: 'req-1'}))
+    expect(flat.status).toBe(200)
+    expect(flat.json).toEqual({
+      model_name: 'lenet',
+      model_version: '1',
+      id: 'req-1',
+      outputs: [
+        {name: 'logits', datatype: 'FP32', shape: [3, 10], data: expected.logits},
+        {name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities},
+      ],
+    })
+    const rows = Array.from({length: 3}, (_, i) => [Array.from({length: 28}, (_, y) => Array.from(data.subarray(i * 784 + y * 28, i * 784 + y * 28 + 28)))])
+    const nested = await post(`${http}/v2/models/lenet/versions/1/infer`, {
+      inputs: [{name: 'input', shape: [3, 1, 28, 28], datatype: 'FP32', data: rows}],
+      outputs: [{name: 'probabilities'}],
+    })
+    expect(nested.json.id).toBeUndefined()
+    expect(nested.json.outputs).toEqual([{name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities}])
+  })
+
+  it('serves a model with another input name, rank and an INT64 output, and one with a fixed batch', async () => {
+    const features = new Float32Array([0.1, -2, 3.5, 0.25, 1, 1, 1, 1])
+    const expected = await reference(TABULAR, 'features', features, [2, 4])
+    const response = await post(`${http}/v2/models/tab/infer`, {inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}]})
+    expect(response.json.outputs).toEqual([
+      {name: 'scores', datatype: 'FP32', shape: [2, 3], data: expected.scores},
+      {name: 'label', datatype: 'INT64', shape: [2], data: expected.label},
+    ])
+    const fixed = await post(`${http}/v2/models/fixed/infer`, {inputs: [{name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4]}]})
+    expect(fixed.status).toBe(200)
+    expect(fixed.json.outputs[0].shape).toEqual([1, 3])
+    const twoRows = await post(`${http}/v2/models/fixed/infer`, {inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}]})
+    expect(twoRows.status).toBe(400)
+  })
+
+  it('predicts classes with names and probabilities on POST /predict', async () => {
+    const data = images(2, 2)
+    const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
+    const response = await post(`${http}/predict`, {instances: [Array.from(data.subarray(0, 784)), Array.from(data.subarray(784))]})
+    expect(response.status).toBe(200)
+    expect(response.json.model_name).toBe('lenet')
+    response.json.predictions.forEach((prediction: any, row: number) => {
+      const probabilities = expected.probabilities.slice(row * 10, row * 10 + 10)
+      const best = probabilities.indexOf(Math.max(...probabilities))
+      expect(prediction).toEqual({class: best, label: String(best), probabilities})
+    })
+    const tabular = await post(`${http}/predict?model=tab`, {instances: [[1, 2, 3, 4]]})
+    expect(tabular.json.predictions[0].probabilities.reduce((a: number, b: number) => a + b)).toBeCloseTo(1, 5)
+  })
+
+  it('serves every gRPC method, raw and typed contents alike, exactly as onnxruntime does in process', async () => {
+    expect(await grpc.call('ServerLive', {})).toEqual({live: true})
+    expect(await grpc.call('ServerReady', {})).toEqual({ready: true})
+    expect(await grpc.call('ModelReady', {name: 'lenet', version: ''})).toEqual({ready: true})
+    expect(await grpc.call('ServerMetadata', {})).toEqual({name: 'mlctl', version: '0.1.0', extensions: []})
+    const metadata = await grpc.call('ModelMetadata', {name: 'tab'})
+    expect(metadata.inputs).toEqual([{name: 'features', datatype: 'FP32', shape: [-1, 4]}])
+    expect(await grpc.health()).toEqual({status: 'SERVING'})
+    expect(await grpc.health('inference.GRPCInferenceService')).toEqual({status: 'SERVING'})
+
+    const data = images(2, 3)
+    const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
+    const raw = await grpc.call('ModelInfer', {
+      model_name: 'lenet',
+      id: 'g1',
+      inputs: [{name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28]}],
+      outputs: [{name: 'logits'}],
+      raw_input_contents: [Buffer.from(data.buffer)],
+    })
+    expect(raw.id).toBe('g1')
+    expect(raw.outputs).toMatchObject([{name: 'logits', datatype: 'FP32', shape: [2, 10], contents: null}])
+    const logits = raw.raw_output_contents[0] as Buffer
+    expect(Array.from(new Float32Array(logits.buffer.slice(logits.byteOffset, logits.byteOffset + logits.byteLength)))).toEqual(expected.logits)
+
+    const typed = await grpc.call('ModelInfer', {
+      model_name: 'lenet',
+      inputs: [{name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], contents: {fp32_contents: Array.from(data)}}],
+    })
+    expect(typed.raw_output_contents).toEqual([])
+    expect(typed.outputs.map((output: any) => output.contents.fp32_contents)).toEqual([expected.logits, expected.probabilities])
+  })
+
+  it('merges concurrent requests into batches and gives each request its own results', async () => {
+    const count = 48
+    const inputs = Array.from({length: count}, (_, i) => images(1, 100 + i))
+    const expected = await Promise.all(inputs.map((data) => reference(LENET, 'input', data, [1, 1, 28, 28])))
+    const before = histogram(await (await fetch(`${http}/metrics`)).text(), 'mlctl_batch_size', 'model="lenet"')
+    const responses = await Promise.all([
+      ...inputs.slice(0, count / 2).map((data, i) => post(`${http}/v2/models/lenet/infer`, lenetRequest(data, {id: String(i)}))),
+      ...inputs.slice(count / 2).map((data) =>
+        grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
+      ),
+    ])
+    responses.slice(0, count / 2).forEach((response, i) => {
+      expect(response.json.id).toBe(String(i))
+      expect(response.json.outputs[0].data).toEqual(expected[i].logits)
+    })
+    responses.slice(count / 2).forEach((response, i) => {
+      const bytes = response.raw_output_contents[0] as Buffer
+      expect(Array.from(new Float32Array(new Uint8Array(bytes).buffer))).toEqual(expected[count / 2 + i].logits)
+    })
+    const metrics = await (await fetch(`${http}/metrics`)).text()
+    const after = histogram(metrics, 'mlctl_batch_size', 'model="lenet"')
+    expect(after.sum - before.sum).toBe(count)
+    expect(after.count - before.count).toBeLessThan(count) // some runs held more than one request
+    expect(metrics).toMatch(/mlctl_requests_total\{protocol="grpc",endpoint="infer",model="lenet",status="OK"\} \d+/)
+    expect(metrics).toMatch(/mlctl_inference_duration_seconds_count\{model="lenet"\} \d+/)
+    expect(metrics).toMatch(/mlctl_queue_depth\{model="lenet"\} 0/)
+  })
+
+  it('answers each kind of bad HTTP input with its status and keeps serving', async () => {
+    const url = `${http}/v2/models/lenet/infer`
+    const one = images(1, 4)
+    const cases: Array<[string, unknown, number, RegExp]> = [
+      ['malformed JSON', '{"inputs": [', 400, /not valid JSON/],
+      ['NaN literal', '{"inputs":[{"name":"input","shape":[1],"datatype":"FP32","data":[NaN]}]}', 400, /not valid JSON/],
+      ['no inputs', {}, 400, /"inputs" must be a non-empty array/],
+      ['missing data', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32'}]}, 400, /needs "data"/],
+      ['wrong count', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: [1, 2, 3]}]}, 400, /has 3 values/],
+      ['wrong shape', {inputs: [{name: 'input', shape: [1, 784], datatype: 'FP32', data: Array.from(one)}]}, 400, /expects \[-1,1,28,28\]/],
+      ['wrong datatype', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP64', data: Array.from(one)}]}, 400, /datatype FP64 but the model expects FP32/],
+      ['unknown datatype', {inputs: [{name: 'input', shape: [1], datatype: 'FLOAT', data: [1]}]}, 400, /datatype "FLOAT"/],
+      ['string for NaN', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: ['NaN', ...Array.from(one).slice(1)]}]}, 400, /not a number/],
+      ['wrong input name', {inputs: [{name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data: Array.from(one)}]}, 400, /unknown input "image"/],
+      ['unknown output', lenetRequest(one, {outputs: [{name: 'embedding'}]}), 400, /unknown output "embedding"/],
+      ['too large', {inputs: [{name: 'input', shape: [1], datatype: 'FP32', data: new Array(500_000).fill(0.123456)}]}, 413, /larger than 2097152 bytes/],
+    ]
+    for (const [what, body, expectedStatus, message] of cases) {
+      const response = await post(url, body)
+      expect(response.status, what).toBe(expectedStatus)
+      expect(response.json.error, what).toMatch(message)
+    }
+    expect((await post(`${http}/predict`, {instances: [[1, 2]]})).status).toBe(400)
+    expect((await get(`${http}/v2/models/lenet/infer`)).status).toBe(400)
+    expect((await post(url, lenetRequest(one))).status).toBe(200)
+  })
+
+  it('answers each kind of bad gRPC input with its status code and keeps serving', async () => {
+    const request = (contents: Buffer, shape = [1, 1, 28, 28], datatype = 'FP32') => ({
+      model_name: 'lenet',
+      inputs: [{name: 'input', datatype, shape}],
+      raw_input_contents: [contents],
+    })
+    const nan = images(1, 5)
+    nan[17] = Number.NaN
+    const cases: Array<[string, object, status, RegExp]> = [
+      ['NaN', request(Buffer.from(nan.buffer)), status.INVALID_ARGUMENT, /non-finite value \(NaN\) at element 17/],
+      ['short raw', request(Buffer.alloc(100)), status.INVALID_ARGUMENT, /have 100 bytes/],
+      ['wrong shape', request(Buffer.alloc(784 * 4), [1, 784]), status.INVALID_ARGUMENT, /expects \[-1,1,28,28\]/],
+      ['no contents', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}]}, status.INVALID_ARGUMENT, /no fp32_contents/],
+      ['unknown model', {...request(Buffer.alloc(784 * 4)), model_name: 'nope'}, status.NOT_FOUND, /unknown model "nope"/],
+      ['too large', request(Buffer.alloc(3 * 1024 * 1024)), status.RESOURCE_EXHAUSTED, /larger than max/],
+    ]
+    for (const [what, body, code, message] of cases) {
+      const error = await grpc.call('ModelInfer', body).then(
+        () => undefined,
+        (err) => err,
+      )
+      expect(error?.code, what).toBe(code)
+      expect(error?.details, what).toMatch(message)
+    }
+    const malformed = await new Promise<any>((resolve) => {
+      grpc.raw.makeUnaryRequest(
+        '/inference.GRPCInferenceService/ModelInfer',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => bytes,
+        Buffer.from([0xff, 0xff]),
+        new Metadata(),
+        (err) => resolve(err),
+      )
+    })
+    expect(malformed?.code).toBe(status.INVALID_ARGUMENT)
+    expect(malformed?.details).toMatch(/not a valid protobuf message/)
+    expect(await grpc.call('ModelReady', {name: 'lenet'})).toEqual({ready: true})
+  })
+
+  it('on SIGTERM answers every request in flight, then exits 0', async () => {
+    const data = images(64, 6)
+    const expected = await reference(LENET, 'input', data, [64, 1, 28, 28])
+    const body = JSON.stringify(lenetRequest(data))
+    const inFlight = Array.from({length: 12}, () => post(`${http}/v2/models/lenet/infer`, body))
+    const grpcInFlight = Array.from({length: 12}, () =>
+      grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    const exitCode = server.stop('SIGTERM')
+    const answered = await Promise.all(inFlight)
+    for (const response of answered) {
+      expect(response.status).toBe(200)
+      expect(response.json.outputs[0].data).toEqual(expected.logits)
+    }
+    for (const response of await Promise.all(grpcInFlight)) expect(response.outputs[0].shape).toEqual([64, 10])
+    expect(await exitCode).toBe(0)
+    expect(server.output()).toContain('Stopped.')
+  })
+})
+
+describe('mlctl serve with an API key and a small queue', () => {
+  let server: ServeProcess
+  let grpc: GrpcClients
+  const KEY = 'test-key-123'
+
+  beforeAll(async () => {
+    server = await startServe([`${FIXTURES}/lenet.onnx`, '--max-queue', '1', '--max-batch-size', '1'], {MLCTL_API_KEY: KEY})
+    grpc = grpcClients(server.grpcAddress)
+  })
+
+  afterAll(async () => {
+    grpc.close()
+    expect(await server.stop()).toBe(0)
+  })
+
+  it('requires the key everywhere but liveness, over HTTP and gRPC', async () => {
+    const auth = {authorization: `Bearer ${KEY}`}
+    expect((await get(`${server.httpUrl}/v2/health/live`)).status).toBe(200)
+    for (const path of ['/v2/health/ready', '/v2', '/v2/models/lenet', '/metrics']) {
+      expect((await fetch(`${server.httpUrl}${path}`)).status, path).toBe(401)
+      expect((await fetch(`${server.httpUrl}${path}`, {headers: {authorization: 'Bearer wrong'}})).status, path).toBe(401)
+      expect((await fetch(`${server.httpUrl}${path}`, {headers: auth})).status, path).toBe(200)
+    }
+    const unauthorized = await post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(1, 7)))
+    expect(unauthorized).toEqual({status: 401, json: {error: expect.stringMatching(/API key/)}})
+    expect((await post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(1, 7)), auth)).status).toBe(200)
+
+    expect(await grpc.call('ServerLive', {})).toEqual({live: true})
+    expect(await grpc.health()).toEqual({status: 'SERVING'})
+    await expect(grpc.call('ServerReady', {})).rejects.toMatchObject({code: status.UNAUTHENTICATED})
+    await expect(grpc.call('ServerReady', {}, 'wrong')).rejects.toMatchObject({code: status.UNAUTHENTICATED})
+    expect(await grpc.call('ServerReady', {}, KEY)).toEqual({ready: true})
+  })
+
+  it('refuses requests beyond --max-queue with 503 / UNAVAILABLE instead of piling them up', async () => {
+    const data = images(64, 8)
+    const headers = {authorization: `Bearer ${KEY}`}
+    const body = JSON.stringify(lenetRequest(data))
+    const raw = {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}
+    const [httpStatuses, grpcCodes] = await Promise.all([
+      Promise.all(Array.from({length: 16}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers).then((r) => r.status))),
+      Promise.all(Array.from({length: 16}, () => grpc.call('ModelInfer', raw, KEY).then(() => status.OK, (err) => err.code))),
+    ])
+    expect(httpStatuses).toContain(200)
+    expect(httpStatuses).toContain(503)
+    expect(httpStatuses.every((code) => code === 200 || code === 503)).toBe(true)
+    expect(grpcCodes.every((code) => code === status.OK || code === status.UNAVAILABLE)).toBe(true)
+    expect(grpcCodes).toContain(status.UNAVAILABLE)
+    expect((await post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers)).status).toBe(200)
+  })
+})
+
+describe('mlctl serve start-up errors', () => {
+  it('names the problem when the file is not an ONNX model or the port is taken', async () => {
+    const notOnnx = await startServe([`${FIXTURES}/make_fixtures.py`]).catch((err: Error) => err.message)
+    expect(notOnnx).toMatch(/cannot load .*make_fixtures\.py as an ONNX model/)
+    const first = await startServe([LENET])
+    const port = new URL(first.httpUrl).port
+    const second = spawnSync('node', ['bin/run.js', 'serve', LENET, '--port', port, '--grpc-port', '0'], {encoding: 'utf8'})
+    expect(second.status).toBe(1)
+    expect(second.stderr).toMatch(new RegExp(`HTTP port ${port} is in use; pick another with --port`))
+    expect(await first.stop()).toBe(0)
+  })
+})
