@@ -16,18 +16,19 @@ export const emitBatchNorm: LayerEmitter<BatchNormSpec> = (g, x, layer, params, 
     const inputs = [x, params.gamma!, params.beta!, params.movingMean!, params.movingVariance!]
     return {output: g.node('BatchNormalization', inputs, {epsilon: float(epsilon)})}
   }
+  const gamma = params.gamma!
   const zeros = g.floatConstant([channels], new Float32Array(channels))
   const ones = g.floatConstant([channels], new Float32Array(channels).fill(1))
   const [output, mean, variance] = g.nodeOutputs(
     'BatchNormalization',
-    [x, params.gamma!, params.beta!, zeros, ones],
+    [x, gamma, params.beta!, zeros, ones],
     {epsilon: float(epsilon), momentum: float(0), training_mode: 1},
     3,
   )
   return {
     output,
     batchStatistics: {mean, variance},
-    backward: (dy) => {
+    backward: (dy, needInputGradient) => {
       // Written from x so that no normalised copy of x is kept:
       //   S1 = sum(dy), S2 = sum(dy * x), dgamma = istd * (S2 - mean * S1), dbeta = S1,
       //   dx = k*dy - a*x - b  with  k = gamma*istd, a = k*istd*dgamma/M, b = k*S1/M - mean*a  (M = N*H*W).
@@ -36,17 +37,18 @@ export const emitBatchNorm: LayerEmitter<BatchNormSpec> = (g, x, layer, params, 
       const asChannels = (t: string) => g.node('Reshape', [t, perChannel])
       const meanC = asChannels(mean)
       const istd = asChannels(g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, g.scalar(epsilon)])])]))
-      const invM = g.node('Div', [g.scalar(channels), elementCount(g, x)])
       const s1 = reduceSum(g, dy, axes, true)
       const s2 = reduceSum(g, g.node('Mul', [dy, x]), axes, true)
       const dgamma = g.node('Mul', [istd, g.node('Sub', [s2, g.node('Mul', [meanC, s1])])])
-      const k = g.node('Mul', [asChannels(params.gamma!), istd])
+      const flat = g.int64s([channels])
+      const gradients = {gamma: g.node('Reshape', [dgamma, flat]), beta: g.node('Reshape', [s1, flat])}
+      if (!needInputGradient) return {params: gradients}
+      const invM = g.node('Div', [g.scalar(channels), elementCount(g, x)])
+      const k = g.node('Mul', [asChannels(gamma), istd])
       const kOverM = g.node('Mul', [k, invM])
       const a = g.node('Mul', [g.node('Mul', [kOverM, istd]), dgamma])
       const b = g.node('Sub', [g.node('Mul', [kOverM, s1]), g.node('Mul', [meanC, a])])
-      const dx = g.node('Sub', [g.node('Sub', [g.node('Mul', [dy, k]), g.node('Mul', [x, a])]), b])
-      const flat = g.int64s([channels])
-      return {dx, params: {gamma: g.node('Reshape', [dgamma, flat]), beta: g.node('Reshape', [s1, flat])}}
+      return {params: gradients, dx: g.node('Sub', [g.node('Sub', [g.node('Mul', [dy, k]), g.node('Mul', [x, a])]), b])}
     },
   }
 }
