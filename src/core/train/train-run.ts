@@ -164,7 +164,11 @@ function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
   return loss.name === 'binaryCrossEntropy' ? {...split, targets: Float32Array.from(split.targets)} : split
 }
 
-function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
+/**
+ * Splits the training set into the examples the model is fitted on and the validation hold-out.
+ * Exported so that `mlctl evaluate --split val` scores a run on exactly the examples it was validated on.
+ */
+export function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
   const held = Math.round(train.count * fraction)
   if (held === 0) return {fit: train}
   if (held >= train.count) throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
