@@ -20,6 +20,15 @@ export class OrtSession {
     return new OrtSession(session)
   }
 
+  /** Names, element types and shapes of the graph's inputs (symbolic dimensions are strings). */
+  get inputMetadata(): readonly InferenceSession.ValueMetadata[] {
+    return this.session.inputMetadata
+  }
+
+  get outputMetadata(): readonly InferenceSession.ValueMetadata[] {
+    return this.session.outputMetadata
+  }
+
   /** Runs the graph; every output of mlctl's graphs is float32. */
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Float32Array>> {
     const results = await this.session.run(feeds)
