@@ -36,11 +36,11 @@ export type TrainConfigKey = keyof TrainConfig
 export const TRAIN_DEFAULTS = {
   dataset: 'mnist-sample',
   model: 'lenet',
-  epochs: 10,
+  epochs: 15,
   'batch-size': 64,
   optimizer: 'adam',
   lr: 0.001,
-  schedule: 'constant',
+  schedule: 'cosine',
   'warmup-epochs': 0,
   'val-split': 0.1,
   'early-stop': 0,
