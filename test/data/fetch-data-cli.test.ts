@@ -1,30 +1,18 @@
-import {spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {mkdtemp, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {mlctl as runMlctl} from '../helpers/mlctl-cli.js'
 import {refusedPortUrl} from './file-server.js'
 
-// bin/run.js runs the compiled dist/, so compile first: the test must see the current sources.
-// tsc's exit code is not checked here (npm ci's prepare step fails the build on type errors).
 let dataDir: string
 beforeAll(async () => {
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], {stdio: 'ignore'})
-  if (!existsSync('dist/commands/fetch-data.js')) throw new Error('tsc produced no dist/commands/fetch-data.js')
   dataDir = await mkdtemp(join(tmpdir(), 'mlctl-cli-'))
-}, 120_000)
+})
 afterAll(() => rm(dataDir, {recursive: true, force: true}))
 
-function mlctl(...args: string[]) {
-  const result = spawnSync('node', ['bin/run.js', 'fetch-data', ...args], {
-    encoding: 'utf8',
-    env: {...process.env, NO_COLOR: '1', MLCTL_DATA_DIR: dataDir},
-    timeout: 60_000,
-  })
-  return {code: result.status, stdout: result.stdout, stderr: result.stderr}
-}
+const mlctl = (...args: string[]) => runMlctl(['fetch-data', ...args], {MLCTL_DATA_DIR: dataDir})
 
 describe('mlctl fetch-data', () => {
   it('--list --json prints the registry', () => {
