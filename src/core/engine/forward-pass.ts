@@ -1,7 +1,7 @@
 import type {ParameterInfo} from '../model/parameters.js'
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
 import type {InputType} from '../model/spec.js'
-import type {GraphBuilder} from '../onnx/graph-builder.js'
+import type {Dim, GraphBuilder} from '../onnx/graph-builder.js'
 import {emitInputNormalisation} from './input-normalisation.js'
 import type {GraphMode, LayerEmission, LayerParameters} from './layer-emitter.js'
 import {emitLayer} from './layers/index.js'
@@ -20,16 +20,24 @@ export interface ForwardPass {
 /**
  * Declares the `input` graph input and emits every layer's forward nodes. `parameterTensor` names the
  * tensor holding each parameter (a graph input while training, an initializer in exported models).
- * A final softmax layer is left out unless `includeFinalSoftmax`.
+ * A final softmax layer is left out unless `includeFinalSoftmax`. With `normaliseInput: false` the
+ * input is fed to the first layer as it is (the caller declares it float32 and normalises outside the
+ * graph); `batchDim` fixes the batch dimension (default: symbolic).
  */
 export function emitForwardPass(
   g: GraphBuilder,
   model: ResolvedModel,
   mode: GraphMode,
-  options: {inputType: InputType; includeFinalSoftmax: boolean; parameterTensor: (parameter: ParameterInfo) => string},
+  options: {
+    inputType: InputType
+    includeFinalSoftmax: boolean
+    parameterTensor: (parameter: ParameterInfo) => string
+    normaliseInput?: boolean
+    batchDim?: Dim
+  },
 ): ForwardPass {
-  const input = g.input(INPUT_NAME, options.inputType, [BATCH_DIM, ...model.inputShape])
-  let x = emitInputNormalisation(g, input, options.inputType, model)
+  const input = g.input(INPUT_NAME, options.inputType, [options.batchDim ?? BATCH_DIM, ...model.inputShape])
+  let x = options.normaliseInput === false ? input : emitInputNormalisation(g, input, options.inputType, model)
   const layers = model.endsWithSoftmax && !options.includeFinalSoftmax ? model.layers.slice(0, -1) : model.layers
   const emissions = layers.map((layer) => {
     const params: LayerParameters = {}

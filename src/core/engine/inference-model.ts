@@ -16,6 +16,13 @@ export interface InferenceModelOptions {
   probabilities?: 'softmax' | 'sigmoid' | 'none'
   /** Element type of `input`; defaults to the spec's. The in-graph scaling stays that of the spec. */
   inputType?: InputType
+  /**
+   * true (default): the graph scales uint8 input by 1/255 and applies the spec's normalize, so it takes
+   * raw values. false: `input` is float32 holding what the first layer sees; the client normalises.
+   */
+  normaliseInput?: boolean
+  /** A fixed batch size for `input` and the outputs; default: the symbolic dimension 'batch'. */
+  batchSize?: number
   /** Stored as ONNX metadata_props. */
   metadata?: Record<string, string>
   producerVersion?: string
@@ -29,10 +36,18 @@ export interface InferenceModelOptions {
  */
 export function buildInferenceModel(spec: ModelSpec, weights: NamedTensor[], options: InferenceModelOptions = {}): Uint8Array {
   const model = resolveModel(spec)
+  const normaliseInput = options.normaliseInput ?? true
+  if (!normaliseInput && options.inputType === 'uint8') throw new Error('buildInferenceModel: uint8 input needs normaliseInput')
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
+    throw new UserError(`batch size must be a positive integer, got ${options.batchSize}`)
+  }
+  const batchDim = options.batchSize ?? BATCH_DIM
   const byName = new Map(weights.map((w) => [w.name, w]))
   const g = new GraphBuilder('mlctl-inference')
   const forward = emitForwardPass(g, model, 'inference', {
-    inputType: options.inputType ?? model.inputType,
+    inputType: normaliseInput ? (options.inputType ?? model.inputType) : 'float32',
+    normaliseInput,
+    batchDim,
     includeFinalSoftmax: false,
     parameterTensor: (p) => {
       const weight = byName.get(p.name)
@@ -43,7 +58,7 @@ export function buildInferenceModel(spec: ModelSpec, weights: NamedTensor[], opt
       return g.initializer(p.name, p.shape, weight.data)
     },
   })
-  const outputShape = [BATCH_DIM, model.outputs]
+  const outputShape = [batchDim, model.outputs]
   g.output(forward.output, LOGITS_OUTPUT, 'float32', outputShape)
   const probabilities = options.probabilities ?? (model.endsWithSoftmax ? 'softmax' : 'none')
   if (probabilities !== 'none') {
