@@ -1,0 +1,66 @@
+import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset, REGISTRY} from '../data/index.js'
+import {UserError} from '../errors.js'
+import {TRAIN_DEFAULTS} from '../train/train-config.js'
+import {holdOut} from '../train/train-run.js'
+import type {ModelFacts} from './model-source.js'
+
+/** train: the examples the model was fitted on; val: train's validation hold-out; test: the dataset's test split. */
+export const SPLITS = ['test', 'val', 'train'] as const
+export type SplitName = (typeof SPLITS)[number]
+
+export interface DataRequest {
+  dataset?: string
+  data?: string
+  target?: string
+  split: SplitName
+  /** Default: the run's, else train's default. */
+  valSplit?: number
+  from?: string
+  dataDir?: string
+  onDownload?(event: DownloadEvent): void
+}
+
+export interface EvaluationData {
+  dataset: Dataset
+  split: DataSplit
+  /** e.g. "mnist-sample", "examples/retail-demand.csv (target units_sold)" */
+  source: string
+}
+
+/**
+ * The split to evaluate on: from the flags, else the data the model was trained on. `val` and `train`
+ * redo train's hold-out with the run's --val-split, so they are the very examples train used.
+ */
+export async function loadEvaluationData(request: DataRequest, trainedOn: ModelFacts['trainedOn']): Promise<EvaluationData> {
+  const explicit = request.dataset !== undefined || request.data !== undefined
+  const csv = explicit ? request.data : trainedOn.data
+  const target = explicit ? request.target : trainedOn.target
+  const name = explicit ? request.dataset : trainedOn.dataset
+  let dataset: Dataset
+  let source: string
+  if (csv !== undefined) {
+    if (target === undefined) throw new UserError(`--data ${csv} needs --target COL, the column the model predicts`, 2)
+    dataset = await loadCsvDataset(csv, target)
+    source = `${csv} (target ${target})`
+  } else if (name !== undefined) {
+    if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {
+      throw new UserError(`the model was trained on "${name}", which is not a registry dataset; pass --dataset NAME or --data FILE.csv --target COL`, 2)
+    }
+    dataset = await loadDataset(name, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+    source = name
+  } else {
+    throw new UserError('the model does not say which data it was trained on; pass --dataset NAME or --data FILE.csv --target COL', 2)
+  }
+  return {dataset, split: pickSplit(dataset, request.split, request.valSplit ?? trainedOn.valSplit ?? TRAIN_DEFAULTS['val-split']), source}
+}
+
+function pickSplit(dataset: Dataset, split: SplitName, valSplit: number): DataSplit {
+  if (split === 'test') {
+    if (!dataset.test) throw new UserError(`${dataset.name} has no test split; use --split val or --split train`, 2)
+    return dataset.test
+  }
+  const {fit, validation} = holdOut(dataset.train, valSplit)
+  if (split === 'train') return fit
+  if (!validation) throw new UserError(`a validation split of ${valSplit} holds out no examples of ${dataset.name}; use --split test, or --val-split with the fraction train used`, 2)
+  return validation
+}

@@ -1,0 +1,130 @@
+/**
+ * Checks a dataset against a model before anything runs (input shape and element type, task, class
+ * count and names, feature columns) and settles how to feed it and read the output. Every mismatch is
+ * one UserError here, never a failure inside onnxruntime.
+ */
+import type {InferenceSession} from 'onnxruntime-node'
+
+import type {Dataset} from '../data/index.js'
+import {UserError} from '../errors.js'
+import type {ScoreKind} from './classification-report.js'
+import type {EvaluationModel, InputNormalization} from './model-source.js'
+import type {RegressionLoss} from './regression-report.js'
+
+export interface EvaluationPlan {
+  task: Dataset['task']
+  input: {
+    name: string
+    type: 'uint8' | 'float32'
+    /** As the model declares it, batch first; strings are symbolic dimensions. */
+    shape: Array<number | string>
+    /** uint8 data into a float32 input: 'cast' keeps the values 0-255 (mlctl graphs scale inside). */
+    conversion?: 'cast' | InputNormalization
+    /** The model only takes batches of exactly this many rows. */
+    fixedBatch?: number
+  }
+  output: {name: string; kind: ScoreKind}
+  /** Values the model outputs per example: classes, 1 for a binary classifier, or regression targets. */
+  outputWidth: number
+  /** Classification: class names in the model's output order. */
+  classNames?: string[]
+  binary: boolean
+  /** Classification: dataset label -> model class index, when the two orders differ. */
+  labelMap?: Int32Array
+  regressionLoss?: RegressionLoss
+}
+
+export function planEvaluation(model: EvaluationModel, dataset: Dataset): EvaluationPlan {
+  const {facts} = model
+  if (facts.task && facts.task !== dataset.task) {
+    throw new UserError(`the model is a ${facts.task} model but ${dataset.name} is a ${dataset.task} dataset; evaluate it on data like it was trained on`, 2)
+  }
+  if (facts.featureNames && dataset.featureNames && facts.featureNames.join('\u0000') !== dataset.featureNames.join('\u0000')) {
+    throw new UserError(`${dataset.name} has the feature columns ${dataset.featureNames.join(', ')} but the model was trained on ${facts.featureNames.join(', ')} (same names, same order)`, 2)
+  }
+  const input = planInput(model, dataset)
+  const output = pickOutput(model.session.outputMetadata)
+  const declaredWidth = outputWidth(output)
+  const outputKind: ScoreKind = output.name === 'probabilities' ? 'probabilities' : 'logits'
+
+  if (dataset.task === 'regression') {
+    const targets = dataset.train.targets.length / dataset.train.count
+    if (declaredWidth !== undefined && declaredWidth !== targets) {
+      throw new UserError(`the model outputs ${declaredWidth} values per example but ${dataset.name} has ${targets} target${targets === 1 ? '' : 's'}; use the data it was trained on`, 2)
+    }
+    const loss = facts.loss?.name === 'mae' || facts.loss?.name === 'huber' ? facts.loss : {name: 'mse' as const}
+    return {task: 'regression', input, output: {name: output.name, kind: outputKind}, outputWidth: targets, binary: false, regressionLoss: loss}
+  }
+
+  const datasetNames = dataset.classNames ?? []
+  const classNames = facts.classNames ?? datasetNames
+  const binary = classNames.length === 2 && (declaredWidth === 1 || facts.loss?.name === 'binaryCrossEntropy')
+  const width = binary ? 1 : classNames.length
+  if (declaredWidth !== undefined && declaredWidth !== width) {
+    throw new UserError(`the model outputs ${declaredWidth} scores per example but ${facts.classNames ? 'names' : `${dataset.name} has`} ${classNames.length} classes; evaluate it on the data it was trained on`, 2)
+  }
+  return {task: 'classification', input, output: {name: output.name, kind: outputKind}, outputWidth: width, classNames, binary, labelMap: labelMap(datasetNames, classNames, dataset.name)}
+}
+
+function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['input'] {
+  const inputs = model.session.inputMetadata
+  if (inputs.length !== 1) throw new UserError(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); evaluate feeds models with one input`)
+  const input = inputs[0]
+  if (!input.isTensor || (input.type !== 'uint8' && input.type !== 'float32')) {
+    throw new UserError(`the model's input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}; evaluate feeds uint8 or float32 tensors`)
+  }
+  const shape = [...input.shape]
+  const expected = ['batch', ...dataset.inputShape]
+  const fits = shape.length === 0 || (shape.length === expected.length && shape.every((dim, i) => i === 0 || typeof dim !== 'number' || dim === expected[i]))
+  if (!fits) {
+    throw new UserError(`the model's input "${input.name}" is [${shape.join(', ')}] but ${dataset.name}'s examples are [${dataset.inputShape.join(', ')}] (plus a batch dimension); use the data it was trained on (images are channels-first, NCHW)`, 2)
+  }
+  const batch = shape[0]
+  const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : undefined
+  const dataType = dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32'
+  if (dataType === input.type) return {name: input.name, type: input.type, shape, fixedBatch}
+  if (input.type === 'uint8') {
+    throw new UserError(`the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`, 2)
+  }
+  const normalization = model.facts.inputNormalization
+  if (normalization) {
+    const channels = dataset.inputShape[0]
+    for (const values of [normalization.mean, normalization.std]) {
+      if (values.length !== 1 && values.length !== channels) {
+        throw new UserError(`the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels`)
+      }
+    }
+  }
+  return {name: input.name, type: input.type, shape, fixedBatch, conversion: normalization ?? 'cast'}
+}
+
+/** mlctl's `logits`, else its `probabilities`, else the model's only float32 output. */
+function pickOutput(outputs: readonly InferenceSession.ValueMetadata[]): InferenceSession.TensorValueMetadata {
+  const tensors = outputs.filter((o): o is InferenceSession.TensorValueMetadata => o.isTensor && o.type === 'float32')
+  const named = tensors.find((o) => o.name === 'logits') ?? tensors.find((o) => o.name === 'probabilities')
+  if (named) return named
+  if (tensors.length === 1) return tensors[0]
+  const names = outputs.map((o) => o.name).join(', ')
+  throw new UserError(tensors.length === 0
+    ? `the model has no float32 output (outputs: ${names}); evaluate reads class scores or predicted values`
+    : `the model has several float32 outputs (${names}) and none is named logits or probabilities; evaluate cannot tell which holds the scores`)
+}
+
+/** The declared values per example, or undefined when the model leaves it symbolic. [batch] counts as one. */
+function outputWidth(output: InferenceSession.TensorValueMetadata): number | undefined {
+  const shape = output.shape
+  if (shape.length === 1) return 1
+  if (shape.length === 2) return typeof shape[1] === 'number' ? shape[1] : undefined
+  if (shape.length === 0) return undefined
+  throw new UserError(`the model's output "${output.name}" is [${shape.join(', ')}]; evaluate reads [batch, values]`)
+}
+
+/** The model's class order may differ from the data's (e.g. a CSV whose labels sort differently); match by name. */
+function labelMap(datasetNames: string[], modelNames: string[], dataset: string): Int32Array | undefined {
+  const map = Int32Array.from(datasetNames, (name) => modelNames.indexOf(name))
+  const unknown = datasetNames.filter((name) => !modelNames.includes(name))
+  if (unknown.length > 0) {
+    throw new UserError(`${dataset} has classes the model does not know (${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}); the model's classes are ${modelNames.slice(0, 10).join(', ')}${modelNames.length > 10 ? ', …' : ''}`, 2)
+  }
+  return map.every((m, i) => m === i) ? undefined : map
+}

@@ -1,0 +1,51 @@
+import {tensor, type Tensor} from '../engine/ort-session.js'
+import type {EvaluationPlan} from './evaluation-plan.js'
+
+/**
+ * Cuts a split's inputs into the model's input tensors. When the data already has the model's element
+ * type a batch is a view (no copy); uint8 data for a float32 graph is converted into one reused buffer;
+ * a model with a fixed batch size gets its last, short batch padded with zeros.
+ */
+export class InputBatches {
+  /** Examples per batch: the model's own when it fixes its batch size, else the requested size. */
+  readonly rows: number
+  private readonly perExample: number
+  private readonly buffer: Uint8Array | Float32Array | undefined
+
+  constructor(
+    private readonly inputs: Uint8Array | Float32Array,
+    private readonly exampleShape: number[],
+    private readonly plan: EvaluationPlan['input'],
+    batchSize: number,
+  ) {
+    this.rows = plan.fixedBatch ?? batchSize
+    this.perExample = exampleShape.reduce((a, b) => a * b, 1)
+    const needsBuffer = plan.conversion !== undefined || plan.fixedBatch !== undefined
+    this.buffer = needsBuffer ? new (plan.type === 'uint8' ? Uint8Array : Float32Array)(this.rows * this.perExample) : undefined
+  }
+
+  /** Examples [from, from + count) as the model's input tensor; count <= rows. */
+  batch(from: number, count: number): Tensor {
+    const examples = this.inputs.subarray(from * this.perExample, (from + count) * this.perExample)
+    const rows = this.plan.fixedBatch ?? count
+    if (!this.buffer) return tensor(examples, [rows, ...this.exampleShape])
+    const target = this.buffer.subarray(0, rows * this.perExample)
+    const conversion = this.plan.conversion
+    if (conversion === undefined || conversion === 'cast') target.set(examples)
+    else normalise(examples as Uint8Array, target as Float32Array, conversion, this.exampleShape)
+    target.fill(0, examples.length)
+    return tensor(target, [rows, ...this.exampleShape])
+  }
+}
+
+/** (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0). */
+function normalise(source: Uint8Array, target: Float32Array, n: {scale: number; mean: number[]; std: number[]}, exampleShape: number[]): void {
+  const channels = exampleShape[0]
+  const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
+  for (let i = 0; i < source.length; i++) {
+    const c = Math.floor(i / perChannel) % channels
+    const mean = n.mean.length === 1 ? n.mean[0] : n.mean[c]
+    const std = n.std.length === 1 ? n.std[0] : n.std[c]
+    target[i] = (source[i] * n.scale - mean) / std
+  }
+}
