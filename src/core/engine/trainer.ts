@@ -1,5 +1,6 @@
 import {availableParallelism} from 'node:os'
 import {UserError} from '../errors.js'
+import {checkWeights} from '../model/check-weights.js'
 import {initialWeights} from '../model/initialisers.js'
 import {sizeOf, type NamedTensor} from '../model/parameters.js'
 import {resolveModel, type ResolvedModel} from '../model/resolve-model.js'
@@ -11,6 +12,7 @@ import {buildEvaluationGraph} from './evaluation-graph.js'
 import {buildInferenceModel, LOGITS_OUTPUT} from './inference-model.js'
 import type {LossConfig} from './losses/index.js'
 import {defaultMetric, metricRule, type MetricName, type MetricRule} from './metrics.js'
+import {updateMovingStatistics} from './moving-statistics.js'
 import {OrtSession, tensor, type Tensor} from './ort-session.js'
 import {buildTrainingGraph, LOSS_OUTPUT, METRIC_OUTPUT, type TrainingGraph} from './training-graph.js'
 
@@ -132,17 +134,7 @@ export class Trainer {
 
   /** Replaces every parameter tensor; names and shapes must be exactly the model's. */
   setWeights(weights: NamedTensor[]): void {
-    const byName = new Map(weights.map((w) => [w.name, w]))
-    for (const w of weights) {
-      if (!this.values.has(w.name)) throw new UserError(`the weights have a tensor ${w.name} that this model does not; they belong to another model spec`)
-    }
-    for (const p of this.model.parameters) {
-      const w = byName.get(p.name)
-      if (!w) throw new UserError(`the weights lack tensor ${p.name}; they belong to another model spec`)
-      if (w.shape.join('x') !== p.shape.join('x') || w.data.length !== sizeOf(p.shape)) {
-        throw new UserError(`weight ${p.name} has shape [${w.shape}] but the model needs [${p.shape}]`)
-      }
-    }
+    const byName = checkWeights(this.model.parameters, weights)
     for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
   }
 
@@ -162,23 +154,10 @@ export class Trainer {
     await this.evaluationSession?.release()
   }
 
-  /**
-   * moving = momentum * moving + (1 - momentum) * batch statistic, with the unbiased batch variance
-   * (as PyTorch and TensorFlow's fused batch norm do).
-   */
   private updateMovingStatistics(outputs: Record<string, Float32Array>, n: number): void {
     for (const {layer, mean, variance} of this.graph.batchStatistics) {
-      const momentum = layer.spec.momentum ?? 0.99
-      const perChannel = n * sizeOf(layer.inputShape.slice(1))
-      const unbias = perChannel > 1 ? perChannel / (perChannel - 1) : 1
-      const movingMean = this.values.get(`${layer.name}/movingMean`)!
-      const movingVariance = this.values.get(`${layer.name}/movingVariance`)!
-      const batchMean = outputs[mean]
-      const batchVariance = outputs[variance]
-      for (let c = 0; c < movingMean.length; c++) {
-        movingMean[c] = momentum * movingMean[c] + (1 - momentum) * batchMean[c]
-        movingVariance[c] = momentum * movingVariance[c] + (1 - momentum) * batchVariance[c] * unbias
-      }
+      const moving = {mean: this.values.get(`${layer.name}/movingMean`)!, variance: this.values.get(`${layer.name}/movingVariance`)!}
+      updateMovingStatistics(layer, moving, {mean: outputs[mean], variance: outputs[variance]}, n)
     }
   }
 
