@@ -165,7 +165,7 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
  * flattened image). Per-feature parameters after such a flatten follow the flatten order, which differs
  * between NCHW and NHWC; element-wise layers keep the order, a dense layer ends it.
  */
-function flattenedImageInputs(model: ResolvedModel): Array<number[] | undefined> {
+export function flattenedImageInputs(model: ResolvedModel): Array<number[] | undefined> {
   let image: number[] | undefined
   return model.layers.map((layer) => {
     const input = image
@@ -175,7 +175,8 @@ function flattenedImageInputs(model: ResolvedModel): Array<number[] | undefined>
   })
 }
 
-function convertParameter(model: ResolvedModel, param: ParameterInfo, data: Float32Array, direction: 'toTfjs' | 'fromTfjs'): {shape: number[]; data: Float32Array} {
+/** One parameter tensor from engine layout to TF.js layout ('toTfjs') or back ('fromTfjs'). */
+export function convertParameter(model: ResolvedModel, param: ParameterInfo, data: Float32Array, direction: 'toTfjs' | 'fromTfjs'): {shape: number[]; data: Float32Array} {
   if (param.layout === 'OIHW') {
     const [o, i, h, w] = param.shape
     return direction === 'toTfjs' ? {shape: [h, w, i, o], data: oihwToHwio(data, param.shape)} : {shape: param.shape, data: hwioToOihw(data, param.shape)}
