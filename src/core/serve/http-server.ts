@@ -5,6 +5,7 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
 import {decodeInferRequest, encodeInferResponse} from './infer-json.js'
+import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
@@ -53,11 +54,14 @@ export class HttpFrontEnd {
     let route: Route = {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
     let reply: Reply
     try {
+      // The body is read before anything can fail: answering while the client still sends it would cut
+      // the connection, and the client would see a reset instead of the error.
+      const body = await readBody(req, this.context.maxBodyBytes)
       // Liveness stays open so that probes need no secret; everything else, unknown paths included, needs the key.
       if (path !== '/v2/health/live' && !this.context.authorize(req.headers.authorization)) {
         throw new ServeError('unauthenticated', 'missing or wrong API key; send the header "Authorization: Bearer <key>"')
       }
-      route = this.route(req, path, new URLSearchParams(query))
+      route = this.route(req, path, new URLSearchParams(query), body)
       reply = await route.handle()
     } catch (err) {
       const error = asServeError(err)
@@ -75,13 +79,13 @@ export class HttpFrontEnd {
       'content-length': Buffer.byteLength(reply.body),
     }
     if (reply.status === 401) headers['www-authenticate'] = 'Bearer'
-    // An unread body (refused as too large) or a shutdown: this connection must not carry another request.
-    if (!req.complete || !this.context.isReady()) headers.connection = 'close'
+    // After shutdown began, each connection carries no further request.
+    if (!this.context.isReady()) headers.connection = 'close'
     res.writeHead(reply.status, headers)
     res.end(reply.body)
   }
 
-  private route(req: IncomingMessage, path: string, query: URLSearchParams): Route {
+  private route(req: IncomingMessage, path: string, query: URLSearchParams, body: Buffer): Route {
     const {registry} = this.context
     const method = req.method ?? 'GET'
     const json = (status: number, value: unknown): Reply => ({status, body: JSON.stringify(value)})
@@ -112,8 +116,7 @@ export class HttpFrontEnd {
       const model = name === null ? registry.defaultModel() : registry.get(name)
       return {endpoint: 'predict', model: model.name, handle: async () => {
         expect('POST')
-        const body = parseJson(await readBody(req, this.context.maxBodyBytes))
-        return json(200, await predict(model, body))
+        return json(200, await predict(model, parseJsonBody(body)))
       }}
     }
     const match = MODEL_PATH.exec(path)
@@ -129,7 +132,7 @@ export class HttpFrontEnd {
       if (action === '/infer') {
         return {endpoint: 'infer', model: model.name, handle: async () => {
           expect('POST')
-          const request = decodeInferRequest(parseJson(await readBody(req, this.context.maxBodyBytes)))
+          const request = decodeInferRequest(parseJsonBody(body))
           const outputs = await model.infer(request.inputs, request.outputs)
           return {status: 200, body: encodeInferResponse(model.name, request.id, outputs)}
         }}
@@ -152,36 +155,27 @@ function decodePathPart(part: string): string {
   }
 }
 
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch (err) {
-    throw new ServeError('invalid_argument', `the request body is not valid JSON (${(err as Error).message})`)
-  }
-}
 
+/**
+ * Reads the whole body. A body over the limit is still read to its end, but dropped, for the same reason
+ * as above; the server's requestTimeout bounds how long that can take.
+ */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new ServeError('too_large', `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`)
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
-    req.resume()
-    return Promise.reject(tooLarge())
-  }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
+      if (size <= maxBytes) chunks.push(chunk)
+      else chunks = []
+    })
+    req.on('end', () => {
       if (size > maxBytes) {
-        // Keep reading and dropping the rest: closing on unread data resets the connection, and the
-        // client could lose the 413 answer with it.
-        req.removeAllListeners('data')
-        req.resume()
-        reject(tooLarge())
+        reject(new ServeError('too_large', `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`))
       } else {
-        chunks.push(chunk)
+        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
       }
     })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
     req.on('error', reject)
   })
 }

@@ -3,6 +3,7 @@
  * example out, with the class index, its name from the model's `class_names` metadata, and the class
  * probabilities. Works for classifiers with a single input.
  */
+import {Float32JsonArray} from './json-body-parser.js'
 import type {ServedModel} from './served-model.js'
 import {invalid, typedArrayFrom} from './tensor-codec.js'
 import {elementCount, type Tensor} from './tensor.js'
@@ -34,14 +35,17 @@ function instancesToTensor(model: ServedModel, body: unknown): Tensor {
   const [spec] = inputs
   const exampleShape = spec.shape.slice(1)
   if (exampleShape.some((dim) => dim < 0)) throw invalid(`POST /predict needs fixed example dimensions; "${spec.name}" is [${spec.shape.join(',')}]: use /v2/models/${model.name}/infer with a shape`)
-  const instances = (body as {instances?: unknown} | null)?.instances
+  let instances = (body as {instances?: unknown} | null)?.instances
+  const fastFloats = instances instanceof Float32JsonArray && spec.datatype === 'FP32' ? instances.values : undefined
+  if (instances instanceof Float32JsonArray) instances = instances.json()
   if (!Array.isArray(instances) || instances.length === 0) throw invalid('POST /predict needs {"instances": [example, ...]} with at least one example')
   const shape = [instances.length, ...exampleShape]
-  const values = instances.flat(Infinity)
+  const values = fastFloats ?? instances.flat(Infinity)
   if (values.length !== elementCount(shape)) {
     throw invalid(`each instance needs ${elementCount(exampleShape)} values (shape [${exampleShape.join(',')}]); got ${values.length} values for ${instances.length} instances`)
   }
-  return {name: spec.name, datatype: spec.datatype, shape, data: typedArrayFrom({name: spec.name, datatype: spec.datatype, shape}, values)}
+  const data = fastFloats ?? typedArrayFrom({name: spec.name, datatype: spec.datatype, shape}, values as unknown[])
+  return {name: spec.name, datatype: spec.datatype, shape, data}
 }
 
 /** A `probabilities` output if the model has one; else `logits` or the first FP32 [N, classes] output. */

@@ -3,6 +3,7 @@
  * `contents` and little-endian `raw_*_contents` bytes (gRPC). Every check that a client can fail
  * raises an `invalid_argument` ServeError naming the tensor.
  */
+import {Float32JsonArray} from './json-body-parser.js'
 import {ServeError} from './serve-error.js'
 import {DATATYPES, allocateData, bytesPerElement, elementCount, isBigIntDatatype, isDatatype, type Datatype, type Tensor, type TensorData} from './tensor.js'
 
@@ -42,18 +43,26 @@ export function readTensorHeader(value: unknown, what: string): TensorHeader {
 
 /** A JSON tensor's `data`, flat or nested in the natural multi-dimensional form. */
 export function tensorFromJsonData(header: TensorHeader, data: unknown): Tensor {
+  if (data instanceof Float32JsonArray) {
+    if (header.datatype === 'FP32') return {...header, data: checkedCount(header, data.values)}
+    data = data.json()
+  }
   if (!Array.isArray(data)) throw invalid(`input "${header.name}" needs "data": an array of values`)
   const values: unknown[] = Array.isArray(data[0]) ? data.flat(Infinity) : data
   return {...header, data: typedArrayFrom(header, values)}
 }
 
-/** Values from JSON or from protobuf `contents`, checked for type and range. */
-export function typedArrayFrom(header: TensorHeader, values: readonly unknown[]): TensorData {
+function checkedCount<T extends {length: number}>(header: TensorHeader, values: T): T {
   const expected = elementCount(header.shape)
   if (values.length !== expected) {
     throw invalid(`input "${header.name}" has ${values.length} values but shape [${header.shape.join(',')}] needs ${expected}`)
   }
-  const data = allocateData(header.datatype, expected)
+  return values
+}
+
+/** Values from JSON or from protobuf `contents`, checked for type and range. */
+export function typedArrayFrom(header: TensorHeader, values: readonly unknown[]): TensorData {
+  const data = allocateData(header.datatype, checkedCount(header, values).length)
   if (header.datatype === 'BOOL') {
     for (let i = 0; i < values.length; i++) {
       const value = values[i]

@@ -1,0 +1,328 @@
+/**
+ * `npm run bench:serve`: throughput and latency of `mlctl serve` with the LeNet fixture, load generated from
+ * separate processes on loopback.
+ *
+ *   HTTP/JSON  wrk (apt-get install wrk), or a Node keep-alive client when wrk is missing
+ *   gRPC       a @grpc/grpc-js client (raw_input_contents), and h2load (apt-get install nghttp2-client) when
+ *              present: the grpc-js client costs more CPU per call than the server, so on 2 cores it, not the
+ *              server, sets the ceiling; h2load shows what the server itself sustains.
+ *
+ * Single-image and 64-image requests at concurrency 1, 16, 64, 256; the 64-image rows are compared with
+ * in-process onnxruntime at batch 64; then a soak run at c=256 counts failures.
+ * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine.
+ *
+ * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256]
+ */
+import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
+import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {request as httpRequest, Agent} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import ort from 'onnxruntime-node'
+import protobuf from 'protobufjs'
+
+import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
+
+const MODEL = 'test/fixtures/serve/lenet.onnx'
+const IMAGE = 784
+
+interface LoadResult {
+  requests: number
+  failures: number
+  seconds: number
+  p50: number
+  p99: number
+}
+
+interface Row extends LoadResult {
+  client: string
+  images: number
+  concurrency: number
+  meanBatch: number
+  serverMicrosPerRequest: number
+  serverCores: number
+}
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`)
+  return index >= 0 ? process.argv[index + 1] : fallback
+}
+
+function has(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+function randomImages(count: number): Float32Array {
+  return Float32Array.from({length: count * IMAGE}, () => Math.random())
+}
+
+function jsonBody(count: number): string {
+  return JSON.stringify({inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', data: Array.from(randomImages(count))}]})
+}
+
+function grpcBody(count: number): Buffer {
+  const root = new protobuf.Root().loadSync(join(PROTO_DIR, 'grpc_predict_v2.proto'), {keepCase: true})
+  const type = root.lookupType('inference.ModelInferRequest')
+  const message = type.fromObject({
+    model_name: 'lenet',
+    inputs: [{name: 'input', datatype: 'FP32', shape: [count, 1, 28, 28]}],
+    raw_input_contents: [Buffer.from(randomImages(count).buffer)],
+  })
+  return Buffer.from(type.encode(message).finish())
+}
+
+/** utime + stime of a process and all its threads, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function startServer(): Promise<{child: ChildProcess; http: string; grpc: string}> {
+  const child = spawn('node', ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0'], {stdio: ['ignore', 'pipe', 'inherit']})
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('Ready.')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`server exited:\n${output}`)))
+  })
+  return {child, http: /HTTP {2}(\S+)/.exec(output)![1], grpc: /gRPC {2}(\S+)/.exec(output)![1]}
+}
+
+async function batchStats(http: string): Promise<{sum: number; count: number; failed: number}> {
+  const text = await (await fetch(`${http}/metrics`)).text()
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0)
+  let failed = 0
+  for (const match of text.matchAll(/^mlctl_requests_total\{protocol="\w+",endpoint="infer",model="[^"]*",status="(\w+)"\} (\S+)$/gm)) {
+    if (match[1] !== '200' && match[1] !== 'OK') failed += Number(match[2])
+  }
+  return {sum: value(/^mlctl_batch_size_sum\{model="lenet"\} (\S+)$/m), count: value(/^mlctl_batch_size_count\{model="lenet"\} (\S+)$/m), failed}
+}
+
+// ---- load generators (each runs in its own process: `tsx bench/serve-bench.ts --load KIND ...`) ----
+
+async function nodeHttpLoad(url: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+  const body = readFileSync(bodyFile)
+  const agent = new Agent({keepAlive: true, maxSockets: concurrency})
+  const latencies: number[] = []
+  let failures = 0
+  const end = performance.now() + seconds * 1000
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now()
+      const req = httpRequest(url, {method: 'POST', agent, headers: {'content-type': 'application/json', 'content-length': body.length}}, (res) => {
+        res.resume()
+        res.on('end', () => {
+          if (res.statusCode === 200) latencies.push(performance.now() - started)
+          else failures++
+          resolve()
+        })
+      })
+      req.on('error', () => {
+        failures++
+        resolve()
+      })
+      req.end(body)
+    })
+  await Promise.all(Array.from({length: concurrency}, async () => {
+    while (performance.now() < end) await one()
+  }))
+  agent.destroy()
+  const sorted = Float64Array.from(latencies).sort()
+  return {requests: latencies.length, failures, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
+}
+
+async function grpcJsLoad(address: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+  const body = readFileSync(bodyFile)
+  // A few channels: one HTTP/2 connection per channel, as a pool of clients would have.
+  const clients = Array.from({length: Math.min(concurrency, 4)}, (_, i) => new Client(address, credentials.createInsecure(), {'grpc.channel_id': i} as object))
+  const latencies: number[] = []
+  let failures = 0
+  const end = performance.now() + seconds * 1000
+  const identity = (bytes: Buffer) => bytes
+  await Promise.all(Array.from({length: concurrency}, async (_, worker) => {
+    const client = clients[worker % clients.length]
+    while (performance.now() < end) {
+      const started = performance.now()
+      const error = await new Promise<ServiceError | null>((resolve) =>
+        client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', identity, identity, body, new Metadata(), (err) => resolve(err)),
+      )
+      if (error) failures++
+      else latencies.push(performance.now() - started)
+    }
+  }))
+  for (const client of clients) client.close()
+  const sorted = Float64Array.from(latencies).sort()
+  return {requests: latencies.length, failures, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
+}
+
+function runLoadProcess(kind: string, target: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
+  const output = execFileSync('npx', ['tsx', 'bench/serve-bench.ts', '--load', kind, target, bodyFile, String(concurrency), String(seconds)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return JSON.parse(output.trim().split('\n').pop()!)
+}
+
+function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
+  const script = join(mkdtempSync(join(tmpdir(), 'mlctl-wrk-')), 'post.lua')
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\n`,
+  )
+  const threads = concurrency >= 64 ? 2 : 1
+  const output = execFileSync('wrk', [`-t${threads}`, `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url], {encoding: 'utf8'})
+  const millis = (label: string) => {
+    const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(output)
+    if (!match) return NaN
+    return Number(match[1]) * ({us: 0.001, ms: 1, s: 1000} as Record<string, number>)[match[2]]
+  }
+  const requests = Number(/(\d+) requests in/.exec(output)![1])
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0)
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
+  const failures = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0)
+  return {requests: requests - non2xx, failures, seconds, p50: millis('50%'), p99: millis('99%')}
+}
+
+function h2loadLoad(address: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
+  const dir = mkdtempSync(join(tmpdir(), 'mlctl-h2load-'))
+  // h2load sends the body as is: a gRPC message frame (uncompressed flag + length + protobuf).
+  const message = readFileSync(bodyFile)
+  const frame = Buffer.alloc(5 + message.length)
+  frame.writeUInt32BE(message.length, 1)
+  message.copy(frame, 5)
+  writeFileSync(join(dir, 'body'), frame)
+  const connections = Math.min(concurrency, 4)
+  const log = join(dir, 'log')
+  execFileSync('h2load', [
+    '-D', String(seconds), '-c', String(connections), '-m', String(Math.ceil(concurrency / connections)),
+    '-d', join(dir, 'body'), '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', log,
+    `http://${address}/inference.GRPCInferenceService/ModelInfer`,
+  ], {encoding: 'utf8'})
+  // log lines: start time (µs), HTTP status, response time (µs)
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split('\t').map(Number))
+  const ok = lines.filter((fields) => fields[1] === 200)
+  const sorted = Float64Array.from(ok, (fields) => fields[2] / 1000).sort()
+  return {requests: ok.length, failures: lines.length - ok.length, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
+}
+
+// ---- in-process baseline ----
+
+async function inProcessImagesPerSecond(batch: number, seconds: number): Promise<number> {
+  const session = await ort.InferenceSession.create(MODEL, {intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential'})
+  const input = new ort.Tensor('float32', randomImages(batch), [batch, 1, 28, 28])
+  for (let i = 0; i < 5; i++) await session.run({input})
+  let images = 0
+  const started = performance.now()
+  while (performance.now() - started < seconds * 1000) {
+    await session.run({input})
+    images += batch
+  }
+  const rate = images / ((performance.now() - started) / 1000)
+  await session.release()
+  return rate
+}
+
+// ---- orchestration ----
+
+async function measure(
+  server: {child: ChildProcess; http: string},
+  client: string,
+  images: number,
+  concurrency: number,
+  load: () => LoadResult,
+): Promise<Row> {
+  const before = await batchStats(server.http)
+  const cpuBefore = cpuSeconds(server.child.pid!)
+  const result = load()
+  const cpu = cpuSeconds(server.child.pid!) - cpuBefore
+  const after = await batchStats(server.http)
+  const failures = result.failures + (after.failed - before.failed)
+  const row = {
+    ...result,
+    failures,
+    client,
+    images,
+    concurrency,
+    meanBatch: (after.sum - before.sum) / Math.max(1, after.count - before.count),
+    serverMicrosPerRequest: (cpu / Math.max(1, result.requests)) * 1e6,
+    serverCores: cpu / result.seconds,
+  }
+  const rate = row.requests / row.seconds
+  console.error(
+    `${client.padEnd(12)} ${String(images).padStart(2)} img c=${String(concurrency).padEnd(3)} ${rate.toFixed(0).padStart(6)} req/s ` +
+      `${(rate * images).toFixed(0).padStart(6)} img/s p50 ${row.p50.toFixed(2)} ms p99 ${row.p99.toFixed(2)} ms ` +
+      `fail ${failures} batch ${row.meanBatch.toFixed(1)} server ${row.serverMicrosPerRequest.toFixed(0)} µs/req ${row.serverCores.toFixed(2)} cores`,
+  )
+  return row
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(option('seconds', '5'))
+  const soakSeconds = Number(option('soak-seconds', '60'))
+  const concurrencies = option('concurrency', '1,16,64,256').split(',').map(Number)
+  const dir = mkdtempSync(join(tmpdir(), 'mlctl-serve-bench-'))
+  const bodies: Record<number, {json: string; grpc: string}> = {}
+  for (const images of [1, 64]) {
+    bodies[images] = {json: join(dir, `body-${images}.json`), grpc: join(dir, `body-${images}.pb`)}
+    writeFileSync(bodies[images].json, jsonBody(images))
+    writeFileSync(bodies[images].grpc, grpcBody(images))
+  }
+  const baseline = await inProcessImagesPerSecond(64, 3)
+  console.error(`in-process onnxruntime, batch 64, 1 intra-op thread: ${baseline.toFixed(0)} img/s`)
+
+  const server = await startServer()
+  const httpUrl = `${server.http}/v2/models/lenet/infer`
+  const rows: Row[] = []
+  const clients: Array<[string, (body: {json: string; grpc: string}, c: number, s: number) => LoadResult]> = [
+    ['http-wrk', (body, c, s) => (has('wrk') ? wrkLoad(httpUrl, body.json, c, s) : runLoadProcess('http', httpUrl, body.json, c, s))],
+    ['grpc-grpcjs', (body, c, s) => runLoadProcess('grpc', server.grpc, body.grpc, c, s)],
+  ]
+  if (has('h2load')) clients.push(['grpc-h2load', (body, c, s) => h2loadLoad(server.grpc, body.grpc, c, s)])
+  if (!has('wrk')) clients[0][0] = 'http-node'
+  try {
+    for (const images of [1, 64]) {
+      for (const [client, load] of clients) {
+        for (const concurrency of concurrencies) {
+          rows.push(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds)))
+        }
+      }
+    }
+    if (soakSeconds > 0) {
+      for (const [client, load] of [clients[0], clients.at(-1)!]) {
+        rows.push(await measure(server, `${client} soak`, 1, 256, () => load(bodies[1], 256, soakSeconds)))
+      }
+    }
+  } finally {
+    server.child.kill('SIGTERM')
+  }
+  printTable(rows, baseline)
+}
+
+function printTable(rows: Row[], baseline: number): void {
+  console.log(`\n## mlctl serve, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64: ${baseline.toFixed(0)} img/s\n`)
+  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  for (const row of rows) {
+    const rate = row.requests / row.seconds
+    console.log(
+      `| ${row.client} | ${row.images} | ${row.concurrency} | ${rate.toFixed(0)} | ${(rate * row.images).toFixed(0)} | ` +
+        `${row.images === 64 ? `${((rate * 64 * 100) / baseline).toFixed(0)} %` : ''} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ` +
+        `${row.failures} | ${row.meanBatch.toFixed(1)} | ${row.serverMicrosPerRequest.toFixed(0)} | ${row.serverCores.toFixed(2)} |`,
+    )
+  }
+}
+
+if (process.argv[2] === '--load') {
+  const [kind, target, bodyFile, concurrency, seconds] = process.argv.slice(3)
+  const load = kind === 'http' ? nodeHttpLoad : grpcJsLoad
+  console.log(JSON.stringify(await load(target, bodyFile, Number(concurrency), Number(seconds))))
+} else {
+  await main()
+}
