@@ -166,8 +166,12 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(model)).finish()
 }
 
-/** Decodes ONNX bytes into plain objects (int64 fields as numbers). */
-export function decodeModel(bytes: Uint8Array): ModelProto {
+/**
+ * Decodes ONNX bytes into plain objects (int64 fields as numbers). With `defaults: false` fields absent
+ * from the file stay absent, so that encodeModel writes back exactly what was read (with defaults, every
+ * attribute would come back holding f, i and s at once, which the ONNX checker rejects).
+ */
+export function decodeModel(bytes: Uint8Array, {defaults = true} = {}): ModelProto {
   const message = ModelProto.decode(bytes)
-  return ModelProto.toObject(message, {longs: Number, defaults: true, arrays: true}) as ModelProto
+  return ModelProto.toObject(message, {longs: Number, defaults, arrays: true}) as ModelProto
 }
