@@ -20,7 +20,7 @@ export function formatEvaluation(evaluation: Evaluation, color: ChalkInstance): 
     lines.push('', 'Gates:')
     for (const g of evaluation.gates) {
       const mark = g.passed ? color.green('pass') : color.red.bold('FAIL')
-      lines.push(`  ${mark}  ${g.metric} ${formatNumber(g.value)} ${g.bound === 'min' ? '≥' : '≤'} ${g.threshold}  (--${g.flag})`)
+      lines.push(`  ${mark}  ${g.metric} ${formatNumber(g.value)}, needs ${g.bound === 'min' ? '≥' : '≤'} ${g.threshold}  (--${g.flag})`)
     }
   }
   return lines.join('\n')

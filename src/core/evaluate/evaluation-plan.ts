@@ -18,7 +18,10 @@ export interface EvaluationPlan {
     type: 'uint8' | 'float32'
     /** As the model declares it, batch first; strings are symbolic dimensions. */
     shape: Array<number | string>
-    /** uint8 data into a float32 input: 'cast' keeps the values 0-255 (mlctl graphs scale inside). */
+    /**
+     * How the raw examples become a float32 input: the model's input_normalization, or 'cast' for uint8
+     * data into a graph without one (the values stay 0-255; mlctl's own graphs scale inside).
+     */
     conversion?: 'cast' | InputNormalization
     /** The model only takes batches of exactly this many rows. */
     fixedBatch?: number
@@ -82,20 +85,21 @@ function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['in
   const batch = shape[0]
   const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : undefined
   const dataType = dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32'
-  if (dataType === input.type) return {name: input.name, type: input.type, shape, fixedBatch}
   if (input.type === 'uint8') {
-    throw new UserError(`the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`, 2)
+    if (dataType !== 'uint8') throw new UserError(`the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`, 2)
+    return {name: input.name, type: input.type, shape, fixedBatch}
   }
   const normalization = model.facts.inputNormalization
   if (normalization) {
     const channels = dataset.inputShape[0]
     for (const values of [normalization.mean, normalization.std]) {
       if (values.length !== 1 && values.length !== channels) {
-        throw new UserError(`the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels`)
+        throw new UserError(`the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels or features`)
       }
     }
   }
-  return {name: input.name, type: input.type, shape, fixedBatch, conversion: normalization ?? 'cast'}
+  const conversion = normalization ?? (dataType === 'uint8' ? 'cast' : undefined)
+  return {name: input.name, type: input.type, shape, fixedBatch, ...(conversion && {conversion})}
 }
 
 /** mlctl's `logits`, else its `probabilities`, else the model's only float32 output. */

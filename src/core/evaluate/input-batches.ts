@@ -3,7 +3,7 @@ import type {EvaluationPlan} from './evaluation-plan.js'
 
 /**
  * Cuts a split's inputs into the model's input tensors. When the data already has the model's element
- * type a batch is a view (no copy); uint8 data for a float32 graph is converted into one reused buffer;
+ * type and needs no normalisation a batch is a view (no copy); otherwise it is converted into one reused buffer;
  * a model with a fixed batch size gets its last, short batch padded with zeros.
  */
 export class InputBatches {
@@ -32,14 +32,14 @@ export class InputBatches {
     const target = this.buffer.subarray(0, rows * this.perExample)
     const conversion = this.plan.conversion
     if (conversion === undefined || conversion === 'cast') target.set(examples)
-    else normalise(examples as Uint8Array, target as Float32Array, conversion, this.exampleShape)
+    else normalise(examples, target as Float32Array, conversion, this.exampleShape)
     target.fill(0, examples.length)
     return tensor(target, [rows, ...this.exampleShape])
   }
 }
 
 /** (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0). */
-function normalise(source: Uint8Array, target: Float32Array, n: {scale: number; mean: number[]; std: number[]}, exampleShape: number[]): void {
+function normalise(source: Uint8Array | Float32Array, target: Float32Array, n: {scale: number; mean: number[]; std: number[]}, exampleShape: number[]): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
   for (let i = 0; i < source.length; i++) {

@@ -16,7 +16,10 @@ import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js
 import {RUN_FILES} from '../train/run-dir.js'
 import type {TrainConfig} from '../train/train-config.js'
 
-/** How uint8 data becomes the float32 input a graph expects: (x * scale - mean) / std, per channel. */
+/**
+ * What a graph's float32 input expects from the raw examples (uint8 pixels or float32 features):
+ * (x * scale - mean[c]) / std[c] per channel or feature, as export-onnx records it in `input_normalization`.
+ */
 export interface InputNormalization {
   scale: number
   mean: number[]
@@ -28,7 +31,7 @@ export interface ModelFacts {
   classNames?: string[]
   featureNames?: string[]
   loss?: LossConfig
-  /** From ONNX metadata `input_normalization`, for float32 graphs fed uint8 data. */
+  /** From ONNX metadata `input_normalization`; absent for graphs that take the raw values. */
   inputNormalization?: InputNormalization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
   trainedOn: {dataset?: string; data?: string; target?: string; valSplit?: number}
@@ -129,6 +132,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
   }
 }
 
+/** undefined when absent or when it changes nothing (the graph takes the raw values). */
 function parseNormalization(value: unknown, path: string): InputNormalization | undefined {
   if (value === undefined) return undefined
   const {scale = 1, mean = [0], std = [1]} = value as {scale?: unknown; mean?: unknown; std?: unknown}
@@ -136,5 +140,7 @@ function parseNormalization(value: unknown, path: string): InputNormalization | 
   if (typeof scale !== 'number' || !numbers(mean) || !numbers(std) || (std as number[]).includes(0)) {
     throw new UserError(`${path}: metadata_props input_normalization needs a number scale and non-empty number lists mean and std (std without 0)`)
   }
-  return {scale, mean: mean as number[], std: std as number[]}
+  const normalization = {scale, mean: mean as number[], std: std as number[]}
+  const identity = scale === 1 && normalization.mean.every((m) => m === 0) && normalization.std.every((d) => d === 1)
+  return identity ? undefined : normalization
 }

@@ -1,0 +1,50 @@
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {mlctl} from '../helpers/mlctl-cli.js'
+import {DIGITS, IMAGE_SPEC, seededWeights, writeRunDir} from './fixtures.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'mlctl-evaluate-cli-'))
+afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+
+const run = writeRunDir(join(tmp, 'run'), IMAGE_SPEC, seededWeights(IMAGE_SPEC),
+  {dataset: 'mnist-sample', task: 'classification', classNames: DIGITS, loss: {name: 'softmaxCrossEntropy'}},
+  {dataset: 'mnist-sample', 'val-split': 0.1})
+
+describe('mlctl evaluate', () => {
+  it('prints the report and exits 3 with a one-line reason when a gate is missed', () => {
+    const {code, stdout, stderr} = mlctl(['evaluate', run, '--min-accuracy', '0.99', '--max-loss', '100'])
+    expect(code).toBe(3)
+    expect(stdout).toMatch(/on mnist-sample, test split/)
+    expect(stdout).toMatch(/Confusion matrix \(rows: actual, columns: predicted\)/)
+    expect(stdout).toMatch(/FAIL {2}accuracy .* needs ≥ 0\.99/)
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Gate failed: accuracy 0\.\d{4} < 0\.99 \(--min-accuracy\)$/)])
+  })
+
+  it('--json prints one object, --out writes the same, --confusion an SVG beside it; exit 0 when the gates pass', () => {
+    const out = join(tmp, 'eval.json')
+    const {code, stdout, stderr} = mlctl(['evaluate', run, '--json', '--out', out, '--confusion', '--min-accuracy', '0'])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const evaluation = JSON.parse(stdout)
+    expect(evaluation).toMatchObject({data: {source: 'mnist-sample', split: 'test', examples: 2000}, passed: true, report: {task: 'classification', classNames: DIGITS}})
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(evaluation)
+    expect(readFileSync(join(tmp, 'eval.confusion.svg'), 'utf8')).toMatch(/^<svg/)
+  })
+
+  it('exits 1 with one line for a corrupt model and 2 for a gate given as a percentage', () => {
+    const corrupt = join(tmp, 'corrupt.onnx')
+    writeFileSync(corrupt, Buffer.from([0x08, 0x07, 0x12, 0xff, 0xff]))
+    const broken = mlctl(['evaluate', corrupt, '--dataset', 'mnist-sample'])
+    expect(broken.code).toBe(1)
+    expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot load corrupt\.onnx as an ONNX model \(.+\); pass an \.onnx file or a run directory$/)])
+
+    const percent = mlctl(['evaluate', run, '--min-accuracy', '95'])
+    expect(percent.code).toBe(2)
+    expect(percent.stderr).toMatch(/--min-accuracy is a fraction in \[0, 1\] \(e\.g\. 0\.9 for 90%\), got 95/)
+    expect(existsSync(join(run, 'confusion-test.svg'))).toBe(false)
+  })
+})
