@@ -7,6 +7,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {loadCsvDataset, loadDataset} from '../../src/core/data/index.js'
 import type {ClassificationReport} from '../../src/core/evaluate/classification-report.js'
 import {type EvaluateRequest, evaluateModel} from '../../src/core/evaluate/evaluate-model.js'
+import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
 import {UserError} from '../../src/core/errors.js'
 import type {ModelSpec} from '../../src/core/model/index.js'
 import {holdOut} from '../../src/core/train/train-run.js'
@@ -101,6 +102,34 @@ describe('evaluateModel', () => {
     expect(report.confusionMatrix).toEqual(expected)
     expect(report.accuracy).toBe(expected.reduce((sum, row, c) => sum + row[c], 0) / test.count)
     expect(evaluation.model.input.type).toBe('float32')
+  })
+
+  it('scores a regression run against MSE, MAE and R² computed independently, with its own huber loss', async () => {
+    const csv = join(tmp, 'linear.csv')
+    // target = u + 2v + a small wobble; the model predicts exactly u + 2v
+    writeFileSync(csv, ['u,v,y', ...Array.from({length: 50}, (_, i) => `${i % 9},${(i * 3) % 7},${(i % 9) + 2 * ((i * 3) % 7) + ((i % 4) - 1.5)}`)].join('\n'))
+    const spec: ModelSpec = {inputShape: [2], layers: [{type: 'dense', units: 1}]}
+    const weights = [{name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, 2])}, {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)}]
+    const run = writeRunDir(join(tmp, 'linear-run'), spec, weights,
+      {dataset: 'linear', task: 'regression', loss: {name: 'huber', delta: 1}, featureNames: ['u', 'v'], targetName: 'y'}, {data: csv, target: 'y'})
+    const evaluation = await evaluateModel(request(run))
+    expect(evaluation.data).toEqual({source: `${csv} (target y)`, split: 'test', examples: 10})
+
+    const test = (await loadCsvDataset(csv, 'y')).test!
+    const errors = Array.from({length: test.count}, (_, n) => test.inputs[2 * n] + 2 * test.inputs[2 * n + 1] - test.targets[n])
+    const targets = Array.from(test.targets)
+    const mean = targets.reduce((a, b) => a + b) / test.count
+    const mse = errors.reduce((sum, e) => sum + e * e, 0) / test.count
+    const report = evaluation.report as RegressionReport
+    expect(report.mse).toBeCloseTo(mse, 5)
+    expect(report.mae).toBeCloseTo(errors.reduce((sum, e) => sum + Math.abs(e), 0) / test.count, 5)
+    expect(report.r2).toBeCloseTo(1 - (mse * test.count) / targets.reduce((sum, y) => sum + (y - mean) ** 2, 0), 5)
+    expect(report.loss.name).toBe('huber')
+    expect(evaluation.model.output).toEqual({name: 'logits', kind: 'values'})
+
+    const swapped = join(tmp, 'swapped.csv')
+    writeFileSync(swapped, readFileSync(csv, 'utf8').replace('u,v,y', 'v,u,y'))
+    expect((await userError(evaluateModel(request(run, {data: swapped, target: 'y'})))).message).toMatch(/feature columns v, u but the model was trained on u, v/)
   })
 
   it('evaluates ONNX files from another exporter: float32 input fed from uint8 images, a fixed batch size', async () => {

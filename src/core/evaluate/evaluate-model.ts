@@ -2,7 +2,7 @@ import {availableParallelism} from 'node:os'
 
 import type {DataSplit} from '../data/index.js'
 import {UserError} from '../errors.js'
-import {ClassificationAccumulator, type ClassificationReport} from './classification-report.js'
+import {ClassificationAccumulator, type ClassificationReport, type ScoreKind} from './classification-report.js'
 import {type DataRequest, loadEvaluationData} from './evaluation-data.js'
 import {type EvaluationPlan, planEvaluation} from './evaluation-plan.js'
 import {checkGates, checkGatesApply, type GateResult, type GateThresholds} from './gates.js'
@@ -72,7 +72,7 @@ export async function evaluateSplit(model: EvaluationModel, plan: EvaluationPlan
   const batches = new InputBatches(split.inputs, exampleShape, plan.input, options.batchSize)
   const width = plan.outputWidth
   const targets = plan.labelMap ? Int32Array.from(split.targets, (label) => plan.labelMap![label]) : split.targets
-  const classification = plan.task === 'classification' ? new ClassificationAccumulator(plan.classNames!, plan.output.kind, plan.binary, options.topK) : undefined
+  const classification = plan.task === 'classification' ? new ClassificationAccumulator(plan.classNames!, plan.output.kind as ScoreKind, plan.binary, options.topK) : undefined
   const regression = plan.task === 'regression' ? new RegressionAccumulator(width, plan.regressionLoss) : undefined
   const started = performance.now()
   for (let from = 0; from < split.count; from += batches.rows) {

@@ -26,7 +26,8 @@ export interface EvaluationPlan {
     /** The model only takes batches of exactly this many rows. */
     fixedBatch?: number
   }
-  output: {name: string; kind: ScoreKind}
+  /** Classification scores as logits or probabilities; regression predicted values. */
+  output: {name: string; kind: ScoreKind | 'values'}
   /** Values the model outputs per example: classes, 1 for a binary classifier, or regression targets. */
   outputWidth: number
   /** Classification: class names in the model's output order. */
@@ -48,7 +49,6 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
   const input = planInput(model, dataset)
   const output = pickOutput(model.session.outputMetadata)
   const declaredWidth = outputWidth(output)
-  const outputKind: ScoreKind = output.name === 'probabilities' ? 'probabilities' : 'logits'
 
   if (dataset.task === 'regression') {
     const targets = dataset.train.targets.length / dataset.train.count
@@ -56,7 +56,7 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
       throw new UserError(`the model outputs ${declaredWidth} values per example but ${dataset.name} has ${targets} target${targets === 1 ? '' : 's'}; use the data it was trained on`, 2)
     }
     const loss = facts.loss?.name === 'mae' || facts.loss?.name === 'huber' ? facts.loss : {name: 'mse' as const}
-    return {task: 'regression', input, output: {name: output.name, kind: outputKind}, outputWidth: targets, binary: false, regressionLoss: loss}
+    return {task: 'regression', input, output: {name: output.name, kind: 'values'}, outputWidth: targets, binary: false, regressionLoss: loss}
   }
 
   const datasetNames = dataset.classNames ?? []
@@ -64,9 +64,10 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
   const binary = classNames.length === 2 && (declaredWidth === 1 || facts.loss?.name === 'binaryCrossEntropy')
   const width = binary ? 1 : classNames.length
   if (declaredWidth !== undefined && declaredWidth !== width) {
-    throw new UserError(`the model outputs ${declaredWidth} scores per example but ${facts.classNames ? 'names' : `${dataset.name} has`} ${classNames.length} classes; evaluate it on the data it was trained on`, 2)
+    throw new UserError(`the model outputs ${declaredWidth} scores per example but ${facts.classNames ? 'its metadata names' : `${dataset.name} has`} ${classNames.length} classes; evaluate it on the data it was trained on`, 2)
   }
-  return {task: 'classification', input, output: {name: output.name, kind: outputKind}, outputWidth: width, classNames, binary, labelMap: labelMap(datasetNames, classNames, dataset.name)}
+  const kind: ScoreKind = output.name === 'probabilities' ? 'probabilities' : 'logits'
+  return {task: 'classification', input, output: {name: output.name, kind}, outputWidth: width, classNames, binary, labelMap: labelMap(datasetNames, classNames, dataset.name)}
 }
 
 function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['input'] {
