@@ -1,0 +1,97 @@
+import type {Tensor, Tensor2D, Tensor4D} from '@tensorflow/tfjs'
+import type {ParameterInfo} from '../model/parameters.js'
+import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
+import type {BatchNormSpec} from '../model/spec.js'
+import {convGeometry, poolGeometry} from '../model/window-geometry.js'
+import {conv2d} from './conv2d.js'
+import type {Tfjs} from './load-tfjs.js'
+import {maxPool2d} from './max-pool2d.js'
+
+export interface ForwardOptions {
+  /** Training: batch statistics and dropout; otherwise moving statistics and no dropout. */
+  training: boolean
+  /** Softmax cross-entropy takes the logits, so a final softmax layer is left out for it (and for logits). */
+  includeFinalSoftmax: boolean
+  /** Each dropout layer's scale tensor by layer index, in NHWC order (training). */
+  dropoutScales?: Map<number, Tensor>
+  /** The pure-JavaScript cpu backend runs: replace its slowest gradient kernels (conv2d.ts, max-pool2d.ts). */
+  pureJavaScript: boolean
+}
+
+export interface ForwardPass {
+  output: Tensor2D
+  /** Each batch-norm layer's batch mean and biased variance, in NHWC feature order (training). */
+  batchStatistics: Array<{layer: ResolvedLayer<BatchNormSpec>; mean: Tensor; variance: Tensor}>
+}
+
+/**
+ * The model spec as TensorFlow.js ops, in NHWC: `x` [N, H, W, C] (or [N, features]) from input-values.ts,
+ * parameters in the TF.js layers layout (HWIO kernels, dense rows in NHWC flatten order), so the tensors
+ * are those of the run's model/ folder. Gradients come from TF.js's autodiff. NHWC rather than NCHW:
+ * TF.js pooling ops only take NHWC, TensorFlow's native CPU kernels are NHWC-first, per-channel values
+ * broadcast over the last axis (TF.js's fast path), and it is the layout of the layers format.
+ */
+export function forwardPass(tf: Tfjs, model: ResolvedModel, parameter: (p: ParameterInfo) => Tensor, x: Tensor, options: ForwardOptions): ForwardPass {
+  const layers = model.endsWithSoftmax && !options.includeFinalSoftmax ? model.layers.slice(0, -1) : model.layers
+  const lowestWithParameters = model.layers.findIndex((l) => l.parameters.some((p) => p.trainable))
+  const batchStatistics: ForwardPass['batchStatistics'] = []
+  for (const layer of layers) {
+    const param = (role: ParameterInfo['role']) => parameter(layer.parameters.find((p) => p.role === role)!)
+    const s = layer.spec
+    switch (s.type) {
+      case 'conv2d': {
+        const [, height, width] = layer.inputShape
+        const convolved = conv2d(tf, x as Tensor4D, param('kernel') as Tensor4D, convGeometry(s, height, width), {
+          pureJavaScript: options.pureJavaScript,
+          needInputGradient: layer.index > lowestWithParameters,
+        })
+        x = tf.add(convolved, param('bias'))
+        break
+      }
+      case 'maxPool2d':
+      case 'avgPool2d': {
+        const geometry = poolGeometry(s, layer.inputShape[1], layer.inputShape[2])
+        x = s.type === 'maxPool2d' ? maxPool2d(tf, x as Tensor4D, geometry, options.pureJavaScript) : tf.avgPool(x as Tensor4D, geometry.kernel, geometry.stride, 'valid')
+        break
+      }
+      case 'dense':
+        x = tf.add(tf.matMul(x as Tensor2D, param('kernel') as Tensor2D), param('bias'))
+        break
+      case 'flatten':
+        x = tf.reshape(x, [-1, layer.outputShape[0]])
+        break
+      case 'dropout': {
+        const scale = options.training ? options.dropoutScales?.get(layer.index) : undefined
+        if (scale) x = tf.mul(x, scale)
+        break
+      }
+      case 'batchNorm': {
+        const epsilon = s.epsilon ?? 1e-3
+        if (options.training) {
+          const {mean, variance} = tf.moments(x, layer.inputShape.length === 3 ? [0, 1, 2] : [0])
+          batchStatistics.push({layer: layer as ResolvedLayer<BatchNormSpec>, mean, variance})
+          x = tf.batchNorm(x, mean, variance, param('beta'), param('gamma'), epsilon)
+        } else {
+          x = tf.batchNorm(x, param('movingMean'), param('movingVariance'), param('beta'), param('gamma'), epsilon)
+        }
+        break
+      }
+      case 'relu':
+        x = tf.relu(x)
+        break
+      case 'leakyRelu':
+        x = tf.leakyRelu(x, s.alpha ?? 0.3)
+        break
+      case 'tanh':
+        x = tf.tanh(x)
+        break
+      case 'sigmoid':
+        x = tf.sigmoid(x)
+        break
+      case 'softmax':
+        x = tf.softmax(x)
+        break
+    }
+  }
+  return {output: x as Tensor2D, batchStatistics}
+}

@@ -1,0 +1,239 @@
+import type {Tensor, Tensor2D} from '@tensorflow/tfjs'
+import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from '../engine/batch-tensors.js'
+import type {LossAndMetric, TrainerOptions} from '../engine/index.js'
+import {lossRule, type TargetKind} from '../engine/losses/index.js'
+import {defaultMetric, metricRule, type MetricRule} from '../engine/metrics.js'
+import {updateMovingStatistics} from '../engine/moving-statistics.js'
+import {UserError} from '../errors.js'
+import {checkWeights} from '../model/check-weights.js'
+import {initialWeights} from '../model/initialisers.js'
+import {sizeOf, type NamedTensor, type ParameterInfo} from '../model/parameters.js'
+import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
+import type {BatchNormSpec} from '../model/spec.js'
+import {createOptimizer, type Optimizer, type OptimizerState} from '../optim/index.js'
+import {convertParameter} from '../tfjs-format/layers-model.js'
+import type {TrainingEngine} from '../train/training-engine.js'
+import {dropoutScales} from './dropout-scales.js'
+import {forwardPass, type ForwardPass} from './forward-pass.js'
+import {inputValues} from './input-values.js'
+import {loadTfjs, type LoadedTfjs} from './load-tfjs.js'
+import {lossValue, targetValues} from './losses.js'
+import {metricSum} from './metric-sum.js'
+
+export interface TfjsTrainerOptions extends TrainerOptions {
+  /** Hears, once per process, that no native TensorFlow.js backend loaded and training runs in pure JavaScript. */
+  onWarning?(message: string): void
+}
+
+/**
+ * Trains a model spec with TensorFlow.js: the forward pass in TF.js ops, every gradient from TF.js's
+ * autodiff, and the update by the same TypeScript optimizer as the ONNX Runtime engine. Weights, gradients
+ * and optimizer state stay in engine layout (NCHW/OIHW) between steps, so checkpoints and getWeights are
+ * those of the ONNX Runtime engine and either engine continues the other's run; each step converts the
+ * trainable tensors to TF.js layout and the gradients back (O(parameters), small next to the convs).
+ * Calls must not overlap (await each one). `threads` does not apply: pure JavaScript runs on one thread.
+ */
+export class TfjsTrainer implements TrainingEngine {
+  private released = false
+
+  private constructor(
+    private readonly tfjs: LoadedTfjs,
+    readonly model: ResolvedModel,
+    readonly metric: MetricRule,
+    private readonly options: TfjsTrainerOptions,
+    private readonly target: TargetKind,
+    private readonly trainable: ParameterInfo[],
+    private readonly optimizer: Optimizer,
+    /** Every parameter's values by name, in engine layout, updated in place. */
+    private readonly values: Map<string, Float32Array>,
+  ) {}
+
+  static async create(options: TfjsTrainerOptions): Promise<TfjsTrainer> {
+    const {spec, loss, seed} = options
+    if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${seed}`)
+    const model = resolveModel(spec)
+    const target = lossRule(loss).target
+    const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
+    const trainable = model.parameters.filter((p) => p.trainable)
+    const optimizer = createOptimizer(options.optimizer, trainable.map((p) => sizeOf(p.shape)))
+    const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
+    const tfjs = await loadTfjs(options.onWarning)
+    return new TfjsTrainer(tfjs, model, metric, options, target, trainable, optimizer, values)
+  }
+
+  /** Which TensorFlow.js backend runs, for the start-of-run line. */
+  get description(): string {
+    return this.tfjs.description
+  }
+
+  /** One optimizer step on n examples; returns the batch's loss and metric before the update. */
+  async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
+    const {loss, metric, gradients, batchStatistics} = await this.backward(x, y, n)
+    for (const {layer, mean, variance} of batchStatistics) {
+      const [movingMean, movingVariance] = layer.parameters.filter((p) => !p.trainable)
+      updateMovingStatistics(layer, {mean: this.values.get(movingMean.name)!, variance: this.values.get(movingVariance.name)!}, {mean, variance}, n)
+    }
+    this.optimizer.step(this.trainable.map((p) => this.values.get(p.name)!), gradients.map((g) => g.data))
+    return {loss, metric}
+  }
+
+  /**
+   * The batch's loss and metric and the gradient of every trainable tensor (engine layout, the order of
+   * the optimizer) at the current weights, without changing anything: what step() applies, and what the
+   * cross-engine tests compare with the ONNX Runtime engine's gradients.
+   */
+  async gradients(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]}> {
+    const {loss, metric, gradients} = await this.backward(x, y, n)
+    return {loss, metric, gradients}
+  }
+
+  /** Forward and backward pass of a training step; batch statistics in engine order. */
+  private async backward(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: Array<{layer: ResolvedLayer<BatchNormSpec>; mean: Float32Array; variance: Float32Array}>}> {
+    this.checkUsable(n)
+    const {tf} = this.tfjs
+    const input = this.inputTensor(x, 0, n)
+    const {target, targets} = this.targetBatch(y, 0, n)
+    const scales = new Map([...dropoutScales(this.model, this.options.seed, this.optimizer.stepCount, n)].map(([i, s]) => [i, tf.tensor(s, [n, ...this.tfjsShape(i)])]))
+    const parameters = this.trainable.map((p) => this.parameterTensor(p))
+    let forward: ForwardPass | undefined
+    const {value, grads} = tf.valueAndGrads((...tensors: Tensor[]) => {
+      const byName = new Map(this.trainable.map((p, i) => [p.name, tensors[i]]))
+      const pass = forwardPass(tf, this.model, (p) => byName.get(p.name)!, input, {
+        training: true,
+        includeFinalSoftmax: this.options.loss.name !== 'softmaxCrossEntropy',
+        dropoutScales: scales,
+        pureJavaScript: !this.tfjs.native,
+      })
+      // kept: valueAndGrads disposes what its function made, and these are read below
+      forward = {output: tf.keep(pass.output), batchStatistics: pass.batchStatistics.map((s) => ({layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance)}))}
+      return lossValue(tf, this.options.loss, pass.output, target)
+    })(parameters)
+    const {output, batchStatistics} = forward!
+    try {
+      const engineOrder = async (p: ParameterInfo, t: Tensor) => convertParameter(this.model, p, (await t.data()) as Float32Array, 'fromTfjs').data
+      const statistics = await Promise.all(
+        batchStatistics.map(async ({layer, mean, variance}) => {
+          const [movingMean, movingVariance] = layer.parameters.filter((p) => !p.trainable)
+          return {layer, mean: await engineOrder(movingMean, mean), variance: await engineOrder(movingVariance, variance)}
+        }),
+      )
+      return {
+        loss: (await value.data())[0],
+        metric: this.finishMetric(metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, n, this.model.outputs), n),
+        gradients: await Promise.all(this.trainable.map(async (p, i) => ({name: p.name, shape: [...p.shape], data: await engineOrder(p, grads[i])}))),
+        batchStatistics: statistics,
+      }
+    } finally {
+      tf.dispose([input, target, ...scales.values(), ...parameters, value, ...grads, output, ...batchStatistics.flatMap((s) => [s.mean, s.variance])])
+    }
+  }
+
+  /** Mean loss and metric over n examples in inference mode, in batches of batchSize. */
+  async evaluate(x: BatchInputs, y: BatchTargets, n: number, batchSize: number): Promise<LossAndMetric> {
+    this.checkUsable(n, batchSize)
+    let lossSum = 0
+    let metricSumTotal = 0
+    await this.inBatches(x, n, batchSize, this.options.loss.name !== 'softmaxCrossEntropy', async (output, from, count) => {
+      const {tf} = this.tfjs
+      const {target, targets} = this.targetBatch(y, from, count)
+      const loss = lossValue(tf, this.options.loss, output, target)
+      lossSum += (await loss.data())[0] * count
+      metricSumTotal += metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, count, this.model.outputs)
+      tf.dispose([target, loss])
+    })
+    return {loss: lossSum / n, metric: this.finishMetric(metricSumTotal, n)}
+  }
+
+  /** The logits (network output before a final softmax) for n examples, [n * outputs]. */
+  async predict(x: BatchInputs, n: number, batchSize: number): Promise<Float32Array> {
+    this.checkUsable(n, batchSize)
+    const logits = new Float32Array(n * this.model.outputs)
+    await this.inBatches(x, n, batchSize, false, async (output, from) => logits.set(await output.data(), from * this.model.outputs))
+    return logits
+  }
+
+  /** Copies of every parameter tensor (trainable and moving statistics), in model.parameters order. */
+  getWeights(): NamedTensor[] {
+    return this.model.parameters.map((p) => ({name: p.name, shape: [...p.shape], data: this.values.get(p.name)!.slice()}))
+  }
+
+  /** Replaces every parameter tensor; names and shapes must be exactly the model's. */
+  setWeights(weights: NamedTensor[]): void {
+    const byName = checkWeights(this.model.parameters, weights)
+    for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
+  }
+
+  /** Includes the step count, which also fixes the dropout masks of the following steps. */
+  getOptimizerState(): OptimizerState {
+    return this.optimizer.getState()
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.optimizer.setState(state)
+  }
+
+  release(): void {
+    this.released = true
+  }
+
+  /** Runs the inference-mode forward pass over n examples in batches, handing each batch's output to `use`. */
+  private async inBatches(x: BatchInputs, n: number, batchSize: number, includeFinalSoftmax: boolean, use: (output: Tensor2D, from: number, count: number) => Promise<void>): Promise<void> {
+    const {tf} = this.tfjs
+    const parameters = new Map(this.model.parameters.map((p) => [p.name, this.parameterTensor(p)]))
+    try {
+      for (let from = 0; from < n; from += batchSize) {
+        const count = Math.min(batchSize, n - from)
+        const output = tf.tidy(() => {
+          const options = {training: false, includeFinalSoftmax, pureJavaScript: false}
+          return forwardPass(tf, this.model, (p) => parameters.get(p.name)!, this.inputTensor(x, from, count), options).output
+        })
+        try {
+          await use(output, from, count)
+        } finally {
+          output.dispose()
+        }
+      }
+    } finally {
+      tf.dispose([...parameters.values()])
+    }
+  }
+
+  /**
+   * The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs]
+   * tensor. Inputs and targets are checked by the ONNX Runtime engine's functions, so both engines reject
+   * the same data with the same messages.
+   */
+  private targetBatch(y: BatchTargets, from: number, count: number): {target: Tensor2D; targets: BatchTargets} {
+    const targets = targetTensor(this.target, this.model.outputs, y, from, count).data as BatchTargets
+    const target = this.tfjs.tf.tensor2d(targetValues(this.options.loss, targets, count, this.model.outputs), [count, this.model.outputs])
+    return {target, targets}
+  }
+
+  private inputTensor(x: BatchInputs, from: number, count: number): Tensor {
+    const examples = inputTensor(this.model, x, from, count).data as BatchInputs
+    return this.tfjs.tf.tensor(inputValues(this.model, examples, count), [count, ...this.tfjsShape()])
+  }
+
+  /** A parameter's current values as a TF.js tensor in TF.js layout. */
+  private parameterTensor(p: ParameterInfo): Tensor {
+    const {data, shape} = convertParameter(this.model, p, this.values.get(p.name)!, 'toTfjs')
+    // a copy: TF.js's cpu backend keeps the array it is given, and the optimizer updates ours in place
+    return this.tfjs.tf.tensor(data === this.values.get(p.name) ? data.slice() : data, shape)
+  }
+
+  /** Per-example shape in NHWC of the input of layer `index`, or of the model input. */
+  private tfjsShape(index?: number): number[] {
+    const shape = index === undefined ? this.model.inputShape : this.model.layers[index].inputShape
+    return shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape
+  }
+
+  private finishMetric(sum: number, n: number): number {
+    return this.metric.finish(sum / (n * this.metric.termsPerExample))
+  }
+
+  private checkUsable(n: number, batchSize = 1): void {
+    if (this.released) throw new Error('TfjsTrainer used after release()')
+    if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of examples must be a positive integer, got ${n}`)
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
+  }
+}
