@@ -9,22 +9,25 @@
  *
  * Single-image and 64-image requests at concurrency 1, 16, 64, 256; the 64-image rows are compared with
  * in-process onnxruntime at batch 64; then a soak run at c=256 counts failures.
- * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine.
+ * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
+ * of GET /v2/health/live every 100 ms during each run shows whether the event loop stays responsive.
  *
  * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
-import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {request as httpRequest, Agent} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import ort from 'onnxruntime-node'
 import protobuf from 'protobufjs'
 
 import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
+const run = promisify(execFile)
 const IMAGE = 784
 
 interface LoadResult {
@@ -42,6 +45,8 @@ interface Row extends LoadResult {
   meanBatch: number
   serverMicrosPerRequest: number
   serverCores: number
+  /** worst GET /v2/health/live latency while under this load: is the event loop still responsive? */
+  liveMaxMs: number
 }
 
 function option(name: string, fallback: string): string {
@@ -96,7 +101,8 @@ async function startServer(): Promise<{child: ChildProcess; http: string; grpc: 
 }
 
 async function batchStats(http: string): Promise<{sum: number; count: number; failed: number}> {
-  const text = await (await fetch(`${http}/metrics`)).text()
+  // A kept-alive connection may be closed by the server just as it is reused: ask again once.
+  const text = await fetch(`${http}/metrics`).catch(() => fetch(`${http}/metrics`)).then((response) => response.text())
   const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0)
   let failed = 0
   for (const match of text.matchAll(/^mlctl_requests_total\{protocol="\w+",endpoint="infer",model="[^"]*",status="(\w+)"\} (\S+)$/gm)) {
@@ -162,22 +168,19 @@ async function grpcJsLoad(address: string, bodyFile: string, concurrency: number
   return {requests: latencies.length, failures, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
 }
 
-function runLoadProcess(kind: string, target: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
-  const output = execFileSync('npx', ['tsx', 'bench/serve-bench.ts', '--load', kind, target, bodyFile, String(concurrency), String(seconds)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return JSON.parse(output.trim().split('\n').pop()!)
+async function runLoadProcess(kind: string, target: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+  const {stdout} = await run('npx', ['tsx', 'bench/serve-bench.ts', '--load', kind, target, bodyFile, String(concurrency), String(seconds)])
+  return JSON.parse(stdout.trim().split('\n').pop()!)
 }
 
-function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
+async function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
   const script = join(mkdtempSync(join(tmpdir(), 'mlctl-wrk-')), 'post.lua')
   writeFileSync(
     script,
     `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\n`,
   )
   const threads = concurrency >= 64 ? 2 : 1
-  const output = execFileSync('wrk', [`-t${threads}`, `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url], {encoding: 'utf8'})
+  const {stdout: output} = await run('wrk', [`-t${threads}`, `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url])
   const millis = (label: string) => {
     const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(output)
     if (!match) return NaN
@@ -190,7 +193,7 @@ function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: nu
   return {requests: requests - non2xx, failures, seconds, p50: millis('50%'), p99: millis('99%')}
 }
 
-function h2loadLoad(address: string, bodyFile: string, concurrency: number, seconds: number): LoadResult {
+async function h2loadLoad(address: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'mlctl-h2load-'))
   // h2load sends the body as is: a gRPC message frame (uncompressed flag + length + protobuf).
   const message = readFileSync(bodyFile)
@@ -200,11 +203,11 @@ function h2loadLoad(address: string, bodyFile: string, concurrency: number, seco
   writeFileSync(join(dir, 'body'), frame)
   const connections = Math.min(concurrency, 4)
   const log = join(dir, 'log')
-  execFileSync('h2load', [
+  await run('h2load', [
     '-D', String(seconds), '-c', String(connections), '-m', String(Math.ceil(concurrency / connections)),
     '-d', join(dir, 'body'), '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', log,
     `http://${address}/inference.GRPCInferenceService/ModelInfer`,
-  ], {encoding: 'utf8'})
+  ])
   // log lines: start time (µs), HTTP status, response time (µs)
   const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split('\t').map(Number))
   const ok = lines.filter((fields) => fields[1] === 200)
@@ -236,11 +239,21 @@ async function measure(
   client: string,
   images: number,
   concurrency: number,
-  load: () => LoadResult,
+  load: () => Promise<LoadResult>,
 ): Promise<Row> {
   const before = await batchStats(server.http)
   const cpuBefore = cpuSeconds(server.child.pid!)
-  const result = load()
+  let loading = true
+  const pending = load().finally(() => (loading = false))
+  let liveMaxMs = 0
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  while (loading) {
+    const started = performance.now()
+    await fetch(`${server.http}/v2/health/live`).then((response) => response.text()).catch(() => undefined)
+    if (loading) liveMaxMs = Math.max(liveMaxMs, performance.now() - started)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const result = await pending
   const cpu = cpuSeconds(server.child.pid!) - cpuBefore
   const after = await batchStats(server.http)
   const failures = result.failures + (after.failed - before.failed)
@@ -253,12 +266,14 @@ async function measure(
     meanBatch: (after.sum - before.sum) / Math.max(1, after.count - before.count),
     serverMicrosPerRequest: (cpu / Math.max(1, result.requests)) * 1e6,
     serverCores: cpu / result.seconds,
+    liveMaxMs,
   }
   const rate = row.requests / row.seconds
   console.error(
     `${client.padEnd(12)} ${String(images).padStart(2)} img c=${String(concurrency).padEnd(3)} ${rate.toFixed(0).padStart(6)} req/s ` +
       `${(rate * images).toFixed(0).padStart(6)} img/s p50 ${row.p50.toFixed(2)} ms p99 ${row.p99.toFixed(2)} ms ` +
-      `fail ${failures} batch ${row.meanBatch.toFixed(1)} server ${row.serverMicrosPerRequest.toFixed(0)} µs/req ${row.serverCores.toFixed(2)} cores`,
+      `fail ${failures} batch ${row.meanBatch.toFixed(1)} server ${row.serverMicrosPerRequest.toFixed(0)} µs/req ${row.serverCores.toFixed(2)} cores ` +
+      `live max ${liveMaxMs.toFixed(1)} ms`,
   )
   return row
 }
@@ -274,20 +289,23 @@ async function main(): Promise<void> {
     writeFileSync(bodies[images].json, jsonBody(images))
     writeFileSync(bodies[images].grpc, grpcBody(images))
   }
-  const baseline = await inProcessImagesPerSecond(64, 3)
-  console.error(`in-process onnxruntime, batch 64, 1 intra-op thread: ${baseline.toFixed(0)} img/s`)
-
   const server = await startServer()
   const httpUrl = `${server.http}/v2/models/lenet/infer`
   const rows: Row[] = []
-  const clients: Array<[string, (body: {json: string; grpc: string}, c: number, s: number) => LoadResult]> = [
+  const clients: Array<[string, (body: {json: string; grpc: string}, c: number, s: number) => Promise<LoadResult>]> = [
     ['http-wrk', (body, c, s) => (has('wrk') ? wrkLoad(httpUrl, body.json, c, s) : runLoadProcess('http', httpUrl, body.json, c, s))],
     ['grpc-grpcjs', (body, c, s) => runLoadProcess('grpc', server.grpc, body.grpc, c, s)],
   ]
   if (has('h2load')) clients.push(['grpc-h2load', (body, c, s) => h2loadLoad(server.grpc, body.grpc, c, s)])
   if (!has('wrk')) clients[0][0] = 'http-node'
+  let baseline = NaN
   try {
     for (const images of [1, 64]) {
+      if (images === 64) {
+        // Measured here, next to the rows it is compared with: the machine's load from other work drifts.
+        baseline = await inProcessImagesPerSecond(64, 3)
+        console.error(`in-process onnxruntime, batch 64, 1 intra-op thread: ${baseline.toFixed(0)} img/s`)
+      }
       for (const [client, load] of clients) {
         for (const concurrency of concurrencies) {
           rows.push(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds)))
@@ -307,14 +325,14 @@ async function main(): Promise<void> {
 
 function printTable(rows: Row[], baseline: number): void {
   console.log(`\n## mlctl serve, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64: ${baseline.toFixed(0)} img/s\n`)
-  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     const rate = row.requests / row.seconds
     console.log(
       `| ${row.client} | ${row.images} | ${row.concurrency} | ${rate.toFixed(0)} | ${(rate * row.images).toFixed(0)} | ` +
         `${row.images === 64 ? `${((rate * 64 * 100) / baseline).toFixed(0)} %` : ''} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ` +
-        `${row.failures} | ${row.meanBatch.toFixed(1)} | ${row.serverMicrosPerRequest.toFixed(0)} | ${row.serverCores.toFixed(2)} |`,
+        `${row.failures} | ${row.meanBatch.toFixed(1)} | ${row.serverMicrosPerRequest.toFixed(0)} | ${row.serverCores.toFixed(2)} | ${row.liveMaxMs.toFixed(1)} |`,
     )
   }
 }

@@ -89,7 +89,7 @@ export class HttpFrontEnd {
     const {registry} = this.context
     const method = req.method ?? 'GET'
     const json = (status: number, value: unknown): Reply => ({status, body: JSON.stringify(value)})
-    const expect = (wanted: string) => {
+    const requireMethod = (wanted: string) => {
       if (method !== wanted) throw new ServeError('invalid_argument', `${path} takes ${wanted}, not ${method}`)
     }
 
@@ -115,7 +115,7 @@ export class HttpFrontEnd {
       const name = query.get('model')
       const model = name === null ? registry.defaultModel() : registry.get(name)
       return {endpoint: 'predict', model: model.name, handle: async () => {
-        expect('POST')
+        requireMethod('POST')
         return json(200, await predict(model, parseJsonBody(body)))
       }}
     }
@@ -131,7 +131,7 @@ export class HttpFrontEnd {
       }
       if (action === '/infer') {
         return {endpoint: 'infer', model: model.name, handle: async () => {
-          expect('POST')
+          requireMethod('POST')
           const request = decodeInferRequest(parseJsonBody(body))
           const outputs = await model.infer(request.inputs, request.outputs)
           return {status: 200, body: encodeInferResponse(model.name, request.id, outputs)}
@@ -155,7 +155,6 @@ function decodePathPart(part: string): string {
   }
 }
 
-
 /**
  * Reads the whole body. A body over the limit is still read to its end, but dropped, for the same reason
  * as above; the server's requestTimeout bounds how long that can take.
@@ -177,5 +176,10 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       }
     })
     req.on('error', reject)
+    // A client that disconnects mid-body gets neither 'end' nor always 'error'; without this the request
+    // would stay in progress forever and hold up a graceful shutdown.
+    req.on('close', () => {
+      if (!req.complete) reject(new ServeError('invalid_argument', 'the client closed the connection before the body was complete'))
+    })
   })
 }
