@@ -12,7 +12,8 @@ export function confusionMatrixSvg(classNames: string[], counts: number[][], tit
   const label = Math.min(140, 10 + 7 * Math.max(...classNames.map((name) => name.length)))
   const left = label + 24
   const top = label + 48
-  const width = left + n * cell + 16
+  // the column labels lean right, past the last column, by about half their length
+  const width = left + n * cell + Math.round(label / 2) + 8
   const height = top + n * cell + 16
   const parts: string[] = [
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
