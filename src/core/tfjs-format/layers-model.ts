@@ -145,7 +145,9 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
     case 'dense':
       return [{class_name: 'Dense', config: {name, units: s.units, activation: 'linear', use_bias: true}}]
     case 'flatten':
-      return [{class_name: 'Flatten', config: {name}}]
+      // Keras's Flatten needs an input of rank >= 3 and TensorFlow.js refuses to load a model with one
+      // on feature rows; the engine passes a flat input through unchanged, so no layer is needed.
+      return layer.inputShape.length === 1 ? [] : [{class_name: 'Flatten', config: {name}}]
     case 'dropout':
       return [{class_name: 'Dropout', config: {name, rate: s.rate}}]
     case 'batchNorm':
