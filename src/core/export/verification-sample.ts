@@ -1,0 +1,35 @@
+import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
+import {UserError} from '../errors.js'
+import {subsetSplit} from '../train/batches.js'
+import type {TrainedRun} from './trained-run.js'
+
+/** Real examples from the run's dataset, raw as the dataset stores them (uint8 pixels NCHW, float32 rows). */
+export interface VerificationSample extends DataSplit {
+  split: 'test' | 'train'
+}
+
+export interface SampleSourceOptions {
+  /** Read registry dataset files from this directory instead of the cache (as train --from). */
+  from?: string
+  dataDir?: string
+  onDownload?(event: DownloadEvent): void
+}
+
+/**
+ * Up to `size` examples spread evenly over the test split (the train split when the dataset has no test
+ * split), so that the sample is deterministic and covers the whole split rather than its first rows.
+ */
+export async function loadVerificationSample(run: TrainedRun, size: number, options: SampleSourceOptions = {}): Promise<VerificationSample> {
+  const dataset =
+    'csv' in run.data
+      ? await loadCsvDataset(run.data.csv, run.data.target)
+      : await loadDataset(run.data.dataset, {from: options.from, dataDir: options.dataDir, onDownload: options.onDownload})
+  if (dataset.inputShape.join('x') !== run.spec.inputShape.join('x')) {
+    throw new UserError(`${dataset.name} has examples of shape [${dataset.inputShape}] but the model takes [${run.spec.inputShape}]; the run's data has changed since training`)
+  }
+  const split = dataset.test && dataset.test.count > 0 ? 'test' : 'train'
+  const source = split === 'test' ? dataset.test! : dataset.train
+  const count = Math.min(size, source.count)
+  const indices = Array.from({length: count}, (_, i) => Math.floor((i * source.count) / count))
+  return {...subsetSplit(source, indices), split}
+}
