@@ -76,8 +76,9 @@ export async function runTrainingLoop(engine: TrainingEngine, train: DataSplit, 
     const order = seededPermutation(train.count, deriveSeed(options.seed, 3, state.epoch))
     while (state.step < steps) {
       const batch = order.subarray(state.step * options.batchSize, Math.min(train.count, (state.step + 1) * options.batchSize))
-      const {inputs, targets} = gatherBatch(train, batch)
+      // Timed from batch assembly on, so images/s includes what the command adds to the engine's step.
       const started = performance.now()
+      const {inputs, targets} = gatherBatch(train, batch)
       const result = await engine.step(inputs, targets, batch.length)
       if (!Number.isFinite(result.loss)) {
         throw new UserError(`the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (the last good checkpoint is kept)`)
