@@ -339,11 +339,12 @@ describe('mlctl serve with an API key and a small queue', () => {
   it('refuses requests beyond --max-queue with 503 / UNAVAILABLE instead of piling them up', async () => {
     const data = images(64, 8)
     const headers = {authorization: `Bearer ${KEY}`}
-    const body = JSON.stringify(lenetRequest(data))
+    // 64-image gRPC requests keep the model busy for milliseconds; small HTTP requests arrive meanwhile.
+    const body = JSON.stringify(lenetRequest(images(1, 9)))
     const raw = {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}
-    const [httpStatuses, grpcCodes] = await Promise.all([
-      Promise.all(Array.from({length: 16}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers).then((r) => r.status))),
+    const [grpcCodes, httpStatuses] = await Promise.all([
       Promise.all(Array.from({length: 16}, () => grpc.call('ModelInfer', raw, KEY).then(() => status.OK, (err) => err.code))),
+      Promise.all(Array.from({length: 48}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers).then((r) => r.status))),
     ])
     expect(httpStatuses).toContain(200)
     expect(httpStatuses).toContain(503)
