@@ -11,6 +11,7 @@ import {confusionMatrixSvg} from '../core/evaluate/confusion-matrix-svg.js'
 import {type Evaluation, evaluateModel} from '../core/evaluate/evaluate-model.js'
 import {SPLITS, type SplitName} from '../core/evaluate/evaluation-data.js'
 import {GATE_FAILED_EXIT, type GateFlag, GATES, gateFailureReason, type GateThresholds} from '../core/evaluate/gates.js'
+import {UserError} from '../core/errors.js'
 import {writeFileAtomic} from '../core/io/atomic-write.js'
 
 const gateFlag = (help: string) => Flags.string({description: help, helpValue: 'X', helpGroup: 'GATE'})
@@ -91,8 +92,8 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     }
 
     const json = `${JSON.stringify(evaluation, null, 2)}\n`
-    if (flags.out) writeFileAtomic(flags.out, json)
-    const svgPath = flags.confusion ? writeConfusionSvg(evaluation, flags.out) : undefined
+    if (flags.out) writeReportFile(flags.out, () => writeFileAtomic(flags.out!, json))
+    const svgPath = flags.confusion ? writeReportFile(flags.out ?? args.model, () => writeConfusionSvg(evaluation, flags.out)) : undefined
     if (flags.confusion && !svgPath) this.logToStderr('--confusion: a regression model has no confusion matrix; no SVG written')
     if (flags.json) {
       process.stdout.write(json)
@@ -107,6 +108,15 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
       this.logToStderr(`Gate failed: ${reason}`)
       this.exit(GATE_FAILED_EXIT)
     }
+  }
+}
+
+/** A report that cannot be written (no such directory, no permission) is the user's to fix, not a crash. */
+function writeReportFile<T>(path: string, write: () => T): T {
+  try {
+    return write()
+  } catch (error) {
+    throw new UserError(`cannot write next to ${path} (${(error as Error).message}); check that the directory exists and is writable`)
   }
 }
 

@@ -21,6 +21,7 @@ describe('mlctl evaluate', () => {
     expect(stdout).toMatch(/on mnist-sample, test split/)
     expect(stdout).toMatch(/Confusion matrix \(rows: actual, columns: predicted\)/)
     expect(stdout).toMatch(/FAIL {2}accuracy .* needs ≥ 0\.99/)
+    expect(stdout).not.toContain('\u001B[') // NO_COLOR
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Gate failed: accuracy 0\.\d{4} < 0\.99 \(--min-accuracy\)$/)])
   })
 
@@ -35,12 +36,16 @@ describe('mlctl evaluate', () => {
     expect(readFileSync(join(tmp, 'eval.confusion.svg'), 'utf8')).toMatch(/^<svg/)
   })
 
-  it('exits 1 with one line for a corrupt model and 2 for a gate given as a percentage', () => {
+  it('exits 1 with one line for a corrupt model or an unwritable --out, and 2 for a gate given as a percentage', () => {
     const corrupt = join(tmp, 'corrupt.onnx')
     writeFileSync(corrupt, Buffer.from([0x08, 0x07, 0x12, 0xff, 0xff]))
     const broken = mlctl(['evaluate', corrupt, '--dataset', 'mnist-sample'])
     expect(broken.code).toBe(1)
     expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot load corrupt\.onnx as an ONNX model \(.+\); pass an \.onnx file or a run directory$/)])
+
+    const unwritable = mlctl(['evaluate', run, '--out', join(tmp, 'no-such-dir', 'eval.json')])
+    expect(unwritable.code).toBe(1)
+    expect(unwritable.stderr).toMatch(/^Error: cannot write next to .*eval\.json \(.*\); check that the directory exists and is writable\n$/)
 
     const percent = mlctl(['evaluate', run, '--min-accuracy', '95'])
     expect(percent.code).toBe(2)

@@ -104,6 +104,20 @@ describe('evaluateModel', () => {
     expect(evaluation.model.input.type).toBe('float32')
   })
 
+  it('reads a binary model (one logit for two classes) as class 1 when the logit is above 0', async () => {
+    const csv = writeAnimalsCsv(join(tmp, 'two-animals.csv'), ['cat', 'dog'])
+    const spec: ModelSpec = {inputShape: [2], layers: [{type: 'dense', units: 1}]}
+    const weights = [{name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, -1])}, {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)}]
+    const run = writeRunDir(join(tmp, 'binary-run'), spec, weights, {dataset: 'two-animals', task: 'classification', classNames: ['cat', 'dog'], loss: {name: 'binaryCrossEntropy'}}, {data: csv, target: 'animal'})
+    const report = (await evaluateModel(request(run))).report as ClassificationReport
+
+    const test = (await loadCsvDataset(csv, 'animal')).test!
+    const expected = [[0, 0], [0, 0]]
+    for (let n = 0; n < test.count; n++) expected[test.targets[n]][test.inputs[2 * n] - test.inputs[2 * n + 1] > 0 ? 1 : 0]++
+    expect(report.confusionMatrix).toEqual(expected)
+    expect(report.topK.k).toBe(2)
+  })
+
   it('scores a regression run against MSE, MAE and R² computed independently, with its own huber loss', async () => {
     const csv = join(tmp, 'linear.csv')
     // target = u + 2v + a small wobble; the model predicts exactly u + 2v

@@ -33,13 +33,12 @@ export function writeOnnxFile(path: string, spec: ModelSpec, weights: NamedTenso
 }
 
 /** A CSV of two features and a text label; the rows are spread so that a linear model gets some right, some wrong. */
-export function writeAnimalsCsv(path: string, rows = 60): string {
-  const names = ['cat', 'dog', 'fox']
+export function writeAnimalsCsv(path: string, names = ['cat', 'dog', 'fox'], rows = 60): string {
   const lines = ['x1,x2,animal']
   for (let i = 0; i < rows; i++) {
     const x1 = ((i * 7) % 11) - 5
     const x2 = ((i * 5) % 13) - 6
-    lines.push(`${x1},${x2},${names[i % 3]}`)
+    lines.push(`${x1},${x2},${names[i % names.length]}`)
   }
   writeFileSync(path, `${lines.join('\n')}\n`)
   return path
