@@ -1,10 +1,11 @@
 import {tensor, type Tensor} from '../engine/ort-session.js'
 import type {EvaluationPlan} from './evaluation-plan.js'
+import type {InputNormalization} from './model-source.js'
 
 /**
  * Cuts a split's inputs into the model's input tensors. When the data already has the model's element
- * type and needs no normalisation a batch is a view (no copy); otherwise it is converted into one reused buffer;
- * a model with a fixed batch size gets its last, short batch padded with zeros.
+ * type and needs no normalisation, a batch is a view (no copy); otherwise it is converted into one
+ * reused buffer. A model with a fixed batch size gets its last, short batch padded with zeros.
  */
 export class InputBatches {
   /** Examples per batch: the model's own when it fixes its batch size, else the requested size. */
@@ -39,7 +40,7 @@ export class InputBatches {
 }
 
 /** (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0). */
-function normalise(source: Uint8Array | Float32Array, target: Float32Array, n: {scale: number; mean: number[]; std: number[]}, exampleShape: number[]): void {
+function normalise(source: Uint8Array | Float32Array, target: Float32Array, n: InputNormalization, exampleShape: number[]): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
   for (let i = 0; i < source.length; i++) {
