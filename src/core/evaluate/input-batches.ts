@@ -39,14 +39,19 @@ export class InputBatches {
   }
 }
 
-/** (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0). */
+/**
+ * (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0),
+ * folded into x * multiplier[c] + offset[c] so the inner loop is one multiply-add per value.
+ */
 function normalise(source: Uint8Array | Float32Array, target: Float32Array, n: InputNormalization, exampleShape: number[]): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
-  for (let i = 0; i < source.length; i++) {
-    const c = Math.floor(i / perChannel) % channels
-    const mean = n.mean.length === 1 ? n.mean[0] : n.mean[c]
-    const std = n.std.length === 1 ? n.std[0] : n.std[c]
-    target[i] = (source[i] * n.scale - mean) / std
+  const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
+  const multiplier = Array.from({length: channels}, (_, c) => n.scale / pick(n.std, c))
+  const offset = Array.from({length: channels}, (_, c) => -pick(n.mean, c) / pick(n.std, c))
+  for (let start = 0; start < source.length; start += perChannel) {
+    const c = (start / perChannel) % channels
+    const [m, o] = [multiplier[c], offset[c]]
+    for (let i = start; i < start + perChannel; i++) target[i] = source[i] * m + o
   }
 }
