@@ -33,11 +33,13 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
   for (const packageName of NATIVE_PACKAGES) {
     try {
       // A variable specifier: these packages may be absent, so TypeScript must not resolve them.
-      const tf = (await import(packageName)) as Tfjs
+      const module = await import(packageName)
+      // CommonJS packages: the default export is module.exports, with every re-exported tfjs name
+      const tf = (module.default ?? module) as Tfjs
       await tf.ready()
       return {tf, packageName, native: true, description: `TensorFlow.js ${tf.version.tfjs}, native TensorFlow through ${packageName} (${tf.getBackend()} backend)`}
     } catch (error) {
-      failures.push(`${packageName}: ${whyNotLoaded(error)}`)
+      failures.push(`${packageName} is ${whyNotLoaded(error)}`)
     }
   }
   const tf = await import('@tensorflow/tfjs')
@@ -45,8 +47,8 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
   tf.enableProdMode()
   await tf.setBackend('cpu')
   onWarning?.(
-    `@tensorflow/tfjs-node is not available (${failures.at(-1)}); training with pure-JavaScript TensorFlow.js, which is about 300x slower. ` +
-      'Install @tensorflow/tfjs-node where it can download libtensorflow, or use --engine ort.',
+    `TensorFlow.js runs in pure JavaScript, about 300x slower than with tfjs-node (${failures.join('; ')}). ` +
+      'Use --engine ort, or install @tensorflow/tfjs-node where its install script can download libtensorflow.',
   )
   return {tf, packageName: '@tensorflow/tfjs', native: false, description: `TensorFlow.js ${tf.version.tfjs}, pure JavaScript (cpu backend, 1 thread)`}
 }
@@ -54,5 +56,8 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
 function whyNotLoaded(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'not installed'
-  return String((error as Error).message ?? error).split('\n')[0]
+  const message = String((error as Error).message ?? error)
+  // npm install --ignore-scripts, or an install that could not download libtensorflow
+  if (message.includes('tfjs_binding.node')) return 'installed without its native binding'
+  return message.split('\n')[0]
 }

@@ -1,0 +1,51 @@
+/**
+ * `mlctl train --engine tfjs` end to end, in-process on the small retail CSV: the run has the same files as
+ * an ONNX Runtime run, evaluates through the ONNX Runtime code path with the numbers the TF.js engine
+ * reported, and its checkpoint continues with the other engine.
+ */
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {evaluateModel} from '../../src/core/evaluate/evaluate-model.js'
+import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
+import {RUN_FILES} from '../../src/core/train/run-dir.js'
+import type {TrainConfig} from '../../src/core/train/train-config.js'
+import {trainRun} from '../../src/core/train/train-run.js'
+import {relativeError, TOLERANCE} from './helpers/compare.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'mlctl-tfjs-run-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+const flags: Partial<TrainConfig> = {data: 'examples/retail-demand.csv', target: 'units_sold', model: 'mlp', loss: 'mse', epochs: 2, 'batch-size': 16, lr: 0.01, seed: 5}
+
+describe('train --engine tfjs', () => {
+  it('writes a run that evaluates through ONNX Runtime and resumes with --engine ort', async () => {
+    const out = join(dir, 'run')
+    const warnings: string[] = []
+    let engine = ''
+    const result = await trainRun({
+      flags: {...flags, engine: 'tfjs', out},
+      mlctlVersion: 'test',
+      onWarning: (message) => warnings.push(message),
+      onStart: (start) => (engine = start.engine),
+      shouldStop: () => false,
+    })
+    expect(engine).toMatch(/^TensorFlow\.js 4\.22\.0, pure JavaScript/)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^TensorFlow\.js runs in pure JavaScript.*@tensorflow\/tfjs-node is (not installed|installed without its native binding)/)
+    expect(result.outcome).toBe('completed')
+    for (const file of Object.values(RUN_FILES)) expect(existsSync(join(out, file)), file).toBe(true)
+    expect(JSON.parse(readFileSync(join(out, RUN_FILES.config), 'utf8')).config.engine).toBe('tfjs')
+
+    const evaluation = await evaluateModel({model: out, split: 'test', batchSize: 64, topK: 1, threads: 1, gates: {}})
+    const report = evaluation.report as RegressionReport
+    expect(relativeError([report.loss.value], [result.test!.loss])).toBeLessThan(TOLERANCE)
+    expect(relativeError([report.mae], [result.test!.metric])).toBeLessThan(TOLERANCE)
+
+    const resumed = await trainRun({flags: {epochs: 3, engine: 'ort'}, resume: out, mlctlVersion: 'test', shouldStop: () => false})
+    expect(resumed.outcome).toBe('completed')
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
+    expect(resumed.epochs[2].trainLoss).toBeLessThan(resumed.epochs[0].trainLoss)
+  })
+})
