@@ -14,7 +14,7 @@ const SIGNAL_EXIT = {SIGINT: 130, SIGTERM: 143} as const
 export default class Train extends BaseCommand {
   static description = `Train a model from a preset or a spec file on a dataset; writes a run directory with the model, checkpoints and metrics.
 
-Runs on ONNX Runtime (onnxruntime-node, CPU). Ctrl-C finishes the current step, saves checkpoints/last and prints how to resume.`
+Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains the same model with TensorFlow.js: native TensorFlow through @tensorflow/tfjs-node when it is installed, otherwise pure JavaScript (one thread, much slower; a warning says so). The start-of-run line names the backend. Ctrl-C finishes the current step, saves checkpoints/last and prints how to resume.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -46,7 +46,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU). Ctrl-C finishes the current step, 
     'early-stop': Flags.integer({description: 'Stop after N epochs without a better validation metric (0: off).', helpValue: 'N'}),
     seed: Flags.integer({description: `Seed for weights, data order and dropout. [default: ${TRAIN_DEFAULTS.seed}]`}),
     threads: Flags.integer({description: 'Compute threads [default: all cores]. Same seed and threads give identical weights.'}),
-    engine: Flags.string({description: `Training engine. [default: ${TRAIN_DEFAULTS.engine}]`, options: ['ort', 'tfjs']}),
+    engine: Flags.string({description: `Training engine: ort (ONNX Runtime) or tfjs (TensorFlow.js: tfjs-node if installed, else pure JavaScript). [default: ${TRAIN_DEFAULTS.engine}]`, options: ['ort', 'tfjs']}),
     out: Flags.string({description: 'Run directory to create [default: runs/<timestamp>]; never overwritten.', helpValue: 'DIR'}),
     resume: Flags.directory({description: 'Continue the run in DIR from its last checkpoint.', helpValue: 'DIR', exclusive: ['out']}),
     config: Flags.file({description: 'JSON or YAML file of flag values (keys are flag names); flags override it.', helpValue: 'FILE'}),
@@ -89,6 +89,10 @@ Runs on ONNX Runtime (onnxruntime-node, CPU). Ctrl-C finishes the current step, 
         dataDir: flags['data-dir'],
         mlctlVersion: this.config.version,
         onDownload: (event) => downloads.report(event),
+        onWarning: (message) => {
+          downloads.stop()
+          process.stderr.write(color.yellow(`Warning: ${message}\n`))
+        },
         onStart: (start) => {
           downloads.stop()
           if (!quiet) process.stderr.write(describeStart(start, color))
@@ -128,7 +132,7 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  data      ${data}: ${start.dataset.train} train, ${start.dataset.validation} validation, ${start.dataset.test} test (${start.dataset.task})`,
     `  model     ${c.model}: ${start.spec.layers.map((l) => l.type).join(' → ')}`,
     `  training  ${c.epochs} epochs, batch ${c['batch-size']}, ${c.optimizer} lr ${c.lr} (${c.schedule}${c['warmup-epochs'] ? `, warm-up ${c['warmup-epochs']} epochs` : ''}), loss ${c.loss ?? 'default'}, seed ${c.seed}`,
-    `  engine    ${start.engine}, ${c.threads} threads`,
+    `  engine    ${start.engine}`,
   ]
   return `${lines.join('\n')}\n`
 }

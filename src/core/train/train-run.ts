@@ -9,11 +9,13 @@ import {writeFileAtomic} from '../io/atomic-write.js'
 import {resolveModelSpec} from '../model/resolve-model-spec.js'
 import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
+import {TfjsTrainer} from '../tfjs-engine/tfjs-trainer.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {subsetSplit} from './batches.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {createRunDir, RUN_FILES} from './run-dir.js'
 import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
+import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {type EpochRecord, initialLoopState, type LoopOutcome, type LoopState, runTrainingLoop, type StepProgress} from './training-loop.js'
 
@@ -33,6 +35,8 @@ export interface TrainRunRequest {
   dataDir?: string
   mlctlVersion: string
   onDownload?(event: DownloadEvent): void
+  /** Hears what the user should know that does not stop the run (TensorFlow.js running in pure JavaScript). */
+  onWarning?(message: string): void
   onStart?(start: TrainRunStart): void
   onStep?(progress: StepProgress): void
   onEpoch?(record: EpochRecord, isBest: boolean): void
@@ -45,6 +49,7 @@ export interface TrainRunStart {
   spec: ModelSpec
   dataset: {name: string; task: Dataset['task']; train: number; validation: number; test: number}
   metric: MetricName
+  /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
   engine: string
   resumedAt?: {epoch: number; step: number}
 }
@@ -62,7 +67,6 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const resumed = request.resume ? readResumeDir(request.resume) : undefined
   const fromFile = request.configFile ? readConfigFile(request.configFile) : {}
   const config = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
-  if (config.engine !== 'ort') throw new UserError('--engine tfjs is not available yet in this version; use --engine ort')
 
   const dataset = config.data
     ? await loadCsvDataset(config.data, config.target as string)
@@ -83,7 +87,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     throw new UserError(`${resumed!.dir} already finished ${checkpoint.loop.epoch} epochs; pass a larger --epochs to train it further`)
   }
 
-  const engine = await Trainer.create({spec, loss, optimizer, seed: config.seed, threads: config.threads})
+  const trainerOptions = {spec, loss, optimizer, seed: config.seed, threads: config.threads}
+  const engine = config.engine === 'tfjs' ? await TfjsTrainer.create({...trainerOptions, onWarning: request.onWarning}) : await Trainer.create(trainerOptions)
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
@@ -95,7 +100,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       spec,
       dataset: {name: dataset.name, task: dataset.task, train: fit.count, validation: validation?.count ?? 0, test: dataset.test?.count ?? 0},
       metric,
-      engine: 'onnxruntime-node (CPU)',
+      engine: engine instanceof TfjsTrainer ? engine.description : `onnxruntime-node (CPU), ${config.threads} threads`,
       ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
     })
 
@@ -231,7 +236,7 @@ function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
   return checkpoint
 }
 
-function restore(engine: Trainer, checkpoint: TrainingCheckpoint): LoopState {
+function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopState {
   engine.setWeights(checkpoint.weights)
   engine.setOptimizerState(checkpoint.optimizer)
   return checkpoint.loop
