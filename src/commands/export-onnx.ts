@@ -14,10 +14,9 @@ import type {InputNormalization} from '../core/export/input-normalization.js'
 export default class ExportOnnx extends BaseCommand {
   static description = `Export a trained run to a standard ONNX file, verified numerically before it is written.
 
-The file is written under a temporary name, loaded in a fresh onnxruntime session and run on up to ${EXPORT_DEFAULTS.sampleSize} real
-examples of the run's dataset (its test split when it has one); its outputs are compared with TensorFlow.js running the
-run's model/. Only if no output differs by more than --tolerance and every example gets the same class is it renamed to
-its final name; otherwise nothing is written and the command exits 1.`
+The file is written under a temporary name, loaded in a fresh onnxruntime session and run on up to ${EXPORT_DEFAULTS.sampleSize} real examples of the run's dataset (its test split when it has one); its outputs are compared with TensorFlow.js running the run's model/. Only when no output differs by more than --tolerance and every example keeps its class is the file renamed to its final name.
+
+Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad usage.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> runs/lenet',
@@ -26,7 +25,7 @@ its final name; otherwise nothing is written and the command exits 1.`
   ]
 
   static args = {
-    run: Args.string({description: 'Run directory written by mlctl train.', required: true}),
+    run_dir: Args.string({description: 'Run directory written by mlctl train.', required: true}),
   }
 
   static flags = {
@@ -36,7 +35,7 @@ its final name; otherwise nothing is written and the command exits 1.`
     'include-softmax': Flags.boolean({description: 'Add a `probabilities` output beside `logits` (sigmoid for a one-output binary classifier).'}),
     normalize: Flags.boolean({description: 'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalised float32.'}),
     tolerance: Flags.string({
-      description: `Largest output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32}, ${DEFAULT_TOLERANCE.float16} with --fp16]`,
+      description: `Largest output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()}, ${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16]`,
       helpValue: 'X',
     }),
     fp16: Flags.boolean({description: 'Store the weights as float16 (about half the file); kept only if every sample example keeps its class.'}),
@@ -49,11 +48,11 @@ its final name; otherwise nothing is written and the command exits 1.`
     const {args, flags} = await this.parse(ExportOnnx)
     const color = colors()
     const downloads = new DownloadProgress(flags.json)
-    if (!flags.json) process.stderr.write(`Exporting ${args.run}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`)
+    if (!flags.json) process.stderr.write(`Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`)
     let result: ExportResult
     try {
       result = await exportRun({
-        runDir: args.run,
+        runDir: args.run_dir,
         output: flags.output,
         opset: flags.opset,
         batch: parseBatch(flags.batch),
@@ -69,7 +68,7 @@ its final name; otherwise nothing is written and the command exits 1.`
     }
 
     if (flags.json) this.log(JSON.stringify(result, null, 2))
-    else this.log(describeResult(args.run, result, color))
+    else this.log(describeResult(args.run_dir, result, color))
     if (!result.kept) throw new UserError(`verification failed: ${failureReason(result)}; no file was written`)
   }
 }
@@ -87,9 +86,13 @@ function parseTolerance(value: string): number {
   return n
 }
 
+function formatTolerance(value: number): string {
+  return value === 0 ? '0' : value.toExponential()
+}
+
 function failureReason({verification: v}: ExportResult): string {
   const reasons: string[] = []
-  if (!(v.maxAbsDiff <= v.tolerance)) reasons.push(`max abs diff ${v.maxAbsDiff.toExponential(2)} is above the tolerance ${v.tolerance}`)
+  if (!(v.maxAbsDiff <= v.tolerance)) reasons.push(`max abs diff ${v.maxAbsDiff.toExponential(2)} is above the tolerance ${formatTolerance(v.tolerance)}`)
   if (v.argmaxAgreement && v.argmaxAgreement.agree < v.argmaxAgreement.total) {
     reasons.push(`${v.argmaxAgreement.total - v.argmaxAgreement.agree} of ${v.argmaxAgreement.total} examples get another class`)
   }
@@ -105,7 +108,7 @@ function describeResult(runDir: string, r: ExportResult, color: ChalkInstance): 
     `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization))}`,
     `  outputs   ${r.outputs.map(tensor).join(', ')}`,
     `  verified  ${v.examples} ${v.split} examples in a fresh onnxruntime session against TensorFlow.js on model/: ${v.passed ? color.green('passed') : color.red('FAILED')}`,
-    `            max abs diff ${v.maxAbsDiff.toExponential(2)} (tolerance ${v.tolerance})` +
+    `            max abs diff ${v.maxAbsDiff.toExponential(2)} (tolerance ${formatTolerance(v.tolerance)})` +
       (v.argmaxAgreement ? `, same class ${v.argmaxAgreement.agree}/${v.argmaxAgreement.total}` : '') +
       `, sample ${v.sampleMetric.name} ${metric(v.sampleMetric.file)}`,
   ]

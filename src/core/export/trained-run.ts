@@ -53,7 +53,9 @@ export function readTrainedRun(dir: string): TrainedRun {
   if (task !== 'classification' && task !== 'regression') throw new UserError(`${dir}: the run records no task (classification or regression); the run directory is damaged`)
   const loss = (metadata.loss as LossConfig | undefined) ?? {name: task === 'classification' ? 'softmaxCrossEntropy' : 'mse'}
   const config = record.config ?? {}
-  const data = config.data !== undefined && config.target !== undefined ? {csv: config.data, target: config.target} : {dataset: config.dataset ?? String(metadata.dataset)}
+  const datasetName = (metadata.dataset as string | undefined) ?? record.dataset?.name ?? config.dataset
+  if (datasetName === undefined) throw new UserError(`${configPath} does not say which dataset the run was trained on; the run directory is damaged`)
+  const data = config.data !== undefined && config.target !== undefined ? {csv: config.data, target: config.target} : {dataset: config.dataset ?? datasetName}
   const classNames = (metadata.classNames as string[] | undefined) ?? record.dataset?.classNames
   return {
     dir,
@@ -63,7 +65,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     task,
     ...(task === 'classification' && classNames && {classNames}),
     loss,
-    datasetName: String(metadata.dataset ?? record.dataset?.name ?? ('dataset' in data ? data.dataset : data.csv)),
+    datasetName,
     data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch as {epoch: number; metric: number} | undefined),
   }
@@ -72,9 +74,12 @@ export function readTrainedRun(dir: string): TrainedRun {
 /** The best epoch's line of metrics.jsonl; without that file, what model/ says about the best epoch. */
 function bestEpochMetrics(dir: string, metric: MetricName, best: {epoch: number; metric: number} | undefined): TrainingMetrics {
   const path = join(dir, RUN_FILES.metrics)
-  const records: EpochRecord[] = existsSync(path)
-    ? readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as EpochRecord)
-    : []
+  let records: EpochRecord[] = []
+  try {
+    if (existsSync(path)) records = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as EpochRecord)
+  } catch {
+    throw new UserError(`${path} is not valid JSON lines; the run directory is damaged`)
+  }
   const record = records.find((r) => r.epoch === best?.epoch) ?? (best ? undefined : records.at(-1))
   if (!record) return {metric, ...(best && {epoch: best.epoch, valMetric: best.metric})}
   const {epoch, trainLoss, trainMetric, valLoss, valMetric} = record
