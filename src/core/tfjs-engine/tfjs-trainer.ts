@@ -91,8 +91,9 @@ export class TfjsTrainer implements TrainingEngine {
   private async backward(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: Array<{layer: ResolvedLayer<BatchNormSpec>; mean: Float32Array; variance: Float32Array}>}> {
     this.checkUsable(n)
     const {tf} = this.tfjs
-    const input = this.inputTensor(x, 0, n)
-    const {target, targets} = this.targetBatch(y, 0, n)
+    const {values, targets} = this.batchTargets(y, 0, n)
+    const input = tf.tensor(this.batchInputs(x, 0, n), [n, ...this.tfjsShape()])
+    const target = tf.tensor2d(values, [n, this.model.outputs])
     const scales = new Map([...dropoutScales(this.model, this.options.seed, this.optimizer.stepCount, n)].map(([i, s]) => [i, tf.tensor(s, [n, ...this.tfjsShape(i)])]))
     const parameters = this.trainable.map((p) => this.parameterTensor(p))
     let forward: ForwardPass | undefined
@@ -135,11 +136,11 @@ export class TfjsTrainer implements TrainingEngine {
     let metricSumTotal = 0
     await this.inBatches(x, n, batchSize, this.options.loss.name !== 'softmaxCrossEntropy', async (output, from, count) => {
       const {tf} = this.tfjs
-      const {target, targets} = this.targetBatch(y, from, count)
-      const loss = lossValue(tf, this.options.loss, output, target)
+      const {values, targets} = this.batchTargets(y, from, count)
+      const loss = tf.tidy(() => lossValue(tf, this.options.loss, output, tf.tensor2d(values, [count, this.model.outputs])))
       lossSum += (await loss.data())[0] * count
+      loss.dispose()
       metricSumTotal += metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, count, this.model.outputs)
-      tf.dispose([target, loss])
     })
     return {loss: lossSum / n, metric: this.finishMetric(metricSumTotal, n)}
   }
@@ -185,7 +186,8 @@ export class TfjsTrainer implements TrainingEngine {
         const count = Math.min(batchSize, n - from)
         const output = tf.tidy(() => {
           const options = {training: false, includeFinalSoftmax, pureJavaScript: false}
-          return forwardPass(tf, this.model, (p) => parameters.get(p.name)!, this.inputTensor(x, from, count), options).output
+          const input = tf.tensor(this.batchInputs(x, from, count), [count, ...this.tfjsShape()])
+          return forwardPass(tf, this.model, (p) => parameters.get(p.name)!, input, options).output
         })
         try {
           await use(output, from, count)
@@ -199,19 +201,18 @@ export class TfjsTrainer implements TrainingEngine {
   }
 
   /**
-   * The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs]
-   * tensor. Inputs and targets are checked by the ONNX Runtime engine's functions, so both engines reject
-   * the same data with the same messages.
+   * Examples [from, from + count) as the forward pass takes them. Inputs and targets are checked by the
+   * ONNX Runtime engine's functions (before any tensor exists), so both engines reject the same data
+   * with the same messages.
    */
-  private targetBatch(y: BatchTargets, from: number, count: number): {target: Tensor2D; targets: BatchTargets} {
-    const targets = targetTensor(this.target, this.model.outputs, y, from, count).data as BatchTargets
-    const target = this.tfjs.tf.tensor2d(targetValues(this.options.loss, targets, count, this.model.outputs), [count, this.model.outputs])
-    return {target, targets}
+  private batchInputs(x: BatchInputs, from: number, count: number): Float32Array {
+    return inputValues(this.model, inputTensor(this.model, x, from, count).data as BatchInputs, count)
   }
 
-  private inputTensor(x: BatchInputs, from: number, count: number): Tensor {
-    const examples = inputTensor(this.model, x, from, count).data as BatchInputs
-    return this.tfjs.tf.tensor(inputValues(this.model, examples, count), [count, ...this.tfjsShape()])
+  /** The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs] values. */
+  private batchTargets(y: BatchTargets, from: number, count: number): {values: Float32Array; targets: BatchTargets} {
+    const targets = targetTensor(this.target, this.model.outputs, y, from, count).data as BatchTargets
+    return {values: targetValues(this.options.loss, targets, count, this.model.outputs), targets}
   }
 
   /** A parameter's current values as a TF.js tensor in TF.js layout. */
