@@ -7,7 +7,7 @@ import {updateMovingStatistics} from '../engine/moving-statistics.js'
 import {UserError} from '../errors.js'
 import {checkWeights} from '../model/check-weights.js'
 import {initialWeights} from '../model/initialisers.js'
-import {sizeOf, type NamedTensor, type ParameterInfo} from '../model/parameters.js'
+import {sizeOf, type NamedTensor, type ParameterInfo, type ParameterRole} from '../model/parameters.js'
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
 import {createOptimizer, type Optimizer, type OptimizerState} from '../optim/index.js'
@@ -19,6 +19,13 @@ import {inputValues} from './input-values.js'
 import {loadTfjs, type LoadedTfjs} from './load-tfjs.js'
 import {lossValue, targetValues} from './losses.js'
 import {metricSum} from './metric-sum.js'
+
+/** A batch-norm layer's batch mean and biased variance, per channel (or feature, in engine order). */
+interface BatchStatistics {
+  layer: ResolvedLayer<BatchNormSpec>
+  mean: Float32Array
+  variance: Float32Array
+}
 
 export interface TfjsTrainerOptions extends TrainerOptions {
   /** Hears, once per process, that no native TensorFlow.js backend loaded and training runs in pure JavaScript. */
@@ -70,8 +77,8 @@ export class TfjsTrainer implements TrainingEngine {
   async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
     const {loss, metric, gradients, batchStatistics} = await this.backward(x, y, n)
     for (const {layer, mean, variance} of batchStatistics) {
-      const [movingMean, movingVariance] = layer.parameters.filter((p) => !p.trainable)
-      updateMovingStatistics(layer, {mean: this.values.get(movingMean.name)!, variance: this.values.get(movingVariance.name)!}, {mean, variance}, n)
+      const moving = {mean: this.values.get(parameterOf(layer, 'movingMean').name)!, variance: this.values.get(parameterOf(layer, 'movingVariance').name)!}
+      updateMovingStatistics(layer, moving, {mean, variance}, n)
     }
     this.optimizer.step(this.trainable.map((p) => this.values.get(p.name)!), gradients.map((g) => g.data))
     return {loss, metric}
@@ -87,8 +94,8 @@ export class TfjsTrainer implements TrainingEngine {
     return {loss, metric, gradients}
   }
 
-  /** Forward and backward pass of a training step; batch statistics in engine order. */
-  private async backward(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: Array<{layer: ResolvedLayer<BatchNormSpec>; mean: Float32Array; variance: Float32Array}>}> {
+  /** Forward and backward pass of a training step; gradients and batch statistics in engine order. */
+  private async backward(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: BatchStatistics[]}> {
     this.checkUsable(n)
     const {tf} = this.tfjs
     const {values, targets} = this.batchTargets(y, 0, n)
@@ -96,36 +103,38 @@ export class TfjsTrainer implements TrainingEngine {
     const target = tf.tensor2d(values, [n, this.model.outputs])
     const scales = new Map([...dropoutScales(this.model, this.options.seed, this.optimizer.stepCount, n)].map(([i, s]) => [i, tf.tensor(s, [n, ...this.tfjsShape(i)])]))
     const parameters = this.trainable.map((p) => this.parameterTensor(p))
-    let forward: ForwardPass | undefined
-    const {value, grads} = tf.valueAndGrads((...tensors: Tensor[]) => {
-      const byName = new Map(this.trainable.map((p, i) => [p.name, tensors[i]]))
-      const pass = forwardPass(tf, this.model, (p) => byName.get(p.name)!, input, {
-        training: true,
-        includeFinalSoftmax: this.options.loss.name !== 'softmaxCrossEntropy',
-        dropoutScales: scales,
-        pureJavaScript: !this.tfjs.native,
-      })
-      // kept: valueAndGrads disposes what its function made, and these are read below
-      forward = {output: tf.keep(pass.output), batchStatistics: pass.batchStatistics.map((s) => ({layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance)}))}
-      return lossValue(tf, this.options.loss, pass.output, target)
-    })(parameters)
-    const {output, batchStatistics} = forward!
+    const made: Tensor[] = [input, target, ...scales.values(), ...parameters]
     try {
+      let forward: ForwardPass | undefined
+      const {value, grads} = tf.valueAndGrads((...tensors: Tensor[]) => {
+        const byName = new Map(this.trainable.map((p, i) => [p.name, tensors[i]]))
+        const pass = forwardPass(tf, this.model, (p) => byName.get(p.name)!, input, {
+          training: true,
+          includeFinalSoftmax: this.options.loss.name !== 'softmaxCrossEntropy',
+          dropoutScales: scales,
+          pureJavaScript: !this.tfjs.native,
+        })
+        // kept: valueAndGrads disposes what its function made, and these are read below
+        forward = {output: tf.keep(pass.output), batchStatistics: pass.batchStatistics.map((s) => ({layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance)}))}
+        return lossValue(tf, this.options.loss, pass.output, target)
+      })(parameters)
+      const {output, batchStatistics} = forward!
+      made.push(value, ...grads, output, ...batchStatistics.flatMap((s) => [s.mean, s.variance]))
       const engineOrder = async (p: ParameterInfo, t: Tensor) => convertParameter(this.model, p, (await t.data()) as Float32Array, 'fromTfjs').data
-      const statistics = await Promise.all(
-        batchStatistics.map(async ({layer, mean, variance}) => {
-          const [movingMean, movingVariance] = layer.parameters.filter((p) => !p.trainable)
-          return {layer, mean: await engineOrder(movingMean, mean), variance: await engineOrder(movingVariance, variance)}
-        }),
-      )
       return {
         loss: (await value.data())[0],
         metric: this.finishMetric(metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, n, this.model.outputs), n),
         gradients: await Promise.all(this.trainable.map(async (p, i) => ({name: p.name, shape: [...p.shape], data: await engineOrder(p, grads[i])}))),
-        batchStatistics: statistics,
+        batchStatistics: await Promise.all(
+          batchStatistics.map(async ({layer, mean, variance}) => ({
+            layer,
+            mean: await engineOrder(parameterOf(layer, 'movingMean'), mean),
+            variance: await engineOrder(parameterOf(layer, 'movingVariance'), variance),
+          })),
+        ),
       }
     } finally {
-      tf.dispose([input, target, ...scales.values(), ...parameters, value, ...grads, output, ...batchStatistics.flatMap((s) => [s.mean, s.variance])])
+      tf.dispose(made)
     }
   }
 
@@ -215,11 +224,10 @@ export class TfjsTrainer implements TrainingEngine {
     return {values: targetValues(this.options.loss, targets, count, this.model.outputs), targets}
   }
 
-  /** A parameter's current values as a TF.js tensor in TF.js layout. */
+  /** A parameter's current values as a TF.js tensor in TF.js layout; disposed before the values change. */
   private parameterTensor(p: ParameterInfo): Tensor {
     const {data, shape} = convertParameter(this.model, p, this.values.get(p.name)!, 'toTfjs')
-    // a copy: TF.js's cpu backend keeps the array it is given, and the optimizer updates ours in place
-    return this.tfjs.tf.tensor(data === this.values.get(p.name) ? data.slice() : data, shape)
+    return this.tfjs.tf.tensor(data, shape)
   }
 
   /** Per-example shape in NHWC of the input of layer `index`, or of the model input. */
@@ -237,4 +245,8 @@ export class TfjsTrainer implements TrainingEngine {
     if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of examples must be a positive integer, got ${n}`)
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
   }
+}
+
+function parameterOf(layer: ResolvedLayer, role: ParameterRole): ParameterInfo {
+  return layer.parameters.find((p) => p.role === role)!
 }
