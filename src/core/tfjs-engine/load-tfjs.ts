@@ -47,7 +47,7 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
   tf.enableProdMode()
   await tf.setBackend('cpu')
   onWarning?.(
-    `TensorFlow.js runs in pure JavaScript, about 300x slower than with tfjs-node (${failures.join('; ')}). ` +
+    `TensorFlow.js runs in pure JavaScript, tens of times slower than --engine ort (${failures.join('; ')}). ` +
       'Use --engine ort, or install @tensorflow/tfjs-node where its install script can download libtensorflow.',
   )
   return {tf, packageName: '@tensorflow/tfjs', native: false, description: `TensorFlow.js ${tf.version.tfjs}, pure JavaScript (cpu backend, 1 thread)`}
