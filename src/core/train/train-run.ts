@@ -100,7 +100,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       spec,
       dataset: {name: dataset.name, task: dataset.task, train: fit.count, validation: validation?.count ?? 0, test: dataset.test?.count ?? 0},
       metric,
-      engine: engine instanceof TfjsTrainer ? engine.description : `onnxruntime-node (CPU), ${config.threads} threads`,
+      engine: engine instanceof TfjsTrainer ? engine.description : `onnxruntime-node (CPU), ${config.threads} thread${config.threads === 1 ? '' : 's'}`,
       ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
     })
 
