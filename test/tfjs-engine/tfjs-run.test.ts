@@ -1,13 +1,14 @@
 /**
  * `mlctl train --engine tfjs` end to end, in-process on the small retail CSV: the run has the same files as
  * an ONNX Runtime run, evaluates through the ONNX Runtime code path with the numbers the TF.js engine
- * reported, and its checkpoint continues with the other engine.
+ * reported, exports to a verified ONNX file, and its checkpoint continues with the other engine.
  */
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {evaluateModel} from '../../src/core/evaluate/evaluate-model.js'
+import {exportRun} from '../../src/core/export/export-run.js'
 import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
 import {RUN_FILES} from '../../src/core/train/run-dir.js'
 import type {TrainConfig} from '../../src/core/train/train-config.js'
@@ -20,7 +21,7 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 const flags: Partial<TrainConfig> = {data: 'examples/retail-demand.csv', target: 'units_sold', model: 'mlp', loss: 'mse', epochs: 2, 'batch-size': 16, lr: 0.01, seed: 5}
 
 describe('train --engine tfjs', () => {
-  it('writes a run that evaluates through ONNX Runtime and resumes with --engine ort', async () => {
+  it('writes a run that evaluates and exports through ONNX Runtime and resumes with --engine ort', async () => {
     const out = join(dir, 'run')
     const warnings: string[] = []
     let engine = ''
@@ -42,6 +43,11 @@ describe('train --engine tfjs', () => {
     const report = evaluation.report as RegressionReport
     expect(relativeError([report.loss.value], [result.test!.loss])).toBeLessThan(TOLERANCE)
     expect(relativeError([report.mae], [result.test!.metric])).toBeLessThan(TOLERANCE)
+
+    // export's tolerance is absolute, and these outputs are units sold (~100), where float32 steps are ~1e-5
+    const exported = await exportRun({runDir: out, mlctlVersion: 'test', tolerance: 1e-3})
+    expect(exported.kept, JSON.stringify(exported.verification)).toBe(true)
+    expect(existsSync(exported.output)).toBe(true)
 
     const resumed = await trainRun({flags: {epochs: 3, engine: 'ort'}, resume: out, mlctlVersion: 'test', shouldStop: () => false})
     expect(resumed.outcome).toBe('completed')
