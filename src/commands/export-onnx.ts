@@ -35,7 +35,7 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
     'include-softmax': Flags.boolean({description: 'Add a `probabilities` output beside `logits` (sigmoid for a one-output binary classifier).'}),
     normalize: Flags.boolean({description: 'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalised float32.'}),
     tolerance: Flags.string({
-      description: `Largest output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()}, ${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16]`,
+      description: `Largest absolute output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()} (${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16) times the largest |output|, at least 1]`,
       helpValue: 'X',
     }),
     fp16: Flags.boolean({description: 'Store the weights as float16 (about half the file); kept only if every sample example keeps its class.'}),

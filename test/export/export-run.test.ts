@@ -149,7 +149,7 @@ describe('exportRun', () => {
     const result = await exportRun({runDir: lenet, output: join(root, 'half.onnx'), fp16: true, mlctlVersion: VERSION, sampleSize: SAMPLE})
     expect(result.kept).toBe(true)
     expect(result.verification.argmaxAgreement).toEqual({agree: SAMPLE, total: SAMPLE})
-    expect(result.verification.tolerance).toBe(1e-2)
+    expect(result.verification.tolerance).toBeGreaterThanOrEqual(1e-2) // scaled by the logits' size
     expect(result.bytes / result.float32Bytes!).toBeLessThan(0.52)
     const file = decodeModel(readFileSync(result.output))
     expect(checkOnnxStructure(file)).toEqual([])

@@ -35,9 +35,10 @@ describe('mlctl train', () => {
     const lines = readFileSync(join(defaultRun, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     expect(lines.map((l) => l.epoch)).toEqual([1, 2])
     for (const l of lines) {
-      expect(l).toEqual(expect.objectContaining({trainLoss: expect.any(Number), valLoss: expect.any(Number), valMetric: expect.any(Number), lr: 0.001, imagesPerSec: expect.any(Number)}))
+      expect(l).toEqual(expect.objectContaining({trainLoss: expect.any(Number), valLoss: expect.any(Number), valMetric: expect.any(Number), lr: expect.any(Number), imagesPerSec: expect.any(Number)}))
     }
     expect(lines[1].trainLoss).toBeLessThan(lines[0].trainLoss)
+    expect(lines[1].lr).toBeLessThan(lines[0].lr) // the default cosine schedule
     expect(readFileSync(join(defaultRun, 'learning-curve.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline/)
   })
 

@@ -18,10 +18,12 @@ export const EXPORT_DEFAULTS = {
 } as const
 
 /**
- * Largest output difference accepted from the reference. float32: what two float32 implementations
- * summing in different orders leave on logits of ~10 (measured 3e-6 to 6e-6 for the LeNet and cnn
- * presets on MNIST). float16 weights: rounding every weight to 11 significant bits moved those logits
- * by 1e-3 to 4e-3.
+ * Largest output difference accepted from the reference, per unit of output magnitude: the default
+ * tolerance is this times max(1, largest |reference output|), because float32 rounding grows with the
+ * values (a regression output of ~100 has float32 steps of ~1e-5). float32: what two float32
+ * implementations summing in different orders leave on logits of ~10 (measured 3e-6 to 6e-6 for the
+ * LeNet and cnn presets on MNIST). float16 weights: rounding every weight to 11 significant bits moved
+ * those logits by 1e-3 to 4e-3. An explicit --tolerance is absolute.
  */
 export const DEFAULT_TOLERANCE = {float32: 1e-5, float16: 1e-2} as const
 
@@ -65,8 +67,7 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
     mlctlVersion: request.mlctlVersion,
   }
   checkOpset(settings.opset)
-  const tolerance = request.tolerance ?? DEFAULT_TOLERANCE[settings.fp16 ? 'float16' : 'float32']
-  if (!(tolerance >= 0)) throw new UserError(`--tolerance must be a number >= 0, got ${tolerance}`, 2)
+  if (request.tolerance !== undefined && !(request.tolerance >= 0)) throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
   const output = request.output ?? join(run.dir, 'model.onnx')
   if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) {
@@ -77,6 +78,7 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
   const sample = await loadVerificationSample(run, request.sampleSize ?? EXPORT_DEFAULTS.sampleSize, request.data)
   const model = resolveModel(run.spec)
   const reference = await tfjsReferenceLogits(run.modelDir, sample, model.endsWithSoftmax)
+  const tolerance = request.tolerance ?? DEFAULT_TOLERANCE[settings.fp16 ? 'float16' : 'float32'] * Math.max(1, largestMagnitude(reference))
   const verification = await writeVerifiedFile(output, exported.bytes, (path) =>
     verifyOnnxFile(path, sample, reference, {tolerance, task: run.task, outputs: model.outputs, probabilities: exported.probabilities}),
   )
@@ -91,4 +93,10 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
     verification,
     ...(settings.fp16 && {float32Bytes: exported.float32Bytes}),
   }
+}
+
+function largestMagnitude(values: Float32Array): number {
+  let max = 0
+  for (const v of values) max = Math.max(max, Math.abs(v))
+  return max
 }
