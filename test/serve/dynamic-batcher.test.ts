@@ -4,7 +4,7 @@ import {DynamicBatcher, type BatcherOptions, type BatchRunner} from '../../src/c
 import {ServeError} from '../../src/core/serve/serve-error.js'
 import type {Tensor} from '../../src/core/serve/tensor.js'
 
-const OPTIONS: BatcherOptions = {maxBatchSize: 8, maxQueueDelayMs: 0, maxQueue: 100, timeoutMs: 10_000, mergeable: true}
+const OPTIONS: BatcherOptions = {maxBatchSize: 8, maxQueueDelayMs: 0, maxQueue: 100, timeoutMs: 10_000, mergeable: true, maxInFlight: 1}
 
 /** rows x width input whose values encode the request: row r of request k holds k*100 + r. */
 function input(request: number, rows: number, width = 2): Tensor {
@@ -52,6 +52,18 @@ describe('DynamicBatcher', () => {
       expect(y.shape).toEqual([rows, 2])
       expect(Array.from(y.data as Float32Array)).toEqual(Array.from(input(k, rows).data as Float32Array, (v) => v * 2))
     })
+  })
+
+  it('keeps a second batch waiting at the model while the first runs, with maxInFlight 2', async () => {
+    const model = doublingModel()
+    const batcher = new DynamicBatcher(model.run, {...OPTIONS, maxInFlight: 2}, noObserver)
+    model.hold()
+    const pending = [0, 1, 2, 3].map((k) => batcher.submit([input(k, 1)]))
+    expect(model.runs).toEqual([1, 1])
+    model.release()
+    const results = await Promise.all(pending)
+    expect(model.runs).toEqual([1, 1, 2])
+    results.forEach(([y], k) => expect(Array.from(y.data as Float32Array)).toEqual([k * 200, k * 200]))
   })
 
   it('never exceeds maxBatchSize rows, but runs a larger single request alone', async () => {

@@ -3,9 +3,14 @@
  * whose shapes agree are merged along the first (batch) dimension into one run, up to maxBatchSize rows.
  * The outputs are split back by row, so each request gets exactly what an unbatched run would give it.
  *
- * A batch leaves as soon as the model is idle, unless maxQueueDelayMs asks to wait for company: on a CPU,
- * waiting a fixed window only adds latency at low load, while under load requests pile up during the
+ * A batch leaves as soon as the model can take it, unless maxQueueDelayMs asks to wait for company: on a
+ * CPU, waiting a fixed window only adds latency at low load, while under load requests pile up during the
  * previous run anyway and the batches fill by themselves.
+ *
+ * "Can take it" means fewer than maxInFlight batches are out: with 2, the next batch already waits in the
+ * inference thread while the current one runs, so the thread does not sit idle while its result travels
+ * back and the next batch is merged and sent (on a busy machine each of those hand-offs can take
+ * milliseconds).
  */
 import {ServeError} from './serve-error.js'
 import {allocateData, elementCount, type Tensor} from './tensor.js'
@@ -22,6 +27,8 @@ export interface BatcherOptions {
   timeoutMs: number
   /** false for models whose batch dimension is fixed: every request then runs on its own */
   mergeable: boolean
+  /** batches handed to the runner and not yet answered */
+  maxInFlight: number
 }
 
 export interface BatcherObserver {
@@ -42,7 +49,7 @@ interface QueuedRequest {
 export class DynamicBatcher {
   private queue: QueuedRequest[] = []
   private queuedRows = 0
-  private busy = false
+  private inFlight = 0
   private timer: NodeJS.Timeout | undefined
   private idleWaiters: Array<() => void> = []
 
@@ -71,12 +78,12 @@ export class DynamicBatcher {
 
   /** Resolves once nothing is queued or running. */
   whenIdle(): Promise<void> {
-    if (!this.busy && this.queue.length === 0) return Promise.resolve()
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
   private schedule(): void {
-    if (this.busy || this.queue.length === 0) return
+    if (this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return
     const waited = performance.now() - this.queue[0].enqueuedAt
     const full = this.queuedRows >= this.options.maxBatchSize || !this.options.mergeable
     if (full || waited >= this.options.maxQueueDelayMs) {
@@ -122,7 +129,9 @@ export class DynamicBatcher {
     const batch = this.takeBatch()
     this.observer.onQueueDepth(this.queue.length)
     if (batch.length === 0) return this.settleIdle()
-    this.busy = true
+    this.inFlight++
+    // Fill the other in-flight slot right away if requests are waiting.
+    this.schedule()
     try {
       const rows = batch.reduce((sum, request) => sum + request.rows, 0)
       this.observer.onBatch(rows, batch.length)
@@ -135,14 +144,14 @@ export class DynamicBatcher {
     } catch (err) {
       for (const request of batch) request.reject(err as Error)
     } finally {
-      this.busy = false
+      this.inFlight--
     }
     this.schedule()
     this.settleIdle()
   }
 
   private settleIdle(): void {
-    if (this.busy || this.queue.length > 0) return
+    if (this.inFlight > 0 || this.queue.length > 0) return
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const resolve of waiters) resolve()

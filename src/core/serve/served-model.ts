@@ -18,7 +18,7 @@ export interface ModelConfig {
   path: string
   /** onnxruntime intra-op threads for this model's session */
   threads: number
-  batching: Omit<BatcherOptions, 'mergeable'>
+  batching: Omit<BatcherOptions, 'mergeable' | 'maxInFlight'>
 }
 
 export interface ModelObserver {
@@ -55,7 +55,7 @@ export class ServedModel {
         data: output.data,
       }))
     }
-    this.batcher = new DynamicBatcher(runBatch, {...config.batching, mergeable}, {
+    this.batcher = new DynamicBatcher(runBatch, {...config.batching, mergeable, maxInFlight: 2}, {
       onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
       onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
     })
