@@ -87,7 +87,7 @@ function parseTolerance(value: string): number {
 }
 
 function formatTolerance(value: number): string {
-  return value === 0 ? '0' : value.toExponential()
+  return value === 0 ? '0' : value.toExponential(2)
 }
 
 function failureReason({verification: v}: ExportResult): string {
