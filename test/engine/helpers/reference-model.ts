@@ -17,7 +17,7 @@ export function referenceForward(
   const scale = model.inputType === 'uint8' ? 1 / 255 : 1
   const normalize = model.spec.normalize
   const perChannel = model.inputShape.slice(1).reduce((a, b) => a * b, 1)
-  let x = Float64Array.from(input, (v, i) => {
+  let x: Float64Array = Float64Array.from(input, (v, i) => {
     if (!normalize) return v * scale
     const c = Math.floor(i / perChannel) % model.inputShape[0]
     const pick = (values: number[]) => values[values.length === 1 ? 0 : c]
