@@ -8,8 +8,8 @@ import type {ServedModel} from '../core/serve/served-model.js'
 export default class Serve extends BaseCommand {
   static description = `Serve ONNX models over HTTP and gRPC (KServe V2 / Open Inference Protocol) with dynamic batching.
 
-Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back;
-inference runs in a worker thread per model so health checks and new connections stay responsive under load.
+Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back. Inference runs in a worker thread per model, so health checks and new connections stay responsive under load.
+
 Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.`
 
   static examples = [
@@ -25,13 +25,13 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
 
   static flags = {
     name: Flags.string({description: 'Name of the MODEL argument in URLs [default: its file or directory name].'}),
-    model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true, default: []}),
+    model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true}),
     host: Flags.string({description: 'Address to listen on; 0.0.0.0 exposes the server to the network.', default: '127.0.0.1'}),
     port: Flags.integer({description: 'HTTP port (0: any free port).', default: 8000, min: 0, max: 65535}),
     'grpc-port': Flags.integer({description: 'gRPC port (0: any free port).', default: 8001, min: 0, max: 65535}),
     'max-batch-size': Flags.integer({description: 'Most rows merged into one inference run.', default: 64, min: 1}),
     'max-queue-delay-ms': Flags.integer({
-      description: 'How long a request may wait for others to join its batch while the model is idle (0: never wait).',
+      description: 'How long a request may wait for others to join its batch while the model is idle [default: 0, never wait: measured faster at every concurrency].',
       default: 0,
       min: 0,
     }),
@@ -44,7 +44,7 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Serve)
-    const sources = resolveModelSources(args.model, flags.name, flags.model)
+    const sources = resolveModelSources(args.model, flags.name, flags.model ?? [])
     const server = await startServer(
       {
         models: sources,

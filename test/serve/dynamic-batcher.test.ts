@@ -54,16 +54,25 @@ describe('DynamicBatcher', () => {
     })
   })
 
-  it('keeps a second batch waiting at the model while the first runs, with maxInFlight 2', async () => {
+  it('with maxInFlight 2, sends a full batch while another runs, but lets a partial batch grow', async () => {
     const model = doublingModel()
-    const batcher = new DynamicBatcher(model.run, {...OPTIONS, maxInFlight: 2}, noObserver)
+    const batcher = new DynamicBatcher(model.run, {...OPTIONS, maxBatchSize: 2, maxInFlight: 2}, noObserver)
     model.hold()
     const pending = [0, 1, 2, 3].map((k) => batcher.submit([input(k, 1)]))
-    expect(model.runs).toEqual([1, 1])
+    expect(model.runs).toEqual([1, 2])
     model.release()
     const results = await Promise.all(pending)
-    expect(model.runs).toEqual([1, 1, 2])
+    expect(model.runs).toEqual([1, 2, 1])
     results.forEach(([y], k) => expect(Array.from(y.data as Float32Array)).toEqual([k * 200, k * 200]))
+
+    const partial = doublingModel()
+    const growing = new DynamicBatcher(partial.run, {...OPTIONS, maxInFlight: 2}, noObserver)
+    partial.hold()
+    const waiting = [0, 1, 2, 3].map((k) => growing.submit([input(k, 1)]))
+    expect(partial.runs).toEqual([1])
+    partial.release()
+    await Promise.all(waiting)
+    expect(partial.runs).toEqual([1, 3])
   })
 
   it('never exceeds maxBatchSize rows, but runs a larger single request alone', async () => {

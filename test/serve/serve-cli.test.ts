@@ -289,10 +289,13 @@ describe('mlctl serve', () => {
     const grpcInFlight = Array.from({length: 12}, () =>
       grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
     )
+    let answered = 0
+    for (const pending of [...inFlight, ...grpcInFlight]) void pending.then(() => answered++, () => undefined)
     await new Promise((resolve) => setTimeout(resolve, 30))
+    const answeredBeforeSignal = answered
     const exitCode = server.stop('SIGTERM')
-    const answered = await Promise.all(inFlight)
-    for (const response of answered) {
+    expect(answeredBeforeSignal).toBeLessThan(inFlight.length + grpcInFlight.length)
+    for (const response of await Promise.all(inFlight)) {
       expect(response.status).toBe(200)
       expect(response.json.outputs[0].data).toEqual(expected.logits)
     }

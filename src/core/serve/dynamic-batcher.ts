@@ -7,10 +7,10 @@
  * CPU, waiting a fixed window only adds latency at low load, while under load requests pile up during the
  * previous run anyway and the batches fill by themselves.
  *
- * "Can take it" means fewer than maxInFlight batches are out: with 2, the next batch already waits in the
- * inference thread while the current one runs, so the thread does not sit idle while its result travels
- * back and the next batch is merged and sent (on a busy machine each of those hand-offs can take
- * milliseconds).
+ * "Can take it" means: nothing is running, or fewer than maxInFlight batches are out and a full batch is
+ * waiting. A full batch then already waits in the inference thread while the current one runs, so the thread
+ * does not sit idle while its result travels back and the next batch is merged and sent (on a busy machine
+ * each hand-off can take milliseconds). A partial batch waits instead, and grows, until the model is idle.
  */
 import {ServeError} from './serve-error.js'
 import {allocateData, elementCount, type Tensor} from './tensor.js'
@@ -84,8 +84,9 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.inFlight >= this.options.maxInFlight || this.queue.length === 0) return
-    const waited = performance.now() - this.queue[0].enqueuedAt
     const full = this.queuedRows >= this.options.maxBatchSize || !this.options.mergeable
+    if (this.inFlight > 0 && !full) return
+    const waited = performance.now() - this.queue[0].enqueuedAt
     if (full || waited >= this.options.maxQueueDelayMs) {
       if (this.timer) clearTimeout(this.timer)
       this.timer = undefined
@@ -130,7 +131,7 @@ export class DynamicBatcher {
     this.observer.onQueueDepth(this.queue.length)
     if (batch.length === 0) return this.settleIdle()
     this.inFlight++
-    // Fill the other in-flight slot right away if requests are waiting.
+    // A full batch may already be waiting for the second slot.
     this.schedule()
     try {
       const rows = batch.reduce((sum, request) => sum + request.rows, 0)

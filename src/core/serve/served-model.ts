@@ -55,6 +55,7 @@ export class ServedModel {
         data: output.data,
       }))
     }
+    // Two batches out: one running, the next already waiting in the thread (see dynamic-batcher.ts).
     this.batcher = new DynamicBatcher(runBatch, {...config.batching, mergeable, maxInFlight: 2}, {
       onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
       onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
