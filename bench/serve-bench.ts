@@ -12,7 +12,7 @@
  * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
  * of GET /v2/health/live every 100 ms during each run shows whether the event loop stays responsive.
  *
- * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256]
+ * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
 import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'
@@ -81,14 +81,16 @@ function grpcBody(count: number): Buffer {
   return Buffer.from(type.encode(message).finish())
 }
 
-/** utime + stime of a process and all its threads, in seconds. */
+/** utime + stime of a process, all its threads and its server processes (children), in seconds. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)
+  return (Number(fields[11]) + Number(fields[12])) / 100 + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
 }
 
-async function startServer(): Promise<{child: ChildProcess; http: string; grpc: string}> {
-  const child = spawn('node', ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0'], {stdio: ['ignore', 'pipe', 'inherit']})
+async function startServer(processes: string): Promise<{child: ChildProcess; http: string; grpc: string}> {
+  const args = ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0', '--processes', processes]
+  const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit']})
   let output = ''
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
   const seconds = Number(option('seconds', '5'))
   const soakSeconds = Number(option('soak-seconds', '60'))
   const concurrencies = option('concurrency', '1,16,64,256').split(',').map(Number)
+  const processes = option('processes', '1')
   const dir = mkdtempSync(join(tmpdir(), 'mlctl-serve-bench-'))
   const bodies: Record<number, {json: string; grpc: string}> = {}
   for (const images of [1, 64]) {
@@ -289,7 +292,7 @@ async function main(): Promise<void> {
     writeFileSync(bodies[images].json, jsonBody(images))
     writeFileSync(bodies[images].grpc, grpcBody(images))
   }
-  const server = await startServer()
+  const server = await startServer(processes)
   const httpUrl = `${server.http}/v2/models/lenet/infer`
   const rows: Row[] = []
   const clients: Array<[string, (body: {json: string; grpc: string}, c: number, s: number) => Promise<LoadResult>]> = [
@@ -320,11 +323,11 @@ async function main(): Promise<void> {
   } finally {
     server.child.kill('SIGTERM')
   }
-  printTable(rows, baseline)
+  printTable(rows, baseline, processes)
 }
 
-function printTable(rows: Row[], baseline: number): void {
-  console.log(`\n## mlctl serve, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64: ${baseline.toFixed(0)} img/s\n`)
+function printTable(rows: Row[], baseline: number, processes: string): void {
+  console.log(`\n## mlctl serve --processes ${processes}, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64: ${baseline.toFixed(0)} img/s\n`)
   console.log('| client | images/req | c | req/s | img/s | vs in-process b64 | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |')
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {

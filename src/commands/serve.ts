@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
+import cluster from 'node:cluster'
+
 import {BaseCommand} from '../cli/base-command.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
-import {startServer, type RunningServer} from '../core/serve/server.js'
-import type {ServedModel} from '../core/serve/served-model.js'
+import {announceReady, shutdownRequested, startServerProcesses, type ServerAddresses} from '../core/serve/server-processes.js'
+import {startServer} from '../core/serve/server.js'
 
 export default class Serve extends BaseCommand {
   static description = `Serve ONNX models over HTTP and gRPC (KServe V2 / Open Inference Protocol) with dynamic batching.
@@ -40,11 +42,17 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
     'api-key': Flags.string({description: 'Require "Authorization: Bearer KEY" on every route but liveness.', env: 'MLCTL_API_KEY'}),
     'max-body-mb': Flags.integer({description: 'Largest request body (HTTP) or message (gRPC), in MB.', default: 16, min: 1}),
     'timeout-ms': Flags.integer({description: 'Longest a request may wait in the queue, and longest an upload may take.', default: 30_000, min: 1}),
+    processes: Flags.integer({
+      description: 'Server processes sharing the ports, each with its own copy of the models; use up to one per core when one process cannot keep up.',
+      default: 1,
+      min: 1,
+    }),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Serve)
     const sources = resolveModelSources(args.model, flags.name, flags.model ?? [])
+    if (flags.processes > 1 && cluster.isPrimary) return this.runPrimary(flags.processes, Boolean(flags['api-key']))
     const server = await startServer(
       {
         models: sources,
@@ -62,11 +70,27 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
       },
       (line) => this.logToStderr(line),
     )
-    this.printReady(server, Boolean(flags['api-key']))
-    const signal = await new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-      process.once('SIGINT', () => resolve('SIGINT'))
-    })
+    if (cluster.isWorker) {
+      // One of several server processes: the primary prints, and tells it when to stop.
+      announceReady(server)
+      await Promise.race([shutdownRequested(), stopSignal()])
+      await server.shutdown()
+      // The channel to the primary is the last thing keeping this process alive.
+      process.disconnect?.()
+      return
+    }
+    this.printReady(server, Boolean(flags['api-key']), 1)
+    await this.stopOnSignal(server)
+  }
+
+  private async runPrimary(processes: number, withKey: boolean): Promise<void> {
+    const servers = await startServerProcesses(processes, (line) => this.logToStderr(line))
+    this.printReady(servers, withKey, processes)
+    await this.stopOnSignal(servers)
+  }
+
+  private async stopOnSignal(server: {shutdown(): Promise<void>}): Promise<void> {
+    const signal = await stopSignal()
     // A second signal during the drain must not kill the process: stopping a worker mid-run aborts it.
     const ignoreRepeat = () => this.logToStderr('Still finishing requests in progress; the server stops when they are answered.')
     process.on('SIGTERM', ignoreRepeat)
@@ -76,10 +100,11 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
     this.log('Stopped.')
   }
 
-  private printReady(server: RunningServer, withKey: boolean): void {
-    this.log(`mlctl ${this.config.version} serving ${server.models.length} model${server.models.length === 1 ? '' : 's'}:`)
+  private printReady(server: ServerAddresses, withKey: boolean, processes: number): void {
+    const count = `${server.models.length} model${server.models.length === 1 ? '' : 's'}`
+    this.log(`mlctl ${this.config.version} serving ${count}${processes > 1 ? ` in ${processes} processes` : ''}:`)
     for (const model of server.models) {
-      this.log(`  ${model.name}  ${model.path}  ${describeSignature(model)}`)
+      this.log(`  ${model.name}  ${model.path}  ${model.signature}`)
       for (const warning of model.warnings) this.logToStderr(`  warning: ${model.name}: ${warning}`)
     }
     const first = server.models[0].name
@@ -90,8 +115,9 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
   }
 }
 
-function describeSignature(model: ServedModel): string {
-  const describe = (specs: ServedModel['signature']['inputs']) =>
-    specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
-  return `${describe(model.signature.inputs)} -> ${describe(model.signature.outputs)}`
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
 }

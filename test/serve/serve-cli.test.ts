@@ -5,11 +5,13 @@
  */
 import {Metadata, status} from '@grpc/grpc-js'
 import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {buildCli, FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
+const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as {version: string}).version
 const LENET = `${FIXTURES}/lenet.onnx`
 const TABULAR = `${FIXTURES}/tabular.onnx`
 const FIXED = `${FIXTURES}/tabular-fixed-batch.onnx`
@@ -71,7 +73,7 @@ describe('mlctl serve', () => {
   it('answers the health and metadata routes', async () => {
     expect(await get(`${http}/v2/health/live`)).toEqual({status: 200, json: {live: true}})
     expect(await get(`${http}/v2/health/ready`)).toEqual({status: 200, json: {ready: true}})
-    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: '0.1.0', extensions: []})
+    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: VERSION, extensions: []})
     const metadata = await get(`${http}/v2/models/lenet`)
     expect(metadata.json).toMatchObject({
       name: 'lenet',
@@ -159,7 +161,7 @@ describe('mlctl serve', () => {
     expect(await grpc.call('ServerLive', {})).toEqual({live: true})
     expect(await grpc.call('ServerReady', {})).toEqual({ready: true})
     expect(await grpc.call('ModelReady', {name: 'lenet', version: ''})).toEqual({ready: true})
-    expect(await grpc.call('ServerMetadata', {})).toEqual({name: 'mlctl', version: '0.1.0', extensions: []})
+    expect(await grpc.call('ServerMetadata', {})).toEqual({name: 'mlctl', version: VERSION, extensions: []})
     const metadata = await grpc.call('ModelMetadata', {name: 'tab'})
     expect(metadata.inputs).toEqual([{name: 'features', datatype: 'FP32', shape: [-1, 4]}])
     expect(await grpc.health()).toEqual({status: 'SERVING'})
@@ -355,6 +357,37 @@ describe('mlctl serve with an API key and a small queue', () => {
     expect(grpcCodes.every((code) => code === status.OK || code === status.UNAVAILABLE)).toBe(true)
     expect(grpcCodes).toContain(status.UNAVAILABLE)
     expect((await post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers)).status).toBe(200)
+  })
+})
+
+describe('mlctl serve --processes 2', () => {
+  it('serves from two processes on the same ports, merges their metrics and stops both gracefully', async () => {
+    const server = await startServe([LENET, '--processes', '2'])
+    expect(server.output()).toContain('serving 1 model in 2 processes')
+    const grpc = grpcClients(server.grpcAddress)
+    const inputs = Array.from({length: 30}, (_, i) => images(1, 200 + i))
+    const expected = await Promise.all(inputs.map((data) => reference(LENET, 'input', data, [1, 1, 28, 28])))
+    const http = inputs.slice(0, 20).map((data) => post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(data)))
+    const rpc = inputs.slice(20).map((data) =>
+      grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
+    )
+    const responses = await Promise.all([...http, ...rpc])
+    responses.slice(0, 20).forEach((response, i) => expect(response.json.outputs[0].data).toEqual(expected[i].logits))
+    responses.slice(20).forEach((response, i) => {
+      const bytes = new Uint8Array(response.raw_output_contents[0] as Buffer)
+      expect(Array.from(new Float32Array(bytes.buffer))).toEqual(expected[20 + i].logits)
+    })
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text()
+    expect(metrics).toContain('mlctl_requests_total{protocol="http",endpoint="infer",model="lenet",status="200"} 20')
+    expect(metrics).toContain('mlctl_requests_total{protocol="grpc",endpoint="infer",model="lenet",status="OK"} 10')
+    grpc.close()
+
+    const inFlight = Array.from({length: 8}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(64, 11))))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const exitCode = server.stop('SIGTERM')
+    for (const response of await Promise.all(inFlight)) expect(response.status).toBe(200)
+    expect(await exitCode).toBe(0)
+    expect(server.output()).toContain('Stopped.')
   })
 })
 

@@ -107,8 +107,7 @@ export class HttpFrontEnd {
     }
     if (path === '/metrics') {
       return {endpoint: 'metrics', model: '', handle: async () => {
-        const registry = this.context.metrics.registry
-        return {status: 200, body: await registry.metrics(), contentType: registry.contentType}
+        return {status: 200, body: await this.context.metricsText(), contentType: this.context.metrics.registry.contentType}
       }}
     }
     if (path === '/predict') {

@@ -173,102 +173,95 @@ class Parser {
     const buf = this.buf
     const start = this.pos
     let pos = start
+    let scratch = this.scratch
     let count = 0
     let depth = 0
     let expectValue = true
     let justOpened = false
     for (;;) {
       let c = buf[pos]
-      if (c === Char.Space || c === Char.NewLine || c === Char.Return || c === Char.Tab) {
+      // Numbers first: they are nearly every byte of such an array.
+      if ((c >= Char.Zero && c <= Char.Nine) || c === Char.Minus) {
+        if (!expectValue) return undefined
+        // Sign, integer digits (no leading zeros), fraction, exponent, as JSON allows.
+        const numberStart = pos
+        const negative = c === Char.Minus
+        if (negative) c = buf[++pos]
+        const firstDigit = c
+        let mantissa = 0
+        let digits = 0
+        while (c >= Char.Zero && c <= Char.Nine) {
+          mantissa = mantissa * 10 + (c - Char.Zero)
+          digits++
+          c = buf[++pos]
+        }
+        if (digits === 0 || (firstDigit === Char.Zero && digits > 1)) return undefined
+        let exponent = 0
+        if (c === Char.Dot) {
+          c = buf[++pos]
+          const fractionStart = pos
+          while (c >= Char.Zero && c <= Char.Nine) {
+            mantissa = mantissa * 10 + (c - Char.Zero)
+            c = buf[++pos]
+          }
+          if (pos === fractionStart) return undefined
+          digits += pos - fractionStart
+          exponent = fractionStart - pos
+        }
+        if (c === Char.SmallE || c === Char.BigE) {
+          c = buf[++pos]
+          const negativeExponent = c === Char.Minus
+          if (c === Char.Minus || c === Char.Plus) c = buf[++pos]
+          const exponentStart = pos
+          let written = 0
+          while (c >= Char.Zero && c <= Char.Nine) {
+            written = written * 10 + (c - Char.Zero)
+            c = buf[++pos]
+          }
+          if (pos === exponentStart) return undefined
+          exponent += negativeExponent ? -written : written
+        }
+        let value: number
+        if (exponent >= -22 && exponent <= 22 && digits <= 30) {
+          value = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent]
+          // Up to 15 digits the double is exact; beyond, check that its error cannot change the float32.
+          if (digits > 15 && Math.fround(value * BELOW) !== Math.fround(value * ABOVE)) value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
+        } else {
+          value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
+        }
+        if (count === scratch.length) {
+          const grown = new Float32Array(count * 2)
+          grown.set(scratch)
+          scratch = grown
+        }
+        scratch[count++] = negative ? -value : value
+        expectValue = false
+        justOpened = false
+      } else if (c === Char.Comma) {
+        if (expectValue) return undefined
         pos++
-        continue
-      }
-      if (c === Char.OpenBracket) {
+        expectValue = true
+        justOpened = false
+      } else if (c === Char.Space || c === Char.NewLine || c === Char.Return || c === Char.Tab) {
+        pos++
+      } else if (c === Char.OpenBracket) {
         if (!expectValue) return undefined
         depth++
         pos++
         justOpened = true
-        continue
-      }
-      if (c === Char.CloseBracket) {
+      } else if (c === Char.CloseBracket) {
         if (expectValue && !justOpened) return undefined
         pos++
         justOpened = false
         expectValue = false
         if (--depth === 0) break
-        continue
-      }
-      if (c === Char.Comma) {
-        if (expectValue) return undefined
-        pos++
-        expectValue = true
-        justOpened = false
-        continue
-      }
-      if (!expectValue) return undefined
-      // A number: sign, integer digits (no leading zeros), fraction, exponent, as JSON allows.
-      const numberStart = pos
-      const negative = c === Char.Minus
-      if (negative) c = buf[++pos]
-      let mantissa = 0
-      let digits = 0
-      let intDigits = 0
-      const firstDigit = c
-      while (c >= Char.Zero && c <= Char.Nine) {
-        mantissa = mantissa * 10 + (c - Char.Zero)
-        intDigits++
-        c = buf[++pos]
-      }
-      if (intDigits === 0 || (firstDigit === Char.Zero && intDigits > 1)) return undefined
-      digits = intDigits
-      let exponent = 0
-      if (c === Char.Dot) {
-        c = buf[++pos]
-        const before = digits
-        while (c >= Char.Zero && c <= Char.Nine) {
-          mantissa = mantissa * 10 + (c - Char.Zero)
-          digits++
-          exponent--
-          c = buf[++pos]
-        }
-        if (digits === before) return undefined
-      }
-      if (c === Char.SmallE || c === Char.BigE) {
-        c = buf[++pos]
-        let sign = 1
-        if (c === Char.Minus || c === Char.Plus) {
-          if (c === Char.Minus) sign = -1
-          c = buf[++pos]
-        }
-        let written = 0
-        let value = 0
-        while (c >= Char.Zero && c <= Char.Nine) {
-          value = value * 10 + (c - Char.Zero)
-          written++
-          c = buf[++pos]
-        }
-        if (written === 0) return undefined
-        exponent += sign * value
-      }
-      let value: number
-      if (exponent >= -22 && exponent <= 22 && digits <= 30) {
-        value = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent]
-        // Up to 15 digits the double is exact; beyond, check that its error cannot change the float32.
-        if (digits > 15 && Math.fround(value * BELOW) !== Math.fround(value * ABOVE)) value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
       } else {
-        value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
+        return undefined
       }
-      if (count === this.scratch.length) {
-        const grown = new Float32Array(count * 2)
-        grown.set(this.scratch)
-        this.scratch = grown
-      }
-      this.scratch[count++] = negative ? -value : value
-      expectValue = false
-      justOpened = false
     }
+    this.scratch = scratch
     this.pos = pos
-    return new Float32JsonArray(this.scratch.slice(0, count), buf.subarray(start, pos))
+    return new Float32JsonArray(scratch.slice(0, count), buf.subarray(start, pos))
   }
 
   private skipSpace(): void {

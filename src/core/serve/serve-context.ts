@@ -8,6 +8,8 @@ export interface ServeContext {
   metrics: ServerMetrics
   authorize: AuthCheck
   server: {name: string; version: string}
+  /** the Prometheus text for GET /metrics (merged over all server processes when there are several) */
+  metricsText(): Promise<string>
   /** largest request body / gRPC message accepted */
   maxBodyBytes: number
   /** false once shutdown has begun, so that load balancers stop sending requests */

@@ -21,6 +21,15 @@ export interface ModelConfig {
   batching: Omit<BatcherOptions, 'mergeable' | 'maxInFlight'>
 }
 
+export interface ModelSummary {
+  name: string
+  path: string
+  /** inputs -> outputs, each as name DATATYPE[shape] */
+  signature: string
+  /** problems that do not stop serving */
+  warnings: string[]
+}
+
 export interface ModelObserver {
   onBatch(model: string, rows: number, requests: number): void
   onQueueDepth(model: string, depth: number): void
@@ -94,6 +103,17 @@ export class ServedModel {
       inputs: this.signature.inputs,
       outputs: this.signature.outputs,
       properties: this.properties,
+    }
+  }
+
+  /** What a person starting the server wants to see about this model. */
+  summary(): ModelSummary {
+    const describe = (specs: TensorSpec[]) => specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
+    return {
+      name: this.name,
+      path: this.path,
+      signature: `${describe(this.signature.inputs)} -> ${describe(this.signature.outputs)}`,
+      warnings: this.warnings,
     }
   }
 

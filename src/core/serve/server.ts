@@ -3,6 +3,7 @@
  * HTTP and gRPC front ends. Shutdown is graceful: readiness turns false, no new connections are accepted,
  * every request already received is answered, then the inference threads are stopped cooperatively.
  */
+import cluster from 'node:cluster'
 import {once} from 'node:events'
 
 import {UserError} from '../errors.js'
@@ -12,7 +13,8 @@ import {HttpFrontEnd} from './http-server.js'
 import {ServerMetrics} from './metrics.js'
 import {ModelRegistry} from './model-registry.js'
 import type {ServeContext} from './serve-context.js'
-import type {ServedModel} from './served-model.js'
+import type {ModelSummary} from './served-model.js'
+import {clusterMetricsSource} from './server-processes.js'
 
 export interface ServeOptions {
   models: Array<{name: string; path: string}>
@@ -34,7 +36,7 @@ export interface ServeOptions {
 export interface RunningServer {
   httpUrl: string
   grpcAddress: string
-  models: ServedModel[]
+  models: ModelSummary[]
   /** Resolves when every received request has been answered and every model released. */
   shutdown(): Promise<void>
 }
@@ -60,6 +62,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     metrics,
     authorize: createAuthCheck(options.apiKey),
     server: {name: 'mlctl', version: options.version},
+    metricsText: cluster.isWorker ? clusterMetricsSource(metrics.registry) : () => metrics.registry.metrics(),
     maxBodyBytes: options.maxBodyBytes,
     isReady: () => ready,
     log,
@@ -84,7 +87,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     return {
       httpUrl: `http://${grpcHost}:${httpPort}`,
       grpcAddress: `${grpcHost}:${grpcPort}`,
-      models: registry.list(),
+      models: registry.list().map((model) => model.summary()),
       async shutdown() {
         ready = false
         await Promise.all([http.close(), grpc.close()])
