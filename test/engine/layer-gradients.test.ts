@@ -4,11 +4,12 @@
  * differences of L = sum(dy * f(x)) over the float64 reference forward (tolerance in gradient-check.ts).
  */
 import {describe, expect, it} from 'vitest'
-import {conv2dWeightGradient, type WeightGradientFormulation} from '../../src/core/engine/layers/conv2d.js'
+import {conv2dWeightGradient, weightGradientFormulation, type WeightGradientFormulation} from '../../src/core/engine/layers/conv2d.js'
+import {presetSpec} from '../../src/core/model/presets.js'
 import {emitLayer} from '../../src/core/engine/layers/index.js'
 import type {LayerParameters} from '../../src/core/engine/layer-emitter.js'
 import {sizeOf, type ParameterRole} from '../../src/core/model/parameters.js'
-import {resolveLayers, type ResolvedLayer} from '../../src/core/model/resolve-model.js'
+import {resolveLayers, resolveModel, type ResolvedLayer} from '../../src/core/model/resolve-model.js'
 import type {Conv2dSpec, LayerSpec} from '../../src/core/model/spec.js'
 import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
 import {expectGradientClose, numericGradient, randomValues, runOnce} from './helpers/gradient-check.js'
@@ -97,6 +98,22 @@ describe('conv2d backward', () => {
       referenceLayer(layer, Float64Array.from(xs), batch, params, 'training').reduce((s, v, i) => s + v * dys[i], 0),
     )
     for (const f of formulations) expectGradientClose(out[f], numeric, f)
+  })
+})
+
+describe('conv2d weight-gradient formulation', () => {
+  const formulations = (spec: ReturnType<typeof presetSpec>) =>
+    resolveModel(spec)
+      .layers.filter((l) => l.spec.type === 'conv2d')
+      .map((l) => weightGradientFormulation(l as ResolvedLayer<Conv2dSpec>))
+  it('is unfold for 3x3 kernels with tens of filters, the transposed Conv for 5x5 kernels with few', () => {
+    expect(formulations(presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10}))).toEqual(['unfold', 'unfold', 'unfold', 'unfold'])
+    expect(formulations(presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10}))).toEqual(['transposedConv', 'transposedConv'])
+  })
+  it('avoids the unfold buffer for large images', () => {
+    expect(formulations({inputShape: [64, 224, 224], layers: [{type: 'conv2d', filters: 64, kernel: 3}, {type: 'flatten'}, {type: 'dense', units: 2}]})).toEqual([
+      'transposedConv',
+    ])
   })
 })
 
