@@ -3,6 +3,7 @@
  * separate processes on loopback.
  *
  *   HTTP/JSON  wrk (apt-get install wrk), or a Node keep-alive client when wrk is missing
+ *   HTTP/binary  wrk with the binary tensor data extension (raw float32 after a small JSON header)
  *   gRPC       a @grpc/grpc-js client (raw_input_contents), and h2load (apt-get install nghttp2-client) when
  *              present: the grpc-js client costs more CPU per call than the server, so on 2 cores it, not the
  *              server, sets the ceiling; h2load shows what the server itself sustains.
@@ -29,6 +30,14 @@ import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
 const MODEL = 'test/fixtures/serve/lenet.onnx'
 const run = promisify(execFile)
 const IMAGE = 784
+
+/** Request body files for one request size: JSON, gRPC protobuf, and HTTP binary tensor data. */
+interface Bodies {
+  json: string
+  grpc: string
+  binary: string
+  binaryJsonLength: number
+}
 
 interface LoadResult {
   requests: number
@@ -68,6 +77,18 @@ function randomImages(count: number): Float32Array {
 
 function jsonBody(count: number): string {
   return JSON.stringify({inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', data: Array.from(randomImages(count))}]})
+}
+
+/** The binary tensor data extension: JSON header, then the raw float32 bytes; and the header's length. */
+function binaryHttpBody(count: number): {body: Buffer; jsonLength: number} {
+  const data = randomImages(count)
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}}],
+      parameters: {binary_data_output: true},
+    }),
+  )
+  return {body: Buffer.concat([header, Buffer.from(data.buffer)]), jsonLength: header.length}
 }
 
 function grpcBody(count: number): Buffer {
@@ -175,12 +196,10 @@ async function runLoadProcess(kind: string, target: string, bodyFile: string, co
   return JSON.parse(stdout.trim().split('\n').pop()!)
 }
 
-async function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+async function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number, headers: Record<string, string | number>): Promise<LoadResult> {
   const script = join(mkdtempSync(join(tmpdir(), 'mlctl-wrk-')), 'post.lua')
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\nwrk.headers["Content-Type"] = "application/json"\n`,
-  )
+  const headerLines = Object.entries(headers).map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`)
+  writeFileSync(script, `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\n${headerLines.join('')}`)
   const threads = concurrency >= 64 ? 2 : 1
   const {stdout: output} = await run('wrk', [`-t${threads}`, `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url])
   const millis = (label: string) => {
@@ -286,21 +305,28 @@ async function main(): Promise<void> {
   const concurrencies = option('concurrency', '1,16,64,256').split(',').map(Number)
   const processes = option('processes', '1')
   const dir = mkdtempSync(join(tmpdir(), 'mlctl-serve-bench-'))
-  const bodies: Record<number, {json: string; grpc: string}> = {}
+  const bodies: Record<number, Bodies> = {}
   for (const images of [1, 64]) {
-    bodies[images] = {json: join(dir, `body-${images}.json`), grpc: join(dir, `body-${images}.pb`)}
+    const binary = binaryHttpBody(images)
+    bodies[images] = {json: join(dir, `body-${images}.json`), grpc: join(dir, `body-${images}.pb`), binary: join(dir, `body-${images}.bin`), binaryJsonLength: binary.jsonLength}
     writeFileSync(bodies[images].json, jsonBody(images))
     writeFileSync(bodies[images].grpc, grpcBody(images))
+    writeFileSync(bodies[images].binary, binary.body)
   }
   const server = await startServer(processes)
   const httpUrl = `${server.http}/v2/models/lenet/infer`
   const rows: Row[] = []
-  const clients: Array<[string, (body: {json: string; grpc: string}, c: number, s: number) => Promise<LoadResult>]> = [
-    ['http-wrk', (body, c, s) => (has('wrk') ? wrkLoad(httpUrl, body.json, c, s) : runLoadProcess('http', httpUrl, body.json, c, s))],
+  const json = {'Content-Type': 'application/json'}
+  const clients: Array<[string, (body: Bodies, c: number, s: number) => Promise<LoadResult>]> = [
+    ['http-wrk', (body, c, s) => (has('wrk') ? wrkLoad(httpUrl, body.json, c, s, json) : runLoadProcess('http', httpUrl, body.json, c, s))],
     ['grpc-grpcjs', (body, c, s) => runLoadProcess('grpc', server.grpc, body.grpc, c, s)],
   ]
   if (has('h2load')) clients.push(['grpc-h2load', (body, c, s) => h2loadLoad(server.grpc, body.grpc, c, s)])
-  if (!has('wrk')) clients[0][0] = 'http-node'
+  if (has('wrk')) {
+    clients.push(['http-wrk-bin', (body, c, s) => wrkLoad(httpUrl, body.binary, c, s, {'Inference-Header-Content-Length': body.binaryJsonLength})])
+  } else {
+    clients[0][0] = 'http-node'
+  }
   let baseline = NaN
   try {
     for (const images of [1, 64]) {
@@ -316,7 +342,7 @@ async function main(): Promise<void> {
       }
     }
     if (soakSeconds > 0) {
-      for (const [client, load] of [clients[0], clients.at(-1)!]) {
+      for (const [client, load] of [clients[0], clients.find(([name]) => name === 'grpc-h2load') ?? clients[1]]) {
         rows.push(await measure(server, `${client} soak`, 1, 256, () => load(bodies[1], 256, soakSeconds)))
       }
     }

@@ -73,7 +73,7 @@ describe('mlctl serve', () => {
   it('answers the health and metadata routes', async () => {
     expect(await get(`${http}/v2/health/live`)).toEqual({status: 200, json: {live: true}})
     expect(await get(`${http}/v2/health/ready`)).toEqual({status: 200, json: {ready: true}})
-    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: VERSION, extensions: []})
+    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: VERSION, extensions: ['binary_tensor_data']})
     const metadata = await get(`${http}/v2/models/lenet`)
     expect(metadata.json).toMatchObject({
       name: 'lenet',
@@ -125,6 +125,31 @@ describe('mlctl serve', () => {
     })
     expect(nested.json.id).toBeUndefined()
     expect(nested.json.outputs).toEqual([{name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities}])
+  })
+
+  it('takes and gives raw tensor bytes over HTTP with the binary tensor data extension', async () => {
+    const data = images(2, 12)
+    const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}}],
+        outputs: [{name: 'logits', parameters: {binary_data: true}}, {name: 'probabilities'}],
+      }),
+    )
+    const response = await fetch(`${http}/v2/models/lenet/infer`, {
+      method: 'POST',
+      headers: {'inference-header-content-length': String(header.length)},
+      body: Buffer.concat([header, Buffer.from(data.buffer)]),
+    })
+    expect(response.status).toBe(200)
+    const body = Buffer.from(await response.arrayBuffer())
+    const length = Number(response.headers.get('inference-header-content-length'))
+    const json = JSON.parse(body.subarray(0, length).toString())
+    expect(json.outputs).toEqual([
+      {name: 'logits', datatype: 'FP32', shape: [2, 10], parameters: {binary_data_size: 80}},
+      {name: 'probabilities', datatype: 'FP32', shape: [2, 10], data: expected.probabilities},
+    ])
+    expect(Array.from(new Float32Array(new Uint8Array(body.subarray(length)).buffer))).toEqual(expected.logits)
   })
 
   it('serves a model with another input name, rank and an INT64 output, and one with a fixed batch', async () => {

@@ -1,6 +1,5 @@
 import {describe, expect, it} from 'vitest'
 
-import {decodeInferRequest} from '../../src/core/serve/infer-json.js'
 import {
   readTensorHeader,
   tensorFromContents,
@@ -62,19 +61,5 @@ describe('tensor codec', () => {
     expect(() => tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [1]}, 'i'), {int_contents: [1]})).toThrow(
       /no fp32_contents and no raw contents/,
     )
-  })
-
-  it('decodes an inference request with id and an outputs filter', () => {
-    const request = decodeInferRequest({
-      id: '42',
-      inputs: [{name: 'x', datatype: 'INT32', shape: [2], data: [1, 2]}],
-      outputs: [{name: 'y'}],
-    })
-    expect(request.id).toBe('42')
-    expect(request.outputs).toEqual(['y'])
-    expect(Array.from(request.inputs[0].data as Int32Array)).toEqual([1, 2])
-    expect(() => decodeInferRequest({inputs: []})).toThrow(/non-empty array/)
-    expect(() => decodeInferRequest({id: 7, inputs: [{}]})).toThrow(/"id" must be a string/)
-    expect(() => decodeInferRequest({inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [1]}], outputs: [{}]})).toThrow(/outputs\[0\] needs a "name"/)
   })
 })

@@ -4,7 +4,7 @@
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
-import {decodeInferRequest, encodeInferResponse} from './infer-json.js'
+import {BINARY_HEADER, decodeInferRequest, encodeInferResponse} from './infer-json.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
@@ -12,8 +12,8 @@ import type {ServeContext} from './serve-context.js'
 
 interface Reply {
   status: number
-  body: string
-  contentType?: string
+  body: string | Buffer
+  headers?: Record<string, string | number>
 }
 
 interface Route {
@@ -75,7 +75,8 @@ export class HttpFrontEnd {
 
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
     const headers: Record<string, string | number> = {
-      'content-type': reply.contentType ?? 'application/json',
+      'content-type': 'application/json',
+      ...reply.headers,
       'content-length': Buffer.byteLength(reply.body),
     }
     if (reply.status === 401) headers['www-authenticate'] = 'Bearer'
@@ -103,11 +104,11 @@ export class HttpFrontEnd {
       }}
     }
     if (path === '/v2') {
-      return {endpoint: 'server_metadata', model: '', handle: async () => json(200, {...this.context.server, extensions: []})}
+      return {endpoint: 'server_metadata', model: '', handle: async () => json(200, {...this.context.server, extensions: ['binary_tensor_data']})}
     }
     if (path === '/metrics') {
       return {endpoint: 'metrics', model: '', handle: async () => {
-        return {status: 200, body: await this.context.metricsText(), contentType: this.context.metrics.registry.contentType}
+        return {status: 200, body: await this.context.metricsText(), headers: {'content-type': this.context.metrics.registry.contentType}}
       }}
     }
     if (path === '/predict') {
@@ -131,9 +132,10 @@ export class HttpFrontEnd {
       if (action === '/infer') {
         return {endpoint: 'infer', model: model.name, handle: async () => {
           requireMethod('POST')
-          const request = decodeInferRequest(parseJsonBody(body))
+          const binaryHeader = req.headers[BINARY_HEADER]
+          const request = decodeInferRequest(body, Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader)
           const outputs = await model.infer(request.inputs, request.outputs)
-          return {status: 200, body: encodeInferResponse(model.name, request.id, outputs)}
+          return {status: 200, ...encodeInferResponse(model.name, request, outputs)}
         }}
       }
       return {endpoint: 'model_metadata', model: model.name, handle: async () => json(200, model.metadata())}
