@@ -9,7 +9,7 @@ import {UserError} from '../core/errors.js'
 import {SUPPORTED_OPSETS} from '../core/export/export-opset.js'
 import type {TensorDescription} from '../core/export/export-model.js'
 import {DEFAULT_TOLERANCE, EXPORT_DEFAULTS, exportRun, type ExportResult} from '../core/export/export-run.js'
-import type {InputNormalization} from '../core/export/input-normalization.js'
+import type {InputNormalization} from '../core/onnx/input-normalization.js'
 
 export default class ExportOnnx extends BaseCommand {
   static description = `Export a trained run to a standard ONNX file, verified numerically before it is written.

@@ -15,7 +15,7 @@ import {loadVerificationSample} from '../../src/core/export/verification-sample.
 import {writeVerifiedFile} from '../../src/core/export/verified-write.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'
 import {decodeModel, encodeModel, OnnxDataType} from '../../src/core/onnx/onnx-proto.js'
-import {readOnnxMetadataProps} from '../../src/core/serve/onnx-metadata-props.js'
+import {readOnnxMetadataProps} from '../../src/core/onnx/metadata-props.js'
 import {makeTinyRun} from './tiny-run.js'
 
 const root = mkdtempSync(join(tmpdir(), 'mlctl-export-'))

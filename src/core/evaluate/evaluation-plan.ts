@@ -8,7 +8,8 @@ import type {InferenceSession} from 'onnxruntime-node'
 import type {Dataset} from '../data/index.js'
 import {UserError} from '../errors.js'
 import type {ScoreKind} from './classification-report.js'
-import type {EvaluationModel, InputNormalization} from './model-source.js'
+import type {Standardization} from '../onnx/input-normalization.js'
+import type {EvaluationModel} from './model-source.js'
 import type {RegressionLoss} from './regression-report.js'
 
 export interface EvaluationPlan {
@@ -22,7 +23,7 @@ export interface EvaluationPlan {
      * How the raw examples become a float32 input: the model's input_normalization, or 'cast' for uint8
      * data into a graph without one (the values stay 0-255; mlctl's own graphs scale inside).
      */
-    conversion?: 'cast' | InputNormalization
+    conversion?: 'cast' | Standardization
     /** The model only takes batches of exactly this many rows. */
     fixedBatch?: number
   }

@@ -1,6 +1,6 @@
 import {tensor, type Tensor} from '../engine/ort-session.js'
+import {standardiseInto} from '../onnx/input-normalization.js'
 import type {EvaluationPlan} from './evaluation-plan.js'
-import type {InputNormalization} from './model-source.js'
 
 /**
  * Cuts a split's inputs into the model's input tensors. When the data already has the model's element
@@ -33,25 +33,8 @@ export class InputBatches {
     const target = this.buffer.subarray(0, rows * this.perExample)
     const conversion = this.plan.conversion
     if (conversion === undefined || conversion === 'cast') target.set(examples)
-    else normalise(examples, target as Float32Array, conversion, this.exampleShape)
+    else standardiseInto(examples, target as Float32Array, conversion, this.exampleShape)
     target.fill(0, examples.length)
     return tensor(target, [rows, ...this.exampleShape])
-  }
-}
-
-/**
- * (x * scale - mean[c]) / std[c], with one mean and std for every channel or one per channel (dimension 0),
- * folded into x * multiplier[c] + offset[c] so the inner loop is one multiply-add per value.
- */
-function normalise(source: Uint8Array | Float32Array, target: Float32Array, n: InputNormalization, exampleShape: number[]): void {
-  const channels = exampleShape[0]
-  const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
-  const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
-  const multiplier = Array.from({length: channels}, (_, c) => n.scale / pick(n.std, c))
-  const offset = Array.from({length: channels}, (_, c) => -pick(n.mean, c) / pick(n.std, c))
-  for (let start = 0; start < source.length; start += perChannel) {
-    const c = (start / perChannel) % channels
-    const [m, o] = [multiplier[c], offset[c]]
-    for (let i = start; i < start + perChannel; i++) target[i] = source[i] * m + o
   }
 }

@@ -11,20 +11,12 @@ import {buildInferenceModel} from '../engine/index.js'
 import type {LossConfig} from '../engine/index.js'
 import {OrtSession} from '../engine/ort-session.js'
 import {UserError} from '../errors.js'
-import {readOnnxMetadataProps} from '../serve/onnx-metadata-props.js'
+import type {Standardization} from '../onnx/input-normalization.js'
+import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {RUN_FILES} from '../train/run-dir.js'
 import type {TrainConfig} from '../train/train-config.js'
 
-/**
- * What a graph's float32 input expects from the raw examples (uint8 pixels or float32 features):
- * (x * scale - mean[c]) / std[c] per channel or feature, as export-onnx records it in `input_normalization`.
- */
-export interface InputNormalization {
-  scale: number
-  mean: number[]
-  std: number[]
-}
 
 export interface ModelFacts {
   task?: 'classification' | 'regression'
@@ -32,7 +24,7 @@ export interface ModelFacts {
   featureNames?: string[]
   loss?: LossConfig
   /** From ONNX metadata `input_normalization`; absent for graphs that take the raw values. */
-  inputNormalization?: InputNormalization
+  inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
   trainedOn: {dataset?: string; data?: string; target?: string; valSplit?: number}
 }
@@ -133,7 +125,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
 }
 
 /** undefined when absent or when it changes nothing (the graph takes the raw values). */
-function parseNormalization(value: unknown, path: string): InputNormalization | undefined {
+function parseNormalization(value: unknown, path: string): Standardization | undefined {
   if (value === undefined) return undefined
   const {scale = 1, mean = [0], std = [1]} = value as {scale?: unknown; mean?: unknown; std?: unknown}
   const numbers = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))

@@ -1,4 +1,4 @@
-import type {InputNormalization} from './input-normalization.js'
+import type {InputNormalization} from '../onnx/input-normalization.js'
 import type {TrainedRun} from './trained-run.js'
 
 /**

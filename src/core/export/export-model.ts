@@ -6,7 +6,7 @@ import {decodeModel, encodeModel, OnnxDataType, type ValueInfoProto} from '../on
 import {exportMetadata} from './export-metadata.js'
 import {withOpset} from './export-opset.js'
 import {withFloat16Weights} from './float16-weights.js'
-import {describeInputNormalization} from './input-normalization.js'
+import {describeInputNormalization} from '../onnx/input-normalization.js'
 import {checkOnnxStructure} from './onnx-structure-check.js'
 import type {TrainedRun} from './trained-run.js'
 

@@ -2,8 +2,8 @@ import {readFileSync} from 'node:fs'
 
 import {LOGITS_OUTPUT, PROBABILITIES_OUTPUT} from '../engine/index.js'
 import {OrtSession, tensor} from '../engine/ort-session.js'
-import {readOnnxMetadataProps} from '../serve/onnx-metadata-props.js'
-import {applyInputNormalization, type InputNormalization} from './input-normalization.js'
+import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
+import {applyInputNormalization, type InputNormalization} from '../onnx/input-normalization.js'
 import type {VerificationSample} from './verification-sample.js'
 
 export interface VerificationSettings {

@@ -9,7 +9,7 @@ import {DynamicBatcher, type BatcherOptions} from './dynamic-batcher.js'
 import {InferenceThread, type WireValueInfo} from './inference-thread.js'
 import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpec} from './input-validation.js'
 import {MODEL_VERSION} from './model-version.js'
-import {readOnnxMetadataProps} from './onnx-metadata-props.js'
+import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {ServeError} from './serve-error.js'
 import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
 

@@ -6,8 +6,12 @@ import type {InputType, ModelSpec} from '../model/spec.js'
  * (x * scale - mean[c]) / std[c], c the channel (images) or the feature (tables), one mean/std value
  * meaning the same for all, and sends the result as inputType.
  */
-export interface InputNormalization {
+export interface InputNormalization extends Standardization {
   inputType: InputType
+}
+
+/** (x * scale - mean[c]) / std[c], one mean/std value meaning the same for every channel or feature. */
+export interface Standardization {
   scale: number
   mean: number[]
   std: number[]
@@ -29,13 +33,25 @@ export function applyInputNormalization(raw: Uint8Array | Float32Array, exampleS
     if (!(raw instanceof Uint8Array)) throw new Error('a uint8 input needs uint8 examples')
     return raw
   }
+  const out = new Float32Array(raw.length)
+  standardiseInto(raw, out, n, exampleShape)
+  return out
+}
+
+/**
+ * Writes the standardised examples of `source` into `target`, with the division folded into
+ * x * multiplier[c] + offset[c] so the inner loop is one multiply-add per value. Channels (or features)
+ * are dimension 0 of `exampleShape`.
+ */
+export function standardiseInto(source: Uint8Array | Float32Array, target: Float32Array, n: Standardization, exampleShape: number[]): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
   const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
-  const out = new Float32Array(raw.length)
-  for (let i = 0; i < raw.length; i++) {
-    const c = Math.floor(i / perChannel) % channels
-    out[i] = (raw[i] * n.scale - pick(n.mean, c)) / pick(n.std, c)
+  const multiplier = Array.from({length: channels}, (_, c) => n.scale / pick(n.std, c))
+  const offset = Array.from({length: channels}, (_, c) => -pick(n.mean, c) / pick(n.std, c))
+  for (let start = 0; start < source.length; start += perChannel) {
+    const c = (start / perChannel) % channels
+    const [m, o] = [multiplier[c], offset[c]]
+    for (let i = start; i < start + perChannel; i++) target[i] = source[i] * m + o
   }
-  return out
 }
