@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs'
 import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {buildCli, FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
+import {FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as {version: string}).version
 const LENET = `${FIXTURES}/lenet.onnx`
@@ -46,7 +46,6 @@ function lenetRequest(data: Float32Array, extra: object = {}) {
   return {inputs: [{name: 'input', shape: [data.length / 784, 1, 28, 28], datatype: 'FP32', data: Array.from(data)}], ...extra}
 }
 
-beforeAll(() => buildCli())
 
 describe('mlctl serve', () => {
   let server: ServeProcess

@@ -1,17 +1,10 @@
 /** Test helpers: run the real `mlctl serve` in a child process and talk to it with real clients. */
 import {credentials, Metadata, type Client, type ServiceError} from '@grpc/grpc-js'
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {spawn, type ChildProcess} from 'node:child_process'
 
 import {loadGrpcServices} from '../../src/core/serve/grpc-protos.js'
 
 export const FIXTURES = 'test/fixtures/serve'
-
-/** bin/run.js runs the compiled dist/, so compile first: the tests must see the current sources. */
-export function buildCli(): void {
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], {stdio: 'ignore'})
-  if (!existsSync('dist/commands/serve.js')) throw new Error('tsc produced no dist/commands/serve.js')
-}
 
 export interface ServeProcess {
   httpUrl: string
