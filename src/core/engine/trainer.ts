@@ -8,12 +8,14 @@ import type {ModelSpec} from '../model/spec.js'
 import {createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState} from '../optim/index.js'
 import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from './batch-tensors.js'
 import {DropoutNoise} from './dropout-noise.js'
+import {INPUT_NAME} from './forward-pass.js'
 import {buildEvaluationGraph} from './evaluation-graph.js'
 import {buildInferenceModel, LOGITS_OUTPUT} from './inference-model.js'
 import type {LossConfig} from './losses/index.js'
 import {defaultMetric, metricRule, type MetricName, type MetricRule} from './metrics.js'
 import {updateMovingStatistics} from './moving-statistics.js'
 import {OrtSession, tensor, type Tensor} from './ort-session.js'
+import {TARGET_NAME} from './target-input.js'
 import {buildTrainingGraph, LOSS_OUTPUT, METRIC_OUTPUT, type TrainingGraph} from './training-graph.js'
 
 export interface TrainerOptions {
@@ -63,8 +65,7 @@ export class Trainer {
     const model = resolveModel(spec)
     const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
     const graph = buildTrainingGraph(model, loss, metric)
-    const trainable = graph.trainable.map((p) => sizeOf(p.shape))
-    const optimizer = createOptimizer(options.optimizer, trainable)
+    const optimizer = createOptimizer(options.optimizer, graph.trainable.map((p) => sizeOf(p.shape)))
     const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
     const parameterFeeds: Record<string, Tensor> = {}
     for (const p of model.parameters) parameterFeeds[p.name] = tensor(values.get(p.name)!, p.shape)
@@ -76,8 +77,8 @@ export class Trainer {
   async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
     this.checkUsable(n)
     const feeds: Record<string, Tensor> = {
-      input: inputTensor(this.model, x, 0, n),
-      target: targetTensor(this.graph.target, this.model.outputs, y, 0, n),
+      [INPUT_NAME]: inputTensor(this.model, x, 0, n),
+      [TARGET_NAME]: targetTensor(this.graph.target, this.model.outputs, y, 0, n),
       ...this.noise.feeds(this.optimizer.stepCount, n),
     }
     for (const p of this.graph.trainable) feeds[p.name] = this.parameterFeeds[p.name]
@@ -97,8 +98,8 @@ export class Trainer {
     for (let from = 0; from < n; from += batchSize) {
       const count = Math.min(batchSize, n - from)
       const outputs = await this.evaluationSession.run({
-        input: inputTensor(this.model, x, from, count),
-        target: targetTensor(this.graph.target, this.model.outputs, y, from, count),
+        [INPUT_NAME]: inputTensor(this.model, x, from, count),
+        [TARGET_NAME]: targetTensor(this.graph.target, this.model.outputs, y, from, count),
         ...this.parameterFeeds,
       })
       lossSum += outputs[LOSS_OUTPUT][0] * count
@@ -118,7 +119,7 @@ export class Trainer {
       const logits = new Float32Array(n * this.model.outputs)
       for (let from = 0; from < n; from += batchSize) {
         const count = Math.min(batchSize, n - from)
-        const outputs = await session.run({input: inputTensor(this.model, x, from, count)})
+        const outputs = await session.run({[INPUT_NAME]: inputTensor(this.model, x, from, count)})
         logits.set(outputs[LOGITS_OUTPUT], from * this.model.outputs)
       }
       return logits
