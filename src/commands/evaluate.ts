@@ -4,6 +4,7 @@ import {basename, dirname, join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {formatEvaluation} from '../cli/evaluation-report.js'
@@ -39,8 +40,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     dataset: Flags.string({description: 'Registry dataset [default: the one the model was trained on].', helpValue: 'NAME', exclusive: ['data']}),
     data: Flags.string({description: 'CSV table to evaluate on (with --target).', helpValue: 'FILE.csv'}),
     target: Flags.string({description: 'CSV column the model predicts.', helpValue: 'COL', dependsOn: ['data']}),
-    from: Flags.directory({description: 'Read the dataset from files you already have in DIR instead of downloading.', helpValue: 'DIR'}),
-    'data-dir': Flags.string({description: 'Dataset cache directory [default: $MLCTL_DATA_DIR, else ~/.cache/mlctl].', helpValue: 'DIR'}),
+    ...dataLocationFlags,
     split: Flags.string({description: 'Split to evaluate on.', options: [...SPLITS], default: 'test'}),
     'val-split': Flags.string({description: "Validation fraction for --split val/train [default: the run's, else 0.1].", helpValue: 'X'}),
     'batch-size': Flags.integer({description: 'Examples per inference call.', default: 256}),

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress, formatBytes} from '../cli/download-progress.js'
 import {formatMetric} from '../cli/epoch-progress.js'
@@ -39,8 +40,7 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
       helpValue: 'X',
     }),
     fp16: Flags.boolean({description: 'Store the weights as float16 (about half the file); kept only if every sample example keeps its class.'}),
-    from: Flags.directory({description: "Read the run's registry dataset from files in DIR instead of the cache (as with train --from).", helpValue: 'DIR'}),
-    'data-dir': Flags.string({description: 'Dataset cache directory [default: $MLCTL_DATA_DIR, else ~/.cache/mlctl].', helpValue: 'DIR'}),
+    ...dataLocationFlags,
     json: Flags.boolean({description: 'Print one JSON object with the file, its signature, metadata and the verification.'}),
   }
 

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ChalkInstance} from 'chalk'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress, formatBytes} from '../cli/download-progress.js'
 import {
@@ -32,8 +33,7 @@ export default class FetchData extends BaseCommand {
   static flags = {
     list: Flags.boolean({description: 'List the datasets mlctl knows.'}),
     json: Flags.boolean({description: 'Print JSON instead of text.'}),
-    from: Flags.directory({description: 'Read the dataset from files you already have in DIR instead of downloading.', helpValue: 'DIR'}),
-    'data-dir': Flags.string({description: 'Cache directory for downloads [default: $MLCTL_DATA_DIR, else ~/.cache/mlctl].', helpValue: 'DIR'}),
+    ...dataLocationFlags,
     mirror: Flags.string({description: 'Download from this base URL instead of the registry mirrors.', helpValue: 'URL'}),
     target: Flags.string({description: 'CSV only: the column to predict.', helpValue: 'COL'}),
     task: Flags.string({description: 'CSV only: how to treat the target [default: classification if any value is text, else regression].', options: ['classification', 'regression']}),

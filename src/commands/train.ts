@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {EpochProgress, formatMetric} from '../cli/epoch-progress.js'
@@ -28,8 +29,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     dataset: Flags.string({description: `Registry dataset (see fetch-data --list). [default: ${TRAIN_DEFAULTS.dataset}]`, helpValue: 'NAME', exclusive: ['data']}),
     data: Flags.string({description: 'CSV table to train on instead of a registry dataset (with --target).', helpValue: 'FILE.csv'}),
     target: Flags.string({description: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']}),
-    from: Flags.directory({description: 'Read the dataset from files you already have in DIR instead of downloading.', helpValue: 'DIR'}),
-    'data-dir': Flags.string({description: 'Dataset cache directory [default: $MLCTL_DATA_DIR, else ~/.cache/mlctl].', helpValue: 'DIR'}),
+    ...dataLocationFlags,
     model: Flags.string({description: `Preset (mlp, lenet, cnn) or a JSON model spec file. [default: ${TRAIN_DEFAULTS.model}]`, helpValue: 'PRESET|spec.json'}),
     epochs: Flags.integer({description: `Epochs to train. [default: ${TRAIN_DEFAULTS.epochs}]`}),
     'batch-size': Flags.integer({description: `Examples per step. [default: ${TRAIN_DEFAULTS['batch-size']}]`}),
