@@ -126,10 +126,15 @@ describe('mlctl train', () => {
       writeFileSync(csv, 'a,b,y\n1,2,3\n4,oops,6\n')
       expectOneLineError(['train', '--data', csv, '--target', 'y', '--model', 'mlp'], /oops.*\b(b)\b|\b(b)\b.*oops/)
     })
-    it('NaN loss stops with a clear message saying where', () => {
+    it('NaN loss stops with a clear message and keeps the last good checkpoint', () => {
       const out = dir('nan')
-      const result = expectOneLineError(['train', '--model', 'mlp', '--optimizer', 'sgd', '--lr', '1e30', '--epochs', '2', '--out', out], /the loss became (NaN|Infinity|-Infinity) at epoch \d+ step \d+; lower --lr/)
+      const first = mlctl(['train', '--model', 'mlp', '--optimizer', 'sgd', '--lr', '0.01', '--epochs', '1', '--out', out])
+      expect(first.code, first.stderr).toBe(0)
+      const good = weightsOf(join(out, 'checkpoints/last'))
+      // Resume for a second epoch with a learning rate that blows the weights up.
+      const result = expectOneLineError(['train', '--resume', out, '--epochs', '2', '--lr', '1e30'], /the loss became (NaN|Infinity|-Infinity) at epoch 2 step \d+; lower --lr .*checkpoints\/last from epoch 1 is kept/)
       expect(result.code).toBe(1)
+      expect(weightsOf(join(out, 'checkpoints/last'))).toEqual(good)
     })
     it('--resume of a run with another model', () => {
       expectOneLineError(['train', '--resume', defaultRun, '--model', 'mlp', '--epochs', '3'], /was trained with a different model spec/)

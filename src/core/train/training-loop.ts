@@ -81,7 +81,8 @@ export async function runTrainingLoop(engine: TrainingEngine, train: DataSplit, 
       const {inputs, targets} = gatherBatch(train, batch)
       const result = await engine.step(inputs, targets, batch.length)
       if (!Number.isFinite(result.loss)) {
-        throw new UserError(`the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (the last good checkpoint is kept)`)
+        const kept = state.history.length > 0 ? `checkpoints/last from epoch ${state.history.at(-1)!.epoch} is kept` : 'no epoch had finished, so there is no checkpoint'
+        throw new UserError(`the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (${kept})`)
       }
       state.trainSeconds += (performance.now() - started) / 1000
       state.lossSum += result.loss * batch.length
