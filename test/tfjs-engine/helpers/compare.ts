@@ -1,6 +1,7 @@
 import type {BatchInputs, BatchTargets} from '../../../src/core/engine/batch-tensors.js'
 import type {LossConfig} from '../../../src/core/engine/losses/index.js'
 import {Random} from '../../../src/core/model/random.js'
+import {gradientError} from '../../engine/helpers/gradient-check.js'
 import {sizeOf} from '../../../src/core/model/parameters.js'
 import type {ResolvedModel} from '../../../src/core/model/resolve-model.js'
 
@@ -12,16 +13,8 @@ import type {ResolvedModel} from '../../../src/core/model/resolve-model.js'
  */
 export const TOLERANCE = 1e-5
 
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return Infinity
-  let worst = 0
-  let scale = 1e-3
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]))
-    scale = Math.max(scale, Math.abs(expected[i]))
-  }
-  return worst / scale
-}
+/** The engine gradient checks' measure: worst |difference| over the largest |expected| (floored at 1e-3). */
+export const relativeError = gradientError
 
 /** A seeded batch of n examples the model and loss accept: uint8 or float inputs, labels or float targets. */
 export function batchFor(model: ResolvedModel, loss: LossConfig, n: number, seed: number): {x: BatchInputs; y: BatchTargets} {
