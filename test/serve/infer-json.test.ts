@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {decodeInferRequest, encodeInferResponse} from '../../src/core/serve/infer-json.js'
+import {decodeInferRequest, encodeInferResponse, wantsBinaryOutput} from '../../src/core/serve/infer-json.js'
 import type {Tensor} from '../../src/core/serve/tensor.js'
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
@@ -16,7 +16,7 @@ describe('decodeInferRequest', () => {
     const request = decodeInferRequest(json({id: '42', inputs: [{name: 'x', datatype: 'INT32', shape: [2], data: [1, 2]}], outputs: [{name: 'y'}]}), undefined)
     expect(request.id).toBe('42')
     expect(request.outputs).toEqual(['y'])
-    expect(request.binaryOutputs('y')).toBe(false)
+    expect(wantsBinaryOutput(request, 'y')).toBe(false)
     expect(Array.from(request.inputs[0].data as Int32Array)).toEqual([1, 2])
   })
 
@@ -46,7 +46,7 @@ describe('decodeInferRequest', () => {
     )
     const request = decodeInferRequest(body, length)
     expect(request.inputs.map((input) => Array.from(input.data as Float32Array))).toEqual([[1.5, -2], [3], [7, 8, 9]])
-    expect(request.binaryOutputs('anything')).toBe(true)
+    expect(wantsBinaryOutput(request, 'anything')).toBe(true)
   })
 
   it('rejects binary data that does not add up', () => {

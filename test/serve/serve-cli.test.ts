@@ -331,13 +331,14 @@ describe('mlctl serve', () => {
   })
 })
 
+// Also the one server here that parses every body on its request-handling thread (--decode-threads 0).
 describe('mlctl serve with an API key and a small queue', () => {
   let server: ServeProcess
   let grpc: GrpcClients
   const KEY = 'test-key-123'
 
   beforeAll(async () => {
-    server = await startServe([`${FIXTURES}/lenet.onnx`, '--max-queue', '1', '--max-batch-size', '1'], {MLCTL_API_KEY: KEY})
+    server = await startServe([`${FIXTURES}/lenet.onnx`, '--max-queue', '1', '--max-batch-size', '1', '--decode-threads', '0'], {MLCTL_API_KEY: KEY})
     grpc = grpcClients(server.grpcAddress)
   })
 

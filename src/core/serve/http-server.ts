@@ -4,7 +4,7 @@
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
-import {BINARY_HEADER, decodeInferRequest, encodeInferResponse} from './infer-json.js'
+import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
@@ -133,7 +133,7 @@ export class HttpFrontEnd {
         return {endpoint: 'infer', model: model.name, handle: async () => {
           requireMethod('POST')
           const binaryHeader = req.headers[BINARY_HEADER]
-          const request = decodeInferRequest(body, Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader)
+          const request = await this.context.decoder.decode(body, Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader)
           const outputs = await model.infer(request.inputs, request.outputs)
           return {status: 200, ...encodeInferResponse(model.name, request, outputs)}
         }}

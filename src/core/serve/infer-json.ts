@@ -20,8 +20,8 @@ export interface InferRequest {
   inputs: Tensor[]
   /** names of the outputs to return; all when absent */
   outputs?: string[]
-  /** outputs to return as raw bytes after the JSON, rather than as JSON numbers */
-  binaryOutputs: (name: string) => boolean
+  /** outputs to return as raw bytes after the JSON, rather than as JSON numbers (data, not a function: requests are decoded on other threads) */
+  binaryOutputs: {all: boolean; names: string[]}
 }
 
 export interface EncodedResponse {
@@ -70,18 +70,22 @@ export function decodeInferRequest(body: Buffer, jsonLength: string | undefined)
       return name
     })
   }
-  const allBinary = (parameters as Record<string, unknown> | undefined)?.binary_data_output === true
-  return {id, inputs: tensors, outputs: outputNames, binaryOutputs: (name) => allBinary || binaryNames.has(name)}
+  const all = (parameters as Record<string, unknown> | undefined)?.binary_data_output === true
+  return {id, inputs: tensors, outputs: outputNames, binaryOutputs: {all, names: [...binaryNames]}}
+}
+
+export function wantsBinaryOutput(request: InferRequest, name: string): boolean {
+  return request.binaryOutputs.all || request.binaryOutputs.names.includes(name)
 }
 
 export function encodeInferResponse(modelName: string, request: InferRequest, outputs: Tensor[]): EncodedResponse {
-  const binary = outputs.filter((output) => request.binaryOutputs(output.name))
+  const binary = outputs.filter((output) => wantsBinaryOutput(request, output.name))
   const json = JSON.stringify({
     model_name: modelName,
     model_version: MODEL_VERSION,
     ...(request.id === undefined ? {} : {id: request.id}),
     outputs: outputs.map((output) =>
-      request.binaryOutputs(output.name)
+      wantsBinaryOutput(request, output.name)
         ? {name: output.name, datatype: output.datatype, shape: output.shape, parameters: {binary_data_size: output.data.byteLength}}
         : tensorToJson(output),
     ),

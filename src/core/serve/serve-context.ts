@@ -1,10 +1,13 @@
 /** What the HTTP and gRPC front ends share: the models, metrics, the API-key check and the server's state. */
 import type {AuthCheck} from './auth.js'
+import type {InferRequestDecoder} from './infer-request-decoder.js'
 import type {ServerMetrics} from './metrics.js'
 import type {ModelRegistry} from './model-registry.js'
 
 export interface ServeContext {
   registry: ModelRegistry
+  /** turns HTTP inference request bodies into tensors, on worker threads when they are large */
+  decoder: InferRequestDecoder
   metrics: ServerMetrics
   authorize: AuthCheck
   server: {name: string; version: string}

@@ -10,6 +10,7 @@ import {UserError} from '../errors.js'
 import {createAuthCheck} from './auth.js'
 import {GrpcFrontEnd} from './grpc-server.js'
 import {HttpFrontEnd} from './http-server.js'
+import {InferRequestDecoder} from './infer-request-decoder.js'
 import {ServerMetrics} from './metrics.js'
 import {ModelRegistry} from './model-registry.js'
 import type {ServeContext} from './serve-context.js'
@@ -23,6 +24,8 @@ export interface ServeOptions {
   grpcPort: number
   /** onnxruntime intra-op threads per model */
   threads: number
+  /** worker threads that decode large HTTP inference bodies; 0 decodes them on the request-handling thread */
+  decodeThreads: number
   maxBatchSize: number
   maxQueueDelayMs: number
   maxQueue: number
@@ -43,6 +46,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
   const metrics = new ServerMetrics()
+  const decoder = await InferRequestDecoder.start(options.decodeThreads)
   const registry = await ModelRegistry.load(
     options.models.map((model) => ({
       ...model,
@@ -55,10 +59,14 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
       },
     })),
     metrics,
-  )
+  ).catch(async (err) => {
+    await decoder.close()
+    throw err
+  })
   let ready = true
   const context: ServeContext = {
     registry,
+    decoder,
     metrics,
     authorize: createAuthCheck(options.apiKey),
     server: {name: 'mlctl', version: options.version},
@@ -91,13 +99,13 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
       async shutdown() {
         ready = false
         await Promise.all([http.close(), grpc.close()])
-        await registry.close()
+        await Promise.all([registry.close(), decoder.close()])
       },
     }
   } catch (err) {
     if (http.server.listening) await http.close()
     grpc.server.forceShutdown()
-    await registry.close()
+    await Promise.all([registry.close(), decoder.close()])
     throw err
   }
 }

@@ -1,0 +1,61 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+// From dist/ (built by the global setup): the decoder starts its worker from a compiled .js file beside it.
+import {InferRequestDecoder, OFFLOAD_MIN_BYTES} from '../../dist/core/serve/infer-request-decoder.js'
+import {decodeInferRequest} from '../../src/core/serve/infer-json.js'
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value))
+
+function imageRequest(count: number, extra: object = {}) {
+  const data = Array.from({length: count * 784}, (_, i) => ((i * 7919) % 1000) / 997)
+  return {id: 'r1', inputs: [{name: 'input', datatype: 'FP32', shape: [count, 1, 28, 28], data}], outputs: [{name: 'logits'}], ...extra}
+}
+
+describe('InferRequestDecoder', () => {
+  let threaded: InferRequestDecoder
+
+  beforeAll(async () => {
+    threaded = await InferRequestDecoder.start(2)
+  })
+
+  afterAll(async () => {
+    await threaded.close()
+  })
+
+  it('decodes large bodies on its threads to exactly what decoding in place gives', async () => {
+    const bodies = [json(imageRequest(1)), json(imageRequest(64, {parameters: {binary_data_output: true}})), json({inputs: [{name: 'ids', datatype: 'INT64', shape: [2000], data: Array.from({length: 2000}, (_, i) => i - 1000)}]})]
+    for (const body of bodies) {
+      expect(body.length).toBeGreaterThan(OFFLOAD_MIN_BYTES)
+      const request = await threaded.decode(body, undefined)
+      expect(request).toEqual(decodeInferRequest(body, undefined))
+      expect(request.inputs[0].data.constructor).toBe(decodeInferRequest(body, undefined).inputs[0].data.constructor)
+    }
+    // Many at once, spread over both threads, each answered with its own request.
+    const many = Array.from({length: 20}, (_, i) => json(imageRequest(1, {id: `r${i}`})))
+    expect((await Promise.all(many.map((body) => threaded.decode(body, undefined)))).map((request) => request.id)).toEqual(many.map((_, i) => `r${i}`))
+  })
+
+  it('passes the client errors found on a thread back with their kind and message', async () => {
+    const wrongCount = json({inputs: [{name: 'input', datatype: 'FP32', shape: [2], data: imageRequest(1).inputs[0].data}]})
+    const notJson = Buffer.concat([json(imageRequest(1)), Buffer.from('}')])
+    for (const body of [wrongCount, notJson]) {
+      const inPlace = (() => {
+        try {
+          decodeInferRequest(body, undefined)
+        } catch (err) {
+          return err as Error
+        }
+      })()
+      expect(inPlace?.message).toMatch(/has 784 values but shape \[2\] needs 2|not valid JSON/)
+      await expect(threaded.decode(body, undefined)).rejects.toMatchObject({name: 'ServeError', kind: 'invalid_argument', message: inPlace!.message})
+    }
+  })
+
+  it('decodes in place with no threads, and for small bodies', async () => {
+    const inPlace = await InferRequestDecoder.start(0)
+    const small = json({inputs: [{name: 'x', datatype: 'FP32', shape: [2], data: [1, 2.5]}]})
+    expect(await inPlace.decode(json(imageRequest(1)), undefined)).toEqual(decodeInferRequest(json(imageRequest(1)), undefined))
+    expect(Array.from((await threaded.decode(small, undefined)).inputs[0].data as Float32Array)).toEqual([1, 2.5])
+    await inPlace.close()
+  })
+})
