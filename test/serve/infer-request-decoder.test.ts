@@ -26,9 +26,11 @@ describe('InferRequestDecoder', () => {
     const bodies = [json(imageRequest(1)), json(imageRequest(64, {parameters: {binary_data_output: true}})), json({inputs: [{name: 'ids', datatype: 'INT64', shape: [2000], data: Array.from({length: 2000}, (_, i) => i - 1000)}]})]
     for (const body of bodies) {
       expect(body.length).toBeGreaterThan(OFFLOAD_MIN_BYTES)
-      const request = await threaded.decode(body, undefined)
-      expect(request).toEqual(decodeInferRequest(body, undefined))
-      expect(request.inputs[0].data.constructor).toBe(decodeInferRequest(body, undefined).inputs[0].data.constructor)
+      const expected = decodeInferRequest(body, undefined)
+      // A body that owns its buffer is handed over, not copied: the decoder gets a copy here.
+      const request = await threaded.decode(Buffer.from(body), undefined)
+      expect(request).toEqual(expected)
+      expect(request.inputs[0].data.constructor).toBe(expected.inputs[0].data.constructor)
     }
     // Many at once, spread over both threads, each answered with its own request.
     const many = Array.from({length: 20}, (_, i) => json(imageRequest(1, {id: `r${i}`})))
@@ -47,7 +49,7 @@ describe('InferRequestDecoder', () => {
         }
       })()
       expect(inPlace?.message).toMatch(/has 784 values but shape \[2\] needs 2|not valid JSON/)
-      await expect(threaded.decode(body, undefined)).rejects.toMatchObject({name: 'ServeError', kind: 'invalid_argument', message: inPlace!.message})
+      await expect(threaded.decode(Buffer.from(body), undefined)).rejects.toMatchObject({name: 'ServeError', kind: 'invalid_argument', message: inPlace!.message})
     }
   })
 

@@ -11,6 +11,7 @@ import {Worker} from 'node:worker_threads'
 
 import {decodeInferRequest, type InferRequest} from './infer-json.js'
 import {ServeError, type ServeErrorKind} from './serve-error.js'
+import {ownsWholeBuffer} from './tensor.js'
 
 /** JSON parts below this are decoded on the calling thread: the hand-off would cost about as much as the parse. */
 export const OFFLOAD_MIN_BYTES = 4096
@@ -39,7 +40,10 @@ export class InferRequestDecoder {
     return new InferRequestDecoder(started)
   }
 
-  /** `jsonLength` is the Inference-Header-Content-Length header, if the request has one. */
+  /**
+   * `jsonLength` is the Inference-Header-Content-Length header, if the request has one. The body may be handed
+   * to a decoder thread: do not use it afterwards.
+   */
   async decode(body: Buffer, jsonLength: string | undefined): Promise<InferRequest> {
     const jsonBytes = jsonLength === undefined ? body.length : Number(jsonLength)
     if (this.threads.length === 0 || !(jsonBytes >= OFFLOAD_MIN_BYTES)) return decodeInferRequest(body, jsonLength)
@@ -47,9 +51,9 @@ export class InferRequestDecoder {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       thread.pending.set(id, {resolve, reject})
-      // A body read from a socket is a view into a larger buffer that postMessage would clone whole (measured:
-      // 24 µs per request), and that other requests' bytes may share: copy exactly the body, and hand that over.
-      const job: DecodeJob = {id, body: new Uint8Array(body), jsonLength}
+      // A view into a larger buffer (a socket read, Node's pool) would be cloned whole by postMessage (measured:
+      // 24 µs per request), and may share that buffer with other requests' bytes: then copy exactly the body.
+      const job: DecodeJob = {id, body: ownsWholeBuffer(body) ? body : new Uint8Array(body), jsonLength}
       thread.worker.postMessage(job, [job.body.buffer as ArrayBuffer])
     })
   }

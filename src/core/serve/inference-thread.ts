@@ -4,7 +4,7 @@
  */
 import {Worker} from 'node:worker_threads'
 
-import type {TensorData} from './tensor.js'
+import {ownsWholeBuffer, type TensorData} from './tensor.js'
 
 export interface WorkerStartOptions {
   modelPath: string
@@ -109,8 +109,4 @@ export class InferenceThread {
     for (const pending of this.pending.values()) pending.reject(err)
     this.pending.clear()
   }
-}
-
-function ownsWholeBuffer(data: TensorData): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
 }

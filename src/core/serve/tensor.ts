@@ -81,3 +81,8 @@ export function allocateData(datatype: Datatype, length: number): TensorData {
 export function bytesPerElement(datatype: Datatype): number {
   return DATATYPES[datatype].array.BYTES_PER_ELEMENT
 }
+
+/** Whether `data` spans all of its own ArrayBuffer, so that handing that buffer to another thread gives away nothing else. */
+export function ownsWholeBuffer(data: ArrayBufferView): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+}
