@@ -9,11 +9,13 @@
  *              server, sets the ceiling; h2load shows what the server itself sustains.
  *
  * Single-image and 64-image requests at concurrency 1, 16, 64, 256; the 64-image rows are compared with
- * in-process onnxruntime at batch 64; then a soak run at c=256 counts failures.
+ * in-process onnxruntime at batch 64; then a soak run at c=256 counts failures. Last, HTTP/JSON at c=64 against
+ * a second server that parses bodies on its request-handling thread (--decode-threads 0), interleaved, as the
+ * peer of the decoder thread; and what parsing a JSON image costs next to inferring it, in this process.
  * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
  * of GET /v2/health/live every 100 ms during each run shows whether the event loop stays responsive.
  *
- * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1]
+ * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1] [--decoder-rounds 3]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
 import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'
@@ -26,6 +28,7 @@ import ort from 'onnxruntime-node'
 import protobuf from 'protobufjs'
 
 import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
+import {parseJsonBody} from '../src/core/serve/json-body-parser.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
 const run = promisify(execFile)
@@ -109,8 +112,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100 + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
 }
 
-async function startServer(processes: string): Promise<{child: ChildProcess; http: string; grpc: string}> {
-  const args = ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0', '--processes', processes]
+async function startServer(extraArgs: string[]): Promise<{child: ChildProcess; http: string; grpc: string}> {
+  const args = ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0', ...extraArgs]
   const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit']})
   let output = ''
   await new Promise<void>((resolve, reject) => {
@@ -313,7 +316,7 @@ async function main(): Promise<void> {
     writeFileSync(bodies[images].grpc, grpcBody(images))
     writeFileSync(bodies[images].binary, binary.body)
   }
-  const server = await startServer(processes)
+  const server = await startServer(['--processes', processes])
   const httpUrl = `${server.http}/v2/models/lenet/infer`
   const rows: Row[] = []
   const json = {'Content-Type': 'application/json'}
@@ -347,9 +350,71 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    server.child.kill('SIGTERM')
+    await stopServer(server.child)
   }
   printTable(rows, baseline, processes)
+  const decoderRounds = Number(option('decoder-rounds', '3'))
+  if (decoderRounds > 0 && has('wrk')) await compareDecoding(bodies, seconds, decoderRounds, baseline)
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/**
+ * HTTP/JSON at c=64 against two servers, interleaved: the default, which parses large bodies on a decoder thread,
+ * and its peer with --decode-threads 0, which parses them on the request-handling thread. Then what parsing one
+ * JSON image costs next to inferring it, both on one thread in this process.
+ */
+async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, rounds: number, inferImagesPerSecond: number): Promise<void> {
+  const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
+  const results = new Map<string, LoadResult[]>()
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const images of [1, 64]) {
+        for (const [name, server] of Object.entries(servers)) {
+          const result = await wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {'Content-Type': 'application/json'})
+          const key = `${name}|${images}`
+          results.set(key, [...(results.get(key) ?? []), result])
+          console.error(`${name.padEnd(15)} ${String(images).padStart(2)} img c=64 ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`)
+        }
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => stopServer(server.child)))
+  }
+  console.log(`\n## HTTP/JSON at c=64: bodies parsed on a decoder thread vs in place (--decode-threads 0); medians of ${rounds} interleaved rounds\n`)
+  console.log('| parsing | images/req | req/s | img/s | p50 ms | p99 ms | failures | req/s vs in place |')
+  console.log('|---|---|---|---|---|---|---|---|')
+  for (const images of [1, 64]) {
+    const inPlace = median(results.get(`in place|${images}`)!.map((result) => result.requests / result.seconds))
+    for (const name of Object.keys(servers)) {
+      const runs = results.get(`${name}|${images}`)!
+      const rate = median(runs.map((result) => result.requests / result.seconds))
+      const failures = runs.reduce((sum, result) => sum + result.failures, 0)
+      console.log(
+        `| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ` +
+          `${median(runs.map((r) => r.p99)).toFixed(2)} | ${failures} | ${(rate / inPlace).toFixed(2)}× |`,
+      )
+    }
+  }
+  const body = readFileSync(bodies[64].json)
+  const times: number[] = []
+  for (let i = 0; i < 40; i++) {
+    const started = performance.now()
+    parseJsonBody(body)
+    times.push(performance.now() - started)
+  }
+  // The first runs are before the parser is compiled.
+  const parseMicrosPerImage = (median(times.slice(10)) * 1000) / 64
+  console.log(
+    `\nParsing the 64-image JSON body (${(body.length / 1024).toFixed(0)} KB of 17-digit floats) costs ${parseMicrosPerImage.toFixed(1)} µs per image on one thread; ` +
+      `inferring costs ${(1e6 / inferImagesPerSecond).toFixed(1)} µs per image (in-process onnxruntime, batch 64, one thread).`,
+  )
 }
 
 function printTable(rows: Row[], baseline: number, processes: string): void {
