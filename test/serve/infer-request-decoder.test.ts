@@ -60,4 +60,13 @@ describe('InferRequestDecoder', () => {
     expect(Array.from((await threaded.decode(small, undefined)).inputs[0].data as Float32Array)).toEqual([1, 2.5])
     await inPlace.close()
   })
+
+  it('keeps decoding, in place, after its thread has died', async () => {
+    const decoder = await InferRequestDecoder.start(1)
+    const [thread] = (decoder as unknown as {threads: Array<{worker: {terminate(): Promise<number>}}>}).threads
+    await thread.worker.terminate()
+    const body = json(imageRequest(1))
+    expect(await decoder.decode(Buffer.from(body), undefined)).toEqual(decodeInferRequest(body, undefined))
+    await decoder.close()
+  })
 })

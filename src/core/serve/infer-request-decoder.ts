@@ -26,6 +26,8 @@ export type DecodeReply = {id: number; request: InferRequest} | {id: number; err
 
 interface DecoderThread {
   worker: Worker
+  /** false once the thread has ended: bodies then go to the others, or are decoded in place */
+  alive: boolean
   pending: Map<number, {resolve: (request: InferRequest) => void; reject: (err: Error) => void}>
 }
 
@@ -46,8 +48,9 @@ export class InferRequestDecoder {
    */
   async decode(body: Buffer, jsonLength: string | undefined): Promise<InferRequest> {
     const jsonBytes = jsonLength === undefined ? body.length : Number(jsonLength)
-    if (this.threads.length === 0 || !(jsonBytes >= OFFLOAD_MIN_BYTES)) return decodeInferRequest(body, jsonLength)
-    const thread = this.threads.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best))
+    const alive = this.threads.filter((thread) => thread.alive)
+    if (alive.length === 0 || !(jsonBytes >= OFFLOAD_MIN_BYTES)) return decodeInferRequest(body, jsonLength)
+    const thread = alive.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       thread.pending.set(id, {resolve, reject})
@@ -66,7 +69,7 @@ export class InferRequestDecoder {
 
 async function startThread(): Promise<DecoderThread> {
   const worker = new Worker(new URL('./infer-request-decoder-worker.js', import.meta.url))
-  const thread: DecoderThread = {worker, pending: new Map()}
+  const thread: DecoderThread = {worker, alive: true, pending: new Map()}
   worker.on('message', (reply: DecodeReply) => {
     const pending = thread.pending.get(reply.id)
     if (!pending) return
@@ -75,6 +78,7 @@ async function startThread(): Promise<DecoderThread> {
     else pending.reject(new ServeError(reply.error.kind, reply.error.message))
   })
   const failAll = (err: Error) => {
+    thread.alive = false
     for (const pending of thread.pending.values()) pending.reject(new ServeError('internal', `request decoder stopped: ${err.message}`))
     thread.pending.clear()
   }
