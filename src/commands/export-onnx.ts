@@ -6,6 +6,7 @@ import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress, formatBytes} from '../cli/download-progress.js'
 import {formatMetric} from '../cli/epoch-progress.js'
+import {SIGNAL_EXIT, type StopSignal} from '../cli/signal-exit.js'
 import {UserError} from '../core/errors.js'
 import {SUPPORTED_OPSETS} from '../core/export/export-opset.js'
 import type {TensorDescription} from '../core/export/export-model.js'
@@ -17,7 +18,7 @@ export default class ExportOnnx extends BaseCommand {
 
 The file is written under a temporary name, loaded in a fresh onnxruntime session and run on up to ${EXPORT_DEFAULTS.sampleSize} real examples of the run's dataset (its test split when it has one); its outputs are compared with TensorFlow.js running the run's model/. Only when no output differs by more than --tolerance and every example keeps its class is the file renamed to its final name.
 
-Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad usage.`
+Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad usage, 130/143 interrupted by SIGINT/SIGTERM (no file written).`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> runs/lenet',
@@ -49,6 +50,13 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
     const color = colors()
     const downloads = new DownloadProgress(flags.json)
     if (!flags.json) process.stderr.write(`Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`)
+    // Ctrl-C stops the export at its next stage, and the temporary file goes with it.
+    const interrupt = new AbortController()
+    const onSignal = (signal: StopSignal) => {
+      if (!interrupt.signal.aborted) process.stderr.write(`\n${signal}: stopping; no file will be written\n`)
+      interrupt.abort(signal)
+    }
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
     let result: ExportResult
     try {
       result = await exportRun({
@@ -62,9 +70,15 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
         tolerance: flags.tolerance === undefined ? undefined : parseTolerance(flags.tolerance),
         mlctlVersion: this.config.version,
         data: {from: flags.from, dataDir: flags['data-dir'], onDownload: (event) => downloads.report(event)},
+        signal: interrupt.signal,
       })
+    } catch (err) {
+      if (!interrupt.signal.aborted) throw err
+      process.stderr.write('Interrupted; no file was written.\n')
+      this.exit(SIGNAL_EXIT[interrupt.signal.reason as StopSignal])
     } finally {
       downloads.stop()
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
     }
 
     if (flags.json) this.log(JSON.stringify(result, null, 2))

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {SIGNAL_EXIT, type StopSignal} from '../cli/signal-exit.js'
 import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
@@ -10,7 +11,6 @@ import {TRAIN_DEFAULTS, type TrainConfig} from '../core/train/train-config.js'
 import {LOSS_CHOICES, trainRun, type TrainRunStart} from '../core/train/train-run.js'
 
 /** Exit codes of an interrupted run, as shells report a process ended by the signal. */
-const SIGNAL_EXIT = {SIGINT: 130, SIGTERM: 143} as const
 
 export default class Train extends BaseCommand {
   static description = `Train a model from a preset or a spec file on a dataset; writes a run directory with the model, checkpoints and metrics.
@@ -71,8 +71,8 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
       'early-stop': flags['early-stop'], seed: flags.seed, threads: flags.threads, engine: flags.engine as TrainConfig['engine'], out: flags.out,
     }
 
-    let stopSignal: keyof typeof SIGNAL_EXIT | undefined
-    const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    let stopSignal: StopSignal | undefined
+    const onSignal = (signal: StopSignal) => {
       if (stopSignal) process.exit(SIGNAL_EXIT[signal]) // a second Ctrl-C: the user does not want to wait for the step
       stopSignal = signal
       process.stderr.write(`\n${signal}: finishing the current step and saving checkpoints/last (press Ctrl-C again to quit at once)\n`)

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {loadDataset} from '../../src/core/data/index.js'
 import {OrtSession, tensor} from '../../src/core/engine/ort-session.js'
-import {mlctl} from '../helpers/mlctl-cli.js'
+import {mlctl, startMlctl} from '../helpers/mlctl-cli.js'
 import {startServe} from '../serve/serve-process.js'
 
 const root = mkdtempSync(join(tmpdir(), 'mlctl-export-cli-'))
@@ -81,5 +81,20 @@ describe('mlctl export-onnx', () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/is not a training run \(no config.json\); pass a run directory written by mlctl train/)
     expect(existsSync(join(root, 'no-such-run'))).toBe(false)
+  })
+
+  it('on Ctrl-C while the file is being verified exits 130 and leaves no file, not even the temporary one', async () => {
+    const output = join(root, 'interrupted.onnx')
+    const {child, exited} = startMlctl(['export-onnx', run, '-o', output])
+    // Signal exactly while the unverified temporary file exists.
+    const unverified = () => readdirSync(root).some((f) => f.startsWith('.interrupted.onnx.') && f.endsWith('.unverified'))
+    const start = Date.now()
+    while (!unverified() && child.exitCode === null && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 2))
+    expect(unverified()).toBe(true)
+    child.kill('SIGINT')
+    const result = await exited
+    expect(result.code).toBe(130)
+    expect(result.stderr).toMatch(/Interrupted; no file was written/)
+    expect(readdirSync(root).filter((f) => f.includes('interrupted'))).toEqual([])
   })
 })

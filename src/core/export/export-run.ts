@@ -36,6 +36,8 @@ export interface ExportRequest extends Partial<Omit<ExportModelSettings, 'mlctlV
   sampleSize?: number
   mlctlVersion: string
   data?: SampleSourceOptions
+  /** Aborted (e.g. on Ctrl-C): the export stops at the next stage with the signal's reason, and writes no file. */
+  signal?: AbortSignal
 }
 
 export interface ExportResult {
@@ -76,11 +78,13 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
 
   const exported = buildExportModel(run, settings)
   const sample = await loadVerificationSample(run, request.sampleSize ?? EXPORT_DEFAULTS.sampleSize, request.data)
+  request.signal?.throwIfAborted()
   const model = resolveModel(run.spec)
   const reference = await tfjsReferenceLogits(run.modelDir, sample, model.endsWithSoftmax)
   const tolerance = request.tolerance ?? DEFAULT_TOLERANCE[settings.fp16 ? 'float16' : 'float32'] * Math.max(1, largestMagnitude(reference))
   const verification = await writeVerifiedFile(output, exported.bytes, (path) =>
     verifyOnnxFile(path, sample, reference, {tolerance, task: run.task, outputs: model.outputs, probabilities: exported.probabilities}),
+    request.signal,
   )
   return {
     output,

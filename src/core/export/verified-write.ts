@@ -5,14 +5,21 @@ import {writeFileAtomic} from '../io/atomic-write.js'
 
 /**
  * Writes `bytes` to a temporary file beside `path` and lets `check` judge the file as it lies on disk.
- * Only a passing file is renamed to `path`; otherwise, and on any error, the temporary file is removed
- * and whatever was at `path` before stays untouched.
+ * Only a passing file is renamed to `path`; otherwise, on any error, and when `signal` is aborted (Ctrl-C)
+ * meanwhile, the temporary file is removed and whatever was at `path` before stays untouched.
  */
-export async function writeVerifiedFile<R extends {passed: boolean}>(path: string, bytes: Uint8Array, check: (tmpPath: string) => Promise<R>): Promise<R> {
+export async function writeVerifiedFile<R extends {passed: boolean}>(
+  path: string,
+  bytes: Uint8Array,
+  check: (tmpPath: string) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R> {
+  signal?.throwIfAborted()
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.unverified`)
   try {
     writeFileAtomic(tmp, bytes)
     const result = await check(tmp)
+    signal?.throwIfAborted()
     if (result.passed) renameSync(tmp, path)
     return result
   } finally {
