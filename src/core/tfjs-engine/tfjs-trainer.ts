@@ -173,6 +173,10 @@ export class TfjsTrainer implements TrainingEngine {
     for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
   }
 
+  get stepCount(): number {
+    return this.optimizer.stepCount
+  }
+
   /** Includes the step count, which also fixes the dropout masks of the following steps. */
   getOptimizerState(): OptimizerState {
     return this.optimizer.getState()

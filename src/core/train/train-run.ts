@@ -108,7 +108,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       engine,
       fit,
       validation,
-      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.getOptimizerState().step)},
+      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.stepCount)},
       loop,
       {
         onStep: request.onStep,

@@ -15,6 +15,8 @@ export interface TrainingEngine {
   predict(inputs: Uint8Array | Float32Array, count: number, batchSize: number): Promise<Float32Array>
   getWeights(): NamedTensor[]
   setWeights(weights: NamedTensor[]): void
+  /** Updates applied so far (what the learning-rate schedule is at), without copying the optimizer state. */
+  readonly stepCount: number
   getOptimizerState(): OptimizerState
   setOptimizerState(state: OptimizerState): void
   release(): Promise<void> | void
