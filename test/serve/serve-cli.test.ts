@@ -5,9 +5,13 @@
  */
 import {Metadata, status} from '@grpc/grpc-js'
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
 
 import {FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
@@ -47,13 +51,25 @@ function lenetRequest(data: Float32Array, extra: object = {}) {
 }
 
 
+/** A model with two inputs, a + b and a * b: the binary data of both then arrives in one request body. */
+function twoInputModel(): string {
+  const g = new GraphBuilder('pair')
+  const a = g.input('a', 'float32', ['batch', 3])
+  const b = g.input('b', 'float32', ['batch', 3])
+  g.output(g.node('Add', [a, b]), 'sum', 'float32', ['batch', 3])
+  g.output(g.node('Mul', [a, b]), 'product', 'float32', ['batch', 3])
+  const path = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-pair-')), 'pair.onnx')
+  writeFileSync(path, g.toBytes())
+  return path
+}
+
 describe('mlctl serve', () => {
   let server: ServeProcess
   let grpc: GrpcClients
   let http: string
 
   beforeAll(async () => {
-    server = await startServe([LENET, '--model', `tab=${TABULAR}`, '--model', `fixed=${FIXED}`, '--max-body-mb', '2'])
+    server = await startServe([LENET, '--model', `tab=${TABULAR}`, '--model', `fixed=${FIXED}`, '--model', `pair=${twoInputModel()}`, '--max-body-mb', '2'])
     http = server.httpUrl
     grpc = grpcClients(server.grpcAddress)
   })
@@ -149,6 +165,31 @@ describe('mlctl serve', () => {
       {name: 'probabilities', datatype: 'FP32', shape: [2, 10], data: expected.probabilities},
     ])
     expect(Array.from(new Float32Array(new Uint8Array(body.subarray(length)).buffer))).toEqual(expected.logits)
+  })
+
+  it('reads several inputs from one binary body, whatever the length of the JSON before it', async () => {
+    const a = new Float32Array([1, 2, 3, 4, 5, 6])
+    const b = new Float32Array([0.5, -1, 2, 10, 0, -3])
+    for (const id of ['', 'x', 'xx', 'xxx', 'xxxxxxx']) {
+      const header = Buffer.from(
+        JSON.stringify({
+          id,
+          inputs: ['a', 'b'].map((name) => ({name, shape: [2, 3], datatype: 'FP32', parameters: {binary_data_size: 24}})),
+        }),
+      )
+      const response = await fetch(`${http}/v2/models/pair/infer`, {
+        method: 'POST',
+        headers: {'inference-header-content-length': String(header.length)},
+        body: Buffer.concat([header, Buffer.from(a.buffer), Buffer.from(b.buffer)]),
+      })
+      expect(response.status, id).toBe(200)
+      const json = (await response.json()) as {id: string; outputs: Array<{name: string; data: number[]}>}
+      expect(json.id).toBe(id)
+      expect(json.outputs.map((output) => [output.name, output.data])).toEqual([
+        ['sum', Array.from(a, (value, i) => value + b[i])],
+        ['product', Array.from(a, (value, i) => value * b[i])],
+      ])
+    }
   })
 
   it('serves a model with another input name, rank and an INT64 output, and one with a fixed batch', async () => {
@@ -311,6 +352,8 @@ describe('mlctl serve', () => {
     const data = images(64, 6)
     const expected = await reference(LENET, 'input', data, [64, 1, 28, 28])
     const body = JSON.stringify(lenetRequest(data))
+    // The gRPC channel may have been dropped by an earlier test's bad input: connect it before anything is in flight.
+    await grpc.call('ServerLive', {})
     const inFlight = Array.from({length: 12}, () => post(`${http}/v2/models/lenet/infer`, body))
     const grpcInFlight = Array.from({length: 12}, () =>
       grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),

@@ -9,6 +9,7 @@ import {
   tensorToJson,
   tensorToRaw,
 } from '../../src/core/serve/tensor-codec.js'
+import {canHandOver, markRequestOwned} from '../../src/core/serve/tensor.js'
 
 describe('tensor codec', () => {
   it('accepts flat and nested JSON data alike', () => {
@@ -49,6 +50,31 @@ describe('tensor codec', () => {
     expect(tensorToRaw(tensor).equals(bytes)).toBe(true)
     expect(tensorToJson(tensor).data).toEqual([-3, 2 ** 40])
     expect(() => tensorFromRaw(header, bytes.subarray(1))).toThrow(/15 bytes but shape \[2\] of INT64 needs 16/)
+  })
+
+  it('uses raw bytes in place only when they lie aligned in a request-owned body; copies them otherwise', () => {
+    const header = readTensorHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'inputs[0]')
+    const body = new ArrayBuffer(16)
+    new Float32Array(body, 8, 2).set([1.5, -2])
+    const unaligned = new Uint8Array(new ArrayBuffer(17))
+    unaligned.set(new Uint8Array(body, 8, 8), 9)
+
+    const copied = tensorFromRaw(header, new Uint8Array(body, 8, 8))
+    expect(copied.data.buffer).not.toBe(body)
+    expect(canHandOver(copied.data)).toBe(true)
+
+    markRequestOwned(body)
+    markRequestOwned(unaligned.buffer)
+    const inPlace = tensorFromRaw(header, new Uint8Array(body, 8, 8))
+    expect(inPlace.data.buffer).toBe(body)
+    expect(inPlace.data.byteOffset).toBe(8)
+    expect(Array.from(inPlace.data as Float32Array)).toEqual([1.5, -2])
+    expect(canHandOver(inPlace.data)).toBe(true)
+    const realigned = tensorFromRaw(header, unaligned.subarray(9))
+    expect(realigned.data.buffer).not.toBe(unaligned.buffer)
+    expect(Array.from(realigned.data as Float32Array)).toEqual([1.5, -2])
+    // A view into someone else's larger buffer must be copied before it goes to another thread.
+    expect(canHandOver(new Float32Array(new ArrayBuffer(16), 8, 2))).toBe(false)
   })
 
   it('reads and writes the typed gRPC contents field of each datatype', () => {

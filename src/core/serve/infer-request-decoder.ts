@@ -11,7 +11,7 @@ import {Worker} from 'node:worker_threads'
 
 import {decodeInferRequest, type InferRequest} from './infer-json.js'
 import {ServeError, type ServeErrorKind} from './serve-error.js'
-import {ownsWholeBuffer} from './tensor.js'
+import {canHandOver} from './tensor.js'
 
 /** JSON parts below this are decoded on the calling thread: the hand-off would cost about as much as the parse. */
 export const OFFLOAD_MIN_BYTES = 4096
@@ -56,7 +56,7 @@ export class InferRequestDecoder {
       thread.pending.set(id, {resolve, reject})
       // A view into a larger buffer (a socket read, Node's pool) would be cloned whole by postMessage (measured:
       // 24 µs per request), and may share that buffer with other requests' bytes: then copy exactly the body.
-      const job: DecodeJob = {id, body: ownsWholeBuffer(body) ? body : new Uint8Array(body), jsonLength}
+      const job: DecodeJob = {id, body: canHandOver(body) ? body : new Uint8Array(body), jsonLength}
       thread.worker.postMessage(job, [job.body.buffer as ArrayBuffer])
     })
   }

@@ -4,7 +4,7 @@
  */
 import {Worker} from 'node:worker_threads'
 
-import {ownsWholeBuffer, type TensorData} from './tensor.js'
+import {canHandOver, type TensorData} from './tensor.js'
 
 export interface WorkerStartOptions {
   modelPath: string
@@ -81,11 +81,13 @@ export class InferenceThread {
   run(feeds: WireTensor[]): Promise<RunResult> {
     const id = this.nextId++
     // A view into a larger buffer (e.g. Node's pooled Buffers) would hand over memory that is not ours.
-    const owned = feeds.map((feed) => (ownsWholeBuffer(feed.data) ? feed : {...feed, data: feed.data.slice()}))
+    const owned = feeds.map((feed) => (canHandOver(feed.data) ? feed : {...feed, data: feed.data.slice()}))
+    // Inputs read from one request body share its buffer: list it once.
+    const transfer = [...new Set(owned.map((feed) => feed.data.buffer as ArrayBuffer))]
     return new Promise((resolve, reject) => {
       this.pending.set(id, {resolve, reject})
       const request: WorkerRequest = {type: 'run', id, feeds: owned}
-      this.worker.postMessage(request, owned.map((feed) => feed.data.buffer as ArrayBuffer))
+      this.worker.postMessage(request, transfer)
     })
   }
 

@@ -5,7 +5,7 @@
  */
 import {Float32JsonArray} from './json-body-parser.js'
 import {ServeError} from './serve-error.js'
-import {DATATYPES, allocateData, bytesPerElement, elementCount, isBigIntDatatype, isDatatype, type Datatype, type Tensor, type TensorData} from './tensor.js'
+import {DATATYPES, allocateData, bytesPerElement, elementCount, isBigIntDatatype, isDatatype, isRequestOwned, type Datatype, type Tensor, type TensorData} from './tensor.js'
 
 /** The header of a tensor, validated: everything but its data. */
 export interface TensorHeader {
@@ -87,12 +87,19 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
   return data
 }
 
-/** Raw little-endian bytes (gRPC raw_input_contents), copied so the typed array is aligned and ours. */
+/**
+ * Raw little-endian bytes (gRPC raw_input_contents, HTTP binary data). Bytes in a request's own body are
+ * used in place when aligned for their type (copying 200 KB per 64-image request cost ~15% of throughput);
+ * any others are copied, so that the typed array is aligned and ours.
+ */
 export function tensorFromRaw(header: TensorHeader, bytes: Uint8Array): Tensor {
   const count = elementCount(header.shape)
-  const expected = count * bytesPerElement(header.datatype)
-  if (bytes.byteLength !== expected) {
-    throw invalid(`raw contents of input "${header.name}" have ${bytes.byteLength} bytes but shape [${header.shape.join(',')}] of ${header.datatype} needs ${expected}`)
+  const size = bytesPerElement(header.datatype)
+  if (bytes.byteLength !== count * size) {
+    throw invalid(`raw contents of input "${header.name}" have ${bytes.byteLength} bytes but shape [${header.shape.join(',')}] of ${header.datatype} needs ${count * size}`)
+  }
+  if (isRequestOwned(bytes.buffer) && bytes.byteOffset % size === 0) {
+    return {...header, data: new DATATYPES[header.datatype].array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count)}
   }
   const data = allocateData(header.datatype, count)
   new Uint8Array(data.buffer).set(bytes)

@@ -82,7 +82,21 @@ export function bytesPerElement(datatype: Datatype): number {
   return DATATYPES[datatype].array.BYTES_PER_ELEMENT
 }
 
-/** Whether `data` spans all of its own ArrayBuffer, so that handing that buffer to another thread gives away nothing else. */
-export function ownsWholeBuffer(data: ArrayBufferView): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer
+/** Buffers that belong to one request alone (the body it arrived in): its tensors may use them in place. */
+const requestOwned = new WeakSet<ArrayBufferLike>()
+
+export function markRequestOwned(buffer: ArrayBuffer): void {
+  requestOwned.add(buffer)
+}
+
+export function isRequestOwned(buffer: ArrayBufferLike): boolean {
+  return requestOwned.has(buffer)
+}
+
+/**
+ * Whether `data`'s buffer can be handed to another thread (transferred, not copied) without giving away
+ * memory that anyone else uses: it spans all of its buffer, or the buffer is a request's own.
+ */
+export function canHandOver(data: ArrayBufferView): boolean {
+  return (isRequestOwned(data.buffer) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)) && data.buffer instanceof ArrayBuffer
 }
