@@ -8,8 +8,8 @@
  *              present: the grpc-js client costs more CPU per call than the server, so on 2 cores it, not the
  *              server, sets the ceiling; h2load shows what the server itself sustains.
  *
- * Single-image and 64-image requests at concurrency 1, 16, 64, 256; the 64-image rows are compared with
- * in-process onnxruntime at batch 64; then a soak run at c=256 counts failures. Last, HTTP/JSON at c=64 against
+ * Single-image and 64-image requests at concurrency 1, 16, 64, 256; each 64-image row is compared with
+ * in-process onnxruntime at batch 64 measured just before it; then a soak run at c=256 counts failures. Last, HTTP/JSON at c=64 against
  * a second server that parses bodies on its request-handling thread (--decode-threads 0), interleaved, as the
  * peer of the decoder thread; and what parsing a JSON image costs next to inferring it, in this process.
  * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
@@ -59,6 +59,8 @@ interface Row extends LoadResult {
   serverCores: number
   /** worst GET /v2/health/live latency while under this load: is the event loop still responsive? */
   liveMaxMs: number
+  /** 64-image rows: in-process onnxruntime img/s at batch 64, measured just before this row */
+  baseline?: number
 }
 
 function option(name: string, fallback: string): string {
@@ -330,17 +332,14 @@ async function main(): Promise<void> {
   } else {
     clients[0][0] = 'http-node'
   }
-  let baseline = NaN
   try {
     for (const images of [1, 64]) {
-      if (images === 64) {
-        // Measured here, next to the rows it is compared with: the machine's load from other work drifts.
-        baseline = await inProcessImagesPerSecond(64, 3)
-        console.error(`in-process onnxruntime, batch 64, 1 intra-op thread: ${baseline.toFixed(0)} img/s`)
-      }
       for (const [client, load] of clients) {
         for (const concurrency of concurrencies) {
-          rows.push(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds)))
+          // The peer of a 64-image row is measured just before it: this machine's speed drifts by 20% and more
+          // within minutes, so one baseline for all rows made their ratios swing with it.
+          const baseline = images === 64 ? await inProcessImagesPerSecond(64, 2) : undefined
+          rows.push({...(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds))), baseline})
         }
       }
     }
@@ -352,6 +351,7 @@ async function main(): Promise<void> {
   } finally {
     await stopServer(server.child)
   }
+  const baseline = median(rows.flatMap((row) => (row.baseline === undefined ? [] : [row.baseline])))
   printTable(rows, baseline, processes)
   const decoderRounds = Number(option('decoder-rounds', '3'))
   if (decoderRounds > 0 && has('wrk')) await compareDecoding(bodies, seconds, decoderRounds, baseline)
@@ -418,14 +418,14 @@ async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, 
 }
 
 function printTable(rows: Row[], baseline: number, processes: string): void {
-  console.log(`\n## mlctl serve --processes ${processes}, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64: ${baseline.toFixed(0)} img/s\n`)
-  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |')
+  console.log(`\n## mlctl serve --processes ${processes}, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64, 1 thread: median ${baseline.toFixed(0)} img/s\n`)
+  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 (measured just before) | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |')
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     const rate = row.requests / row.seconds
     console.log(
       `| ${row.client} | ${row.images} | ${row.concurrency} | ${rate.toFixed(0)} | ${(rate * row.images).toFixed(0)} | ` +
-        `${row.images === 64 ? `${((rate * 64 * 100) / baseline).toFixed(0)} %` : ''} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ` +
+        `${row.baseline === undefined ? '' : `${((rate * 64 * 100) / row.baseline).toFixed(0)} % of ${row.baseline.toFixed(0)}`} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ` +
         `${row.failures} | ${row.meanBatch.toFixed(1)} | ${row.serverMicrosPerRequest.toFixed(0)} | ${row.serverCores.toFixed(2)} | ${row.liveMaxMs.toFixed(1)} |`,
     )
   }
