@@ -10,8 +10,6 @@ import {OPTIMIZER_NAMES} from '../core/optim/index.js'
 import {TRAIN_DEFAULTS, type TrainConfig} from '../core/train/train-config.js'
 import {LOSS_CHOICES, trainRun, type TrainRunStart} from '../core/train/train-run.js'
 
-/** Exit codes of an interrupted run, as shells report a process ended by the signal. */
-
 export default class Train extends BaseCommand {
   static description = `Train a model from a preset or a spec file on a dataset; writes a run directory with the model, checkpoints and metrics.
 
