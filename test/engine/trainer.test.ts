@@ -83,11 +83,11 @@ describe('Trainer', () => {
     const first = await createTrainer(smallOptions)
     await train(first, 0, 3, false)
     const weights = first.getWeights()
-    const state = first.getOptimizerState()
+    const state = first.optimizer.getState()
     await first.release()
     const resumed = await createTrainer({...smallOptions, seed: smallOptions.seed})
     resumed.setWeights(weights)
-    resumed.setOptimizerState(state)
+    resumed.optimizer.setState(state)
     await train(resumed, 3, 6, false)
     expect(sameBits(resumed.getWeights(), uninterrupted.getWeights())).toBe(true)
     // the dropout masks depend on the step: resuming at step 0 instead must give other weights

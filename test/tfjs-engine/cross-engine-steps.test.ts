@@ -49,7 +49,7 @@ describe('TF.js and ONNX Runtime engines agree after optimizer steps', () => {
         const error = relativeError(w.data, expected[i].data)
         expect(error, `${w.name}: relative error ${error.toExponential(2)}`).toBeLessThan(STEPS_TOLERANCE)
       })
-      expect(tfjs.getOptimizerState().step).toBe(STEPS)
+      expect(tfjs.optimizer.getState().step).toBe(STEPS)
     } finally {
       await ort.release()
       tfjs.release()

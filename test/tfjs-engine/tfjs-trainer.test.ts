@@ -36,7 +36,7 @@ describe('TfjsTrainer', () => {
     await train(first, 0, 2)
     const resumed = await create()
     resumed.setWeights(first.getWeights())
-    resumed.setOptimizerState(first.getOptimizerState())
+    resumed.optimizer.setState(first.optimizer.getState())
     await train(resumed, 2, 4)
     expect(resumed.getWeights()).toEqual(whole.getWeights())
   })

@@ -5,7 +5,7 @@ import {initialWeights} from '../model/initialisers.js'
 import {sizeOf, type NamedTensor} from '../model/parameters.js'
 import {resolveModel, type ResolvedModel} from '../model/resolve-model.js'
 import type {ModelSpec} from '../model/spec.js'
-import {createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState} from '../optim/index.js'
+import {createOptimizer, type Optimizer, type OptimizerConfig} from '../optim/index.js'
 import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from './batch-tensors.js'
 import {DropoutNoise} from './dropout-noise.js'
 import {INPUT_NAME} from './forward-pass.js'
@@ -50,7 +50,7 @@ export class Trainer {
     private readonly threads: number,
     private readonly graph: TrainingGraph,
     private readonly session: OrtSession,
-    private readonly optimizer: Optimizer,
+    readonly optimizer: Optimizer,
     /** Every parameter's values by name, updated in place so the tensors below stay valid. */
     private readonly values: Map<string, Float32Array>,
     private readonly parameterFeeds: Record<string, Tensor>,
@@ -137,19 +137,6 @@ export class Trainer {
   setWeights(weights: NamedTensor[]): void {
     const byName = checkWeights(this.model.parameters, weights)
     for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
-  }
-
-  get stepCount(): number {
-    return this.optimizer.stepCount
-  }
-
-  /** Includes the step count, which also fixes the dropout masks of the following steps. */
-  getOptimizerState(): OptimizerState {
-    return this.optimizer.getState()
-  }
-
-  setOptimizerState(state: OptimizerState): void {
-    this.optimizer.setState(state)
   }
 
   async release(): Promise<void> {

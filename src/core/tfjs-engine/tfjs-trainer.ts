@@ -10,7 +10,7 @@ import {initialWeights} from '../model/initialisers.js'
 import {sizeOf, type NamedTensor, type ParameterInfo, type ParameterRole} from '../model/parameters.js'
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
-import {createOptimizer, type Optimizer, type OptimizerState} from '../optim/index.js'
+import {createOptimizer, type Optimizer} from '../optim/index.js'
 import {convertParameter} from '../tfjs-format/layers-model.js'
 import type {TrainingEngine} from '../train/training-engine.js'
 import {dropoutScales} from './dropout-scales.js'
@@ -50,7 +50,7 @@ export class TfjsTrainer implements TrainingEngine {
     private readonly options: TfjsTrainerOptions,
     private readonly target: TargetKind,
     private readonly trainable: ParameterInfo[],
-    private readonly optimizer: Optimizer,
+    readonly optimizer: Optimizer,
     /** Every parameter's values by name, in engine layout, updated in place. */
     private readonly values: Map<string, Float32Array>,
   ) {}
@@ -171,19 +171,6 @@ export class TfjsTrainer implements TrainingEngine {
   setWeights(weights: NamedTensor[]): void {
     const byName = checkWeights(this.model.parameters, weights)
     for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
-  }
-
-  get stepCount(): number {
-    return this.optimizer.stepCount
-  }
-
-  /** Includes the step count, which also fixes the dropout masks of the following steps. */
-  getOptimizerState(): OptimizerState {
-    return this.optimizer.getState()
-  }
-
-  setOptimizerState(state: OptimizerState): void {
-    this.optimizer.setState(state)
   }
 
   release(): void {

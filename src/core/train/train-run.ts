@@ -108,7 +108,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       engine,
       fit,
       validation,
-      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.stepCount)},
+      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount)},
       loop,
       {
         onStep: request.onStep,
@@ -238,7 +238,7 @@ function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
 
 function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopState {
   engine.setWeights(checkpoint.weights)
-  engine.setOptimizerState(checkpoint.optimizer)
+  engine.optimizer.setState(checkpoint.optimizer)
   return checkpoint.loop
 }
 

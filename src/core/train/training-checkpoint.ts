@@ -22,7 +22,7 @@ interface Meta {
 
 export function saveTrainingCheckpoint(path: string, spec: ModelSpec, engine: TrainingEngine, loop: LoopState): void {
   const weights = engine.getWeights()
-  const optimizer = engine.getOptimizerState()
+  const optimizer = engine.optimizer.getState()
   const tensors: Record<string, CheckpointTensor> = {}
   for (const w of weights) tensors[`weights/${w.name}`] = {shape: w.shape, data: w.data}
   for (const [slot, arrays] of Object.entries(optimizer.slots)) {

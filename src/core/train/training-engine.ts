@@ -1,5 +1,5 @@
 import type {NamedTensor} from '../model/parameters.js'
-import type {OptimizerState} from '../optim/optimizer.js'
+import type {Optimizer} from '../optim/optimizer.js'
 
 export interface BatchResult {
   /** Mean loss over the batch. */
@@ -15,9 +15,10 @@ export interface TrainingEngine {
   predict(inputs: Uint8Array | Float32Array, count: number, batchSize: number): Promise<Float32Array>
   getWeights(): NamedTensor[]
   setWeights(weights: NamedTensor[]): void
-  /** Updates applied so far (what the learning-rate schedule is at), without copying the optimizer state. */
-  readonly stepCount: number
-  getOptimizerState(): OptimizerState
-  setOptimizerState(state: OptimizerState): void
+  /**
+   * The optimizer the engine steps. Its state (for checkpoints and resume) includes the step count, which also
+   * fixes the dropout masks of the following steps.
+   */
+  readonly optimizer: Optimizer
   release(): Promise<void> | void
 }
