@@ -5,7 +5,8 @@
  * Why: with JSON tensors, parsing was the largest single cost of the request-handling thread (a 784-float image
  * is ~15 KB of digits, ~35 µs of its ~115 µs per request), and that thread, not inference, set both the
  * throughput and the tail latency. A 64-image JSON request takes milliseconds to parse. Handing the body to a
- * decoder thread costs a copy and two messages, so small bodies are still decoded in place.
+ * decoder thread costs two messages (and a copy when the body is not the request's own buffer), so small bodies
+ * are still decoded in place.
  */
 import {Worker} from 'node:worker_threads'
 
@@ -48,8 +49,9 @@ export class InferRequestDecoder {
    */
   async decode(body: Buffer, jsonLength: string | undefined): Promise<InferRequest> {
     const jsonBytes = jsonLength === undefined ? body.length : Number(jsonLength)
+    if (!(jsonBytes >= OFFLOAD_MIN_BYTES)) return decodeInferRequest(body, jsonLength)
     const alive = this.threads.filter((thread) => thread.alive)
-    if (alive.length === 0 || !(jsonBytes >= OFFLOAD_MIN_BYTES)) return decodeInferRequest(body, jsonLength)
+    if (alive.length === 0) return decodeInferRequest(body, jsonLength)
     const thread = alive.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best))
     const id = this.nextId++
     return new Promise((resolve, reject) => {
