@@ -11,11 +11,13 @@
  * Single-image and 64-image requests at concurrency 1, 16, 64, 256; each 64-image row is compared with
  * in-process onnxruntime at batch 64 measured just before it; then a soak run at c=256 counts failures. Last, HTTP/JSON at c=64 against
  * a second server that parses bodies on its request-handling thread (--decode-threads 0), interleaved, as the
- * peer of the decoder thread; and what parsing a JSON image costs next to inferring it, in this process.
+ * peer of the decoder thread; and what parsing a JSON image costs next to inferring it, in this process. Then the
+ * default server against one started with NODE_OPTIONS=--v8-pool-size=1 (V8's garbage-collection helper threads),
+ * interleaved, at c=64: gRPC and HTTP/JSON single images, HTTP binary 64 images.
  * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
  * of GET /v2/health/live every 100 ms during each run shows whether the event loop stays responsive.
  *
- * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1] [--decoder-rounds 3]
+ * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1] [--decoder-rounds 3] [--pool-rounds 3]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
 import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'
@@ -114,9 +116,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100 + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
 }
 
-async function startServer(extraArgs: string[]): Promise<{child: ChildProcess; http: string; grpc: string}> {
+interface RunningServer {
+  child: ChildProcess
+  http: string
+  grpc: string
+}
+
+async function startServer(extraArgs: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   const args = ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0', ...extraArgs]
-  const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit']})
+  const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...env}})
   let output = ''
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
@@ -355,6 +363,8 @@ async function main(): Promise<void> {
   printTable(rows, baseline, processes)
   const decoderRounds = Number(option('decoder-rounds', '3'))
   if (decoderRounds > 0 && has('wrk')) await compareDecoding(bodies, seconds, decoderRounds, baseline)
+  const poolRounds = Number(option('pool-rounds', '3'))
+  if (poolRounds > 0 && has('wrk') && has('h2load')) await comparePoolSize(bodies, seconds, poolRounds)
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -370,36 +380,78 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * and its peer with --decode-threads 0, which parses them on the request-handling thread. Then what parsing one
  * JSON image costs next to inferring it, both on one thread in this process.
  */
-async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, rounds: number, inferImagesPerSecond: number): Promise<void> {
-  const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
+/**
+ * Each load against each server in turn, `rounds` times, so that the machine's drift falls on all of them alike.
+ * Returns the runs keyed by server and load name.
+ */
+async function interleaved(
+  servers: Record<string, RunningServer>,
+  loads: Record<string, (server: RunningServer) => Promise<LoadResult>>,
+  rounds: number,
+): Promise<(server: string, load: string) => LoadResult[]> {
   const results = new Map<string, LoadResult[]>()
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const images of [1, 64]) {
+      for (const [loadName, load] of Object.entries(loads)) {
         for (const [name, server] of Object.entries(servers)) {
-          const result = await wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {'Content-Type': 'application/json'})
-          const key = `${name}|${images}`
+          const result = await load(server)
+          const key = `${name}|${loadName}`
           results.set(key, [...(results.get(key) ?? []), result])
-          console.error(`${name.padEnd(15)} ${String(images).padStart(2)} img c=64 ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`)
+          console.error(`${name.padEnd(20)} ${loadName.padEnd(14)} ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`)
         }
       }
     }
   } finally {
     await Promise.all(Object.values(servers).map((server) => stopServer(server.child)))
   }
+  return (server, load) => results.get(`${server}|${load}`)!
+}
+
+/** Median p50 and p99, and all failures, as table cells. */
+function peerStats(runs: LoadResult[]): string {
+  const failures = runs.reduce((sum, result) => sum + result.failures, 0)
+  return `${median(runs.map((r) => r.p50)).toFixed(2)} | ${median(runs.map((r) => r.p99)).toFixed(2)} | ${failures}`
+}
+
+/**
+ * V8 runs garbage collection helpers on a pool of 4 threads by default; on 2 cores they compete with the
+ * request thread, the inference thread and the load generator. NODE_OPTIONS=--v8-pool-size=1 is the peer.
+ */
+async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, rounds: number): Promise<void> {
+  const servers = {'default (4)': await startServer([]), '--v8-pool-size=1': await startServer([], {NODE_OPTIONS: '--v8-pool-size=1'})}
+  const loads = {
+    'gRPC 1 img': (server: RunningServer) => h2loadLoad(server.grpc, bodies[1].grpc, 64, seconds),
+    'HTTP/JSON 1 img': (server: RunningServer) =>
+      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[1].json, 64, seconds, {'Content-Type': 'application/json'}),
+    'binary 64 img': (server: RunningServer) =>
+      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[64].binary, 64, seconds, {'Inference-Header-Content-Length': bodies[64].binaryJsonLength}),
+  }
+  const runs = await interleaved(servers, loads, rounds)
+  console.log(`\n## V8 helper threads at c=64: the default pool (4) vs NODE_OPTIONS=--v8-pool-size=1; medians of ${rounds} interleaved rounds\n`)
+  console.log('| V8 pool | load | req/s | p50 ms | p99 ms | failures | req/s vs default |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const load of Object.keys(loads)) {
+    const rate = (name: string) => median(runs(name, load).map((result) => result.requests / result.seconds))
+    for (const name of Object.keys(servers)) {
+      console.log(`| ${name} | ${load} | ${rate(name).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate(name) / rate('default (4)')).toFixed(2)}× |`)
+    }
+  }
+}
+
+async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, rounds: number, inferImagesPerSecond: number): Promise<void> {
+  const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
+  const jsonLoad = (images: number) => (server: RunningServer) =>
+    wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {'Content-Type': 'application/json'})
+  const runs = await interleaved(servers, {'1 img c=64': jsonLoad(1), '64 img c=64': jsonLoad(64)}, rounds)
   console.log(`\n## HTTP/JSON at c=64: bodies parsed on a decoder thread vs in place (--decode-threads 0); medians of ${rounds} interleaved rounds\n`)
   console.log('| parsing | images/req | req/s | img/s | p50 ms | p99 ms | failures | req/s vs in place |')
   console.log('|---|---|---|---|---|---|---|---|')
   for (const images of [1, 64]) {
-    const inPlace = median(results.get(`in place|${images}`)!.map((result) => result.requests / result.seconds))
+    const load = `${images} img c=64`
+    const inPlace = median(runs('in place', load).map((result) => result.requests / result.seconds))
     for (const name of Object.keys(servers)) {
-      const runs = results.get(`${name}|${images}`)!
-      const rate = median(runs.map((result) => result.requests / result.seconds))
-      const failures = runs.reduce((sum, result) => sum + result.failures, 0)
-      console.log(
-        `| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${median(runs.map((r) => r.p50)).toFixed(2)} | ` +
-          `${median(runs.map((r) => r.p99)).toFixed(2)} | ${failures} | ${(rate / inPlace).toFixed(2)}× |`,
-      )
+      const rate = median(runs(name, load).map((result) => result.requests / result.seconds))
+      console.log(`| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate / inPlace).toFixed(2)}× |`)
     }
   }
   const body = readFileSync(bodies[64].json)
