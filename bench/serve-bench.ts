@@ -376,11 +376,6 @@ async function stopServer(child: ChildProcess): Promise<void> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
- * HTTP/JSON at c=64 against two servers, interleaved: the default, which parses large bodies on a decoder thread,
- * and its peer with --decode-threads 0, which parses them on the request-handling thread. Then what parsing one
- * JSON image costs next to inferring it, both on one thread in this process.
- */
-/**
  * Each load against each server in turn, `rounds` times, so that the machine's drift falls on all of them alike.
  * Returns the runs keyed by server and load name.
  */
@@ -438,6 +433,11 @@ async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, 
   }
 }
 
+/**
+ * HTTP/JSON at c=64 against two servers, interleaved: the default, which parses large bodies on a decoder thread,
+ * and its peer with --decode-threads 0, which parses them on the request-handling thread. Then what parsing one
+ * JSON image costs next to inferring it, both on one thread in this process.
+ */
 async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, rounds: number, inferImagesPerSecond: number): Promise<void> {
   const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
   const jsonLoad = (images: number) => (server: RunningServer) =>
