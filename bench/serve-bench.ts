@@ -402,6 +402,8 @@ async function interleaved(
   return (server, load) => results.get(`${server}|${load}`)!
 }
 
+const medianRate = (runs: LoadResult[]) => median(runs.map((result) => result.requests / result.seconds))
+
 /** Median p50 and p99, and all failures, as table cells. */
 function peerStats(runs: LoadResult[]): string {
   const failures = runs.reduce((sum, result) => sum + result.failures, 0)
@@ -426,7 +428,7 @@ async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, 
   console.log('| V8 pool | load | req/s | p50 ms | p99 ms | failures | req/s vs default |')
   console.log('|---|---|---|---|---|---|---|')
   for (const load of Object.keys(loads)) {
-    const rate = (name: string) => median(runs(name, load).map((result) => result.requests / result.seconds))
+    const rate = (name: string) => medianRate(runs(name, load))
     for (const name of Object.keys(servers)) {
       console.log(`| ${name} | ${load} | ${rate(name).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate(name) / rate('default (4)')).toFixed(2)}× |`)
     }
@@ -448,9 +450,9 @@ async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, 
   console.log('|---|---|---|---|---|---|---|---|')
   for (const images of [1, 64]) {
     const load = `${images} img c=64`
-    const inPlace = median(runs('in place', load).map((result) => result.requests / result.seconds))
+    const inPlace = medianRate(runs('in place', load))
     for (const name of Object.keys(servers)) {
-      const rate = median(runs(name, load).map((result) => result.requests / result.seconds))
+      const rate = medianRate(runs(name, load))
       console.log(`| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate / inPlace).toFixed(2)}× |`)
     }
   }
