@@ -17,7 +17,6 @@ import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js
 import {RUN_FILES} from '../train/run-dir.js'
 import type {TrainConfig} from '../train/train-config.js'
 
-
 export interface ModelFacts {
   task?: 'classification' | 'regression'
   classNames?: string[]
