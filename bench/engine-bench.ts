@@ -85,9 +85,19 @@ async function measureOrt(mode: Mode, batch: number, threads: number): Promise<M
   const spec = presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10})
   let imagesPerSec: number
   if (mode === 'train') {
-    const trainer = await Trainer.create({spec, loss: {name: 'softmaxCrossEntropy'}, optimizer: {name: 'momentum', lr: 0.01, momentum: 0.9}, seed: 0, threads})
+    const trainer = await Trainer.create({
+      spec,
+      loss: {name: 'softmaxCrossEntropy'},
+      optimizer: {name: 'momentum', lr: 0.01, momentum: 0.9},
+      seed: 0,
+      threads,
+    })
     imagesPerSec = await timeSteps(batch, (offset) =>
-      trainer.step(images.subarray(offset * IMAGE, (offset + batch) * IMAGE), labels.subarray(offset, offset + batch), batch),
+      trainer.step(
+        images.subarray(offset * IMAGE, (offset + batch) * IMAGE),
+        labels.subarray(offset, offset + batch),
+        batch,
+      ),
     )
     await trainer.release()
   } else {
@@ -97,7 +107,14 @@ async function measureOrt(mode: Mode, batch: number, threads: number): Promise<M
     )
     await session.release()
   }
-  return {engine: 'ort', mode, batch, threads, imagesPerSec: Math.round(imagesPerSec), peakRssMb: Math.round(peakRssMb() * 10) / 10}
+  return {
+    engine: 'ort',
+    mode,
+    batch,
+    threads,
+    imagesPerSec: Math.round(imagesPerSec),
+    peakRssMb: Math.round(peakRssMb() * 10) / 10,
+  }
 }
 
 function torchAvailable(): boolean {
@@ -132,11 +149,19 @@ async function waitForQuietMachine(maxSeconds: number): Promise<void> {
 }
 
 /** One measurement in a fresh process, so that peak RSS and warm caches belong to that run alone. */
-function measureInChild(engine: 'ort' | 'torch', mode: Mode, batch: number, threads: number): Measurement & {machineBusyCores: number} {
+function measureInChild(
+  engine: 'ort' | 'torch',
+  mode: Mode,
+  batch: number,
+  threads: number,
+): Measurement & {machineBusyCores: number} {
   const [command, args] =
     engine === 'torch'
       ? ['/usr/bin/python3', [TORCH_SCRIPT, mode, String(batch), String(threads)]]
-      : [process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', mode, String(batch), String(threads)]]
+      : [
+          process.execPath,
+          [...process.execArgv, fileURLToPath(import.meta.url), '--measure', mode, String(batch), String(threads)],
+        ]
   const before = cpuTicks()
   const result = spawnSync(command, args, {encoding: 'utf8'})
   const machineBusyCores = busyCores(before, cpuTicks())
@@ -196,10 +221,16 @@ async function main(): Promise<void> {
     const ort = of('ort')
     const torch = of('torch')
     const cell = (rows: Measurement[]) =>
-      rows.length ? `${median(rows.map((r) => r.imagesPerSec))} (${median(rows.map((r) => r.peakRssMb))} MB)`.padEnd(21) : '-'.padEnd(21)
-    const ratio = torch.length ? median(ort.map((r) => r.imagesPerSec)) / median(torch.map((r) => r.imagesPerSec)) : undefined
+      rows.length
+        ? `${median(rows.map((r) => r.imagesPerSec))} (${median(rows.map((r) => r.peakRssMb))} MB)`.padEnd(21)
+        : '-'.padEnd(21)
+    const ratio = torch.length
+      ? median(ort.map((r) => r.imagesPerSec)) / median(torch.map((r) => r.imagesPerSec))
+      : undefined
     const target = mode === 'train' && batch === 64 ? '>= 1.5x' : mode === 'infer' && batch === 256 ? '>= 3x' : ''
-    console.log(`${mode.padEnd(6)} ${String(batch).padEnd(7)} ${cell(ort)}${cell(torch)}${ratio ? `${ratio.toFixed(2)}x`.padEnd(8) : '-'.padEnd(8)}${target}`)
+    console.log(
+      `${mode.padEnd(6)} ${String(batch).padEnd(7)} ${cell(ort)}${cell(torch)}${ratio ? `${ratio.toFixed(2)}x`.padEnd(8) : '-'.padEnd(8)}${target}`,
+    )
   }
 }
 

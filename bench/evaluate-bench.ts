@@ -52,7 +52,14 @@ async function testImages(): Promise<{dataset: Dataset; source: string}> {
   const inputs = Uint8Array.from({length: IMAGES * PIXELS}, () => next() & 0xff)
   const targets = Uint8Array.from({length: IMAGES}, () => next() % 10)
   const split = {inputs, targets, count: IMAGES}
-  const dataset: Dataset = {name: 'synthetic', task: 'classification', inputShape: SHAPE, classNames: Array.from({length: 10}, (_, i) => String(i)), train: split, test: split}
+  const dataset: Dataset = {
+    name: 'synthetic',
+    task: 'classification',
+    inputShape: SHAPE,
+    classNames: Array.from({length: 10}, (_, i) => String(i)),
+    train: split,
+    test: split,
+  }
   return {dataset, source: `${IMAGES} synthetic MNIST-shaped images (${from} not found)`}
 }
 
@@ -76,7 +83,9 @@ function rawPass(session: ort.InferenceSession, inputs: Uint8Array | Float32Arra
   return measure(async () => {
     for (let start = 0; start < IMAGES; start += batchSize) {
       const count = Math.min(batchSize, IMAGES - start)
-      await session.run({input: new ort.Tensor(type, inputs.subarray(start * PIXELS, (start + count) * PIXELS), [count, ...SHAPE])})
+      await session.run({
+        input: new ort.Tensor(type, inputs.subarray(start * PIXELS, (start + count) * PIXELS), [count, ...SHAPE]),
+      })
     }
   })
 }
@@ -102,17 +111,36 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mlctl-evaluate-bench-'))
   const variants = [
     {name: 'uint8', file: join(dir, 'lenet-uint8.onnx'), raw: images as Uint8Array | Float32Array, options: {}},
-    {name: 'float32', file: join(dir, 'lenet-float32.onnx'), raw: scaled, options: {normaliseInput: false, metadata: {...metadata, input_normalization: JSON.stringify({inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]})}}},
+    {
+      name: 'float32',
+      file: join(dir, 'lenet-float32.onnx'),
+      raw: scaled,
+      options: {
+        normaliseInput: false,
+        metadata: {
+          ...metadata,
+          input_normalization: JSON.stringify({inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]}),
+        },
+      },
+    },
   ]
-  for (const v of variants) writeFileSync(v.file, buildInferenceModel(spec, weights, {probabilities: 'softmax', metadata, ...v.options}))
+  for (const v of variants)
+    writeFileSync(v.file, buildInferenceModel(spec, weights, {probabilities: 'softmax', metadata, ...v.options}))
 
   console.log(`mlctl evaluate benchmark: LeNet, ${source}`)
-  console.log(`batch ${batchSize}, ${threads} onnxruntime threads, median of ${repeats} passes after a warm-up; ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores (shared with other work)`)
+  console.log(
+    `batch ${batchSize}, ${threads} onnxruntime threads, median of ${repeats} passes after a warm-up; ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores (shared with other work)`,
+  )
   console.log('')
   console.log('input    time  raw onnxruntime    evaluate           evaluate/raw')
   try {
     for (const v of variants) {
-      const session = await ort.InferenceSession.create(v.file, {executionMode: 'sequential', graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1})
+      const session = await ort.InferenceSession.create(v.file, {
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+      })
       const model = await openEvaluationModel(v.file, threads)
       const raw: Throughput[] = []
       const evaluation: Throughput[] = []
@@ -131,7 +159,9 @@ async function main(): Promise<void> {
         const [rawMedian, evaluationMedian] = [median(raw.map((t) => t[key])), median(evaluation.map((t) => t[key]))]
         const ratio = evaluationMedian / rawMedian
         const label = key === 'wall' ? 'img/s' : 'img/cpu-s'
-        console.log(`${v.name.padEnd(8)} ${key.padEnd(5)} ${`${Math.round(rawMedian)} ${label}`.padEnd(18)} ${`${Math.round(evaluationMedian)} ${label}`.padEnd(18)} ${(ratio * 100).toFixed(1)}% ${ratio >= 0.8 ? '(target ≥ 80%: met)' : '(target ≥ 80%: MISSED)'}`)
+        console.log(
+          `${v.name.padEnd(8)} ${key.padEnd(5)} ${`${Math.round(rawMedian)} ${label}`.padEnd(18)} ${`${Math.round(evaluationMedian)} ${label}`.padEnd(18)} ${(ratio * 100).toFixed(1)}% ${ratio >= 0.8 ? '(target ≥ 80%: met)' : '(target ≥ 80%: MISSED)'}`,
+        )
       }
     }
   } finally {

@@ -83,7 +83,9 @@ function randomImages(count: number): Float32Array {
 }
 
 function jsonBody(count: number): string {
-  return JSON.stringify({inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', data: Array.from(randomImages(count))}]})
+  return JSON.stringify({
+    inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', data: Array.from(randomImages(count))}],
+  })
 }
 
 /** The binary tensor data extension: JSON header, then the raw float32 bytes; and the header's length. */
@@ -91,7 +93,9 @@ function binaryHttpBody(count: number): {body: Buffer; jsonLength: number} {
   const data = randomImages(count)
   const header = Buffer.from(
     JSON.stringify({
-      inputs: [{name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}}],
+      inputs: [
+        {name: 'input', shape: [count, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}},
+      ],
       parameters: {binary_data_output: true},
     }),
   )
@@ -113,7 +117,10 @@ function grpcBody(count: number): Buffer {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)
-  return (Number(fields[11]) + Number(fields[12])) / 100 + children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
+  return (
+    (Number(fields[11]) + Number(fields[12])) / 100 +
+    children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
+  )
 }
 
 interface RunningServer {
@@ -138,13 +145,21 @@ async function startServer(extraArgs: string[], env: Record<string, string> = {}
 
 async function batchStats(http: string): Promise<{sum: number; count: number; failed: number}> {
   // A kept-alive connection may be closed by the server just as it is reused: ask again once.
-  const text = await fetch(`${http}/metrics`).catch(() => fetch(`${http}/metrics`)).then((response) => response.text())
+  const text = await fetch(`${http}/metrics`)
+    .catch(() => fetch(`${http}/metrics`))
+    .then((response) => response.text())
   const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0)
   let failed = 0
-  for (const match of text.matchAll(/^mlctl_requests_total\{protocol="\w+",endpoint="infer",model="[^"]*",status="(\w+)"\} (\S+)$/gm)) {
+  for (const match of text.matchAll(
+    /^mlctl_requests_total\{protocol="\w+",endpoint="infer",model="[^"]*",status="(\w+)"\} (\S+)$/gm,
+  )) {
     if (match[1] !== '200' && match[1] !== 'OK') failed += Number(match[2])
   }
-  return {sum: value(/^mlctl_batch_size_sum\{model="lenet"\} (\S+)$/m), count: value(/^mlctl_batch_size_count\{model="lenet"\} (\S+)$/m), failed}
+  return {
+    sum: value(/^mlctl_batch_size_sum\{model="lenet"\} (\S+)$/m),
+    count: value(/^mlctl_batch_size_count\{model="lenet"\} (\S+)$/m),
+    failed,
+  }
 }
 
 // ---- load generators (each runs in its own process: `tsx bench/serve-bench.ts --load KIND ...`) ----
@@ -158,63 +173,120 @@ async function nodeHttpLoad(url: string, bodyFile: string, concurrency: number, 
   const one = () =>
     new Promise<void>((resolve) => {
       const started = performance.now()
-      const req = httpRequest(url, {method: 'POST', agent, headers: {'content-type': 'application/json', 'content-length': body.length}}, (res) => {
-        res.resume()
-        res.on('end', () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - started)
-          else failures++
-          resolve()
-        })
-      })
+      const req = httpRequest(
+        url,
+        {method: 'POST', agent, headers: {'content-type': 'application/json', 'content-length': body.length}},
+        (res) => {
+          res.resume()
+          res.on('end', () => {
+            if (res.statusCode === 200) latencies.push(performance.now() - started)
+            else failures++
+            resolve()
+          })
+        },
+      )
       req.on('error', () => {
         failures++
         resolve()
       })
       req.end(body)
     })
-  await Promise.all(Array.from({length: concurrency}, async () => {
-    while (performance.now() < end) await one()
-  }))
+  await Promise.all(
+    Array.from({length: concurrency}, async () => {
+      while (performance.now() < end) await one()
+    }),
+  )
   agent.destroy()
   const sorted = Float64Array.from(latencies).sort()
   return {requests: latencies.length, failures, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
 }
 
-async function grpcJsLoad(address: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+async function grpcJsLoad(
+  address: string,
+  bodyFile: string,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadResult> {
   const body = readFileSync(bodyFile)
   // A few channels: one HTTP/2 connection per channel, as a pool of clients would have.
-  const clients = Array.from({length: Math.min(concurrency, 4)}, (_, i) => new Client(address, credentials.createInsecure(), {'grpc.channel_id': i} as object))
+  const clients = Array.from(
+    {length: Math.min(concurrency, 4)},
+    (_, i) => new Client(address, credentials.createInsecure(), {'grpc.channel_id': i} as object),
+  )
   const latencies: number[] = []
   let failures = 0
   const end = performance.now() + seconds * 1000
   const identity = (bytes: Buffer) => bytes
-  await Promise.all(Array.from({length: concurrency}, async (_, worker) => {
-    const client = clients[worker % clients.length]
-    while (performance.now() < end) {
-      const started = performance.now()
-      const error = await new Promise<ServiceError | null>((resolve) =>
-        client.makeUnaryRequest('/inference.GRPCInferenceService/ModelInfer', identity, identity, body, new Metadata(), (err) => resolve(err)),
-      )
-      if (error) failures++
-      else latencies.push(performance.now() - started)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: concurrency}, async (_, worker) => {
+      const client = clients[worker % clients.length]
+      while (performance.now() < end) {
+        const started = performance.now()
+        const error = await new Promise<ServiceError | null>((resolve) =>
+          client.makeUnaryRequest(
+            '/inference.GRPCInferenceService/ModelInfer',
+            identity,
+            identity,
+            body,
+            new Metadata(),
+            (err) => resolve(err),
+          ),
+        )
+        if (error) failures++
+        else latencies.push(performance.now() - started)
+      }
+    }),
+  )
   for (const client of clients) client.close()
   const sorted = Float64Array.from(latencies).sort()
   return {requests: latencies.length, failures, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
 }
 
-async function runLoadProcess(kind: string, target: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
-  const {stdout} = await run('npx', ['tsx', 'bench/serve-bench.ts', '--load', kind, target, bodyFile, String(concurrency), String(seconds)])
+async function runLoadProcess(
+  kind: string,
+  target: string,
+  bodyFile: string,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const {stdout} = await run('npx', [
+    'tsx',
+    'bench/serve-bench.ts',
+    '--load',
+    kind,
+    target,
+    bodyFile,
+    String(concurrency),
+    String(seconds),
+  ])
   return JSON.parse(stdout.trim().split('\n').pop()!)
 }
 
-async function wrkLoad(url: string, bodyFile: string, concurrency: number, seconds: number, headers: Record<string, string | number>): Promise<LoadResult> {
+async function wrkLoad(
+  url: string,
+  bodyFile: string,
+  concurrency: number,
+  seconds: number,
+  headers: Record<string, string | number>,
+): Promise<LoadResult> {
   const script = join(mkdtempSync(join(tmpdir(), 'mlctl-wrk-')), 'post.lua')
   const headerLines = Object.entries(headers).map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`)
-  writeFileSync(script, `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\n${headerLines.join('')}`)
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\n${headerLines.join('')}`,
+  )
   const threads = concurrency >= 64 ? 2 : 1
-  const {stdout: output} = await run('wrk', [`-t${threads}`, `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', script, url])
+  const {stdout: output} = await run('wrk', [
+    `-t${threads}`,
+    `-c${concurrency}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    '-s',
+    script,
+    url,
+  ])
   const millis = (label: string) => {
     const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(output)
     if (!match) return NaN
@@ -227,7 +299,12 @@ async function wrkLoad(url: string, bodyFile: string, concurrency: number, secon
   return {requests: requests - non2xx, failures, seconds, p50: millis('50%'), p99: millis('99%')}
 }
 
-async function h2loadLoad(address: string, bodyFile: string, concurrency: number, seconds: number): Promise<LoadResult> {
+async function h2loadLoad(
+  address: string,
+  bodyFile: string,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'mlctl-h2load-'))
   // h2load sends the body as is: a gRPC message frame (uncompressed flag + length + protobuf).
   const message = readFileSync(bodyFile)
@@ -238,21 +315,46 @@ async function h2loadLoad(address: string, bodyFile: string, concurrency: number
   const connections = Math.min(concurrency, 4)
   const log = join(dir, 'log')
   await run('h2load', [
-    '-D', String(seconds), '-c', String(connections), '-m', String(Math.ceil(concurrency / connections)),
-    '-d', join(dir, 'body'), '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', log,
+    '-D',
+    String(seconds),
+    '-c',
+    String(connections),
+    '-m',
+    String(Math.ceil(concurrency / connections)),
+    '-d',
+    join(dir, 'body'),
+    '-H',
+    'content-type: application/grpc',
+    '-H',
+    'te: trailers',
+    '--log-file',
+    log,
     `http://${address}/inference.GRPCInferenceService/ModelInfer`,
   ])
   // log lines: start time (µs), HTTP status, response time (µs)
-  const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split('\t').map(Number))
+  const lines = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t').map(Number))
   const ok = lines.filter((fields) => fields[1] === 200)
   const sorted = Float64Array.from(ok, (fields) => fields[2] / 1000).sort()
-  return {requests: ok.length, failures: lines.length - ok.length, seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99)}
+  return {
+    requests: ok.length,
+    failures: lines.length - ok.length,
+    seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+  }
 }
 
 // ---- in-process baseline ----
 
 async function inProcessImagesPerSecond(batch: number, seconds: number): Promise<number> {
-  const session = await ort.InferenceSession.create(MODEL, {intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential'})
+  const session = await ort.InferenceSession.create(MODEL, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  })
   const input = new ort.Tensor('float32', randomImages(batch), [batch, 1, 28, 28])
   for (let i = 0; i < 5; i++) await session.run({input})
   let images = 0
@@ -283,7 +385,9 @@ async function measure(
   await new Promise((resolve) => setTimeout(resolve, 500))
   while (loading) {
     const started = performance.now()
-    await fetch(`${server.http}/v2/health/live`).then((response) => response.text()).catch(() => undefined)
+    await fetch(`${server.http}/v2/health/live`)
+      .then((response) => response.text())
+      .catch(() => undefined)
     if (loading) liveMaxMs = Math.max(liveMaxMs, performance.now() - started)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -321,7 +425,12 @@ async function main(): Promise<void> {
   const bodies: Record<number, Bodies> = {}
   for (const images of [1, 64]) {
     const binary = binaryHttpBody(images)
-    bodies[images] = {json: join(dir, `body-${images}.json`), grpc: join(dir, `body-${images}.pb`), binary: join(dir, `body-${images}.bin`), binaryJsonLength: binary.jsonLength}
+    bodies[images] = {
+      json: join(dir, `body-${images}.json`),
+      grpc: join(dir, `body-${images}.pb`),
+      binary: join(dir, `body-${images}.bin`),
+      binaryJsonLength: binary.jsonLength,
+    }
     writeFileSync(bodies[images].json, jsonBody(images))
     writeFileSync(bodies[images].grpc, grpcBody(images))
     writeFileSync(bodies[images].binary, binary.body)
@@ -331,12 +440,19 @@ async function main(): Promise<void> {
   const rows: Row[] = []
   const json = {'Content-Type': 'application/json'}
   const clients: Array<[string, (body: Bodies, c: number, s: number) => Promise<LoadResult>]> = [
-    ['http-wrk', (body, c, s) => (has('wrk') ? wrkLoad(httpUrl, body.json, c, s, json) : runLoadProcess('http', httpUrl, body.json, c, s))],
+    [
+      'http-wrk',
+      (body, c, s) =>
+        has('wrk') ? wrkLoad(httpUrl, body.json, c, s, json) : runLoadProcess('http', httpUrl, body.json, c, s),
+    ],
     ['grpc-grpcjs', (body, c, s) => runLoadProcess('grpc', server.grpc, body.grpc, c, s)],
   ]
   if (has('h2load')) clients.push(['grpc-h2load', (body, c, s) => h2loadLoad(server.grpc, body.grpc, c, s)])
   if (has('wrk')) {
-    clients.push(['http-wrk-bin', (body, c, s) => wrkLoad(httpUrl, body.binary, c, s, {'Inference-Header-Content-Length': body.binaryJsonLength})])
+    clients.push([
+      'http-wrk-bin',
+      (body, c, s) => wrkLoad(httpUrl, body.binary, c, s, {'Inference-Header-Content-Length': body.binaryJsonLength}),
+    ])
   } else {
     clients[0][0] = 'http-node'
   }
@@ -347,7 +463,10 @@ async function main(): Promise<void> {
           // The peer of a 64-image row is measured just before it: this machine's speed drifts by 20% and more
           // within minutes, so one baseline for all rows made their ratios swing with it.
           const baseline = images === 64 ? await inProcessImagesPerSecond(64, 2) : undefined
-          rows.push({...(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds))), baseline})
+          rows.push({
+            ...(await measure(server, client, images, concurrency, () => load(bodies[images], concurrency, seconds))),
+            baseline,
+          })
         }
       }
     }
@@ -392,7 +511,9 @@ async function interleaved(
           const result = await load(server)
           const key = `${name}|${loadName}`
           results.set(key, [...(results.get(key) ?? []), result])
-          console.error(`${name.padEnd(20)} ${loadName.padEnd(14)} ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`)
+          console.error(
+            `${name.padEnd(20)} ${loadName.padEnd(14)} ${(result.requests / result.seconds).toFixed(0).padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`,
+          )
         }
       }
     }
@@ -415,22 +536,33 @@ function peerStats(runs: LoadResult[]): string {
  * request thread, the inference thread and the load generator. NODE_OPTIONS=--v8-pool-size=1 is the peer.
  */
 async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, rounds: number): Promise<void> {
-  const servers = {'default (4)': await startServer([]), '--v8-pool-size=1': await startServer([], {NODE_OPTIONS: '--v8-pool-size=1'})}
+  const servers = {
+    'default (4)': await startServer([]),
+    '--v8-pool-size=1': await startServer([], {NODE_OPTIONS: '--v8-pool-size=1'}),
+  }
   const loads = {
     'gRPC 1 img': (server: RunningServer) => h2loadLoad(server.grpc, bodies[1].grpc, 64, seconds),
     'HTTP/JSON 1 img': (server: RunningServer) =>
-      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[1].json, 64, seconds, {'Content-Type': 'application/json'}),
+      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[1].json, 64, seconds, {
+        'Content-Type': 'application/json',
+      }),
     'binary 64 img': (server: RunningServer) =>
-      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[64].binary, 64, seconds, {'Inference-Header-Content-Length': bodies[64].binaryJsonLength}),
+      wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[64].binary, 64, seconds, {
+        'Inference-Header-Content-Length': bodies[64].binaryJsonLength,
+      }),
   }
   const runs = await interleaved(servers, loads, rounds)
-  console.log(`\n## V8 helper threads at c=64: the default pool (4) vs NODE_OPTIONS=--v8-pool-size=1; medians of ${rounds} interleaved rounds\n`)
+  console.log(
+    `\n## V8 helper threads at c=64: the default pool (4) vs NODE_OPTIONS=--v8-pool-size=1; medians of ${rounds} interleaved rounds\n`,
+  )
   console.log('| V8 pool | load | req/s | p50 ms | p99 ms | failures | req/s vs default |')
   console.log('|---|---|---|---|---|---|---|')
   for (const load of Object.keys(loads)) {
     const rate = (name: string) => medianRate(runs(name, load))
     for (const name of Object.keys(servers)) {
-      console.log(`| ${name} | ${load} | ${rate(name).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate(name) / rate('default (4)')).toFixed(2)}× |`)
+      console.log(
+        `| ${name} | ${load} | ${rate(name).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate(name) / rate('default (4)')).toFixed(2)}× |`,
+      )
     }
   }
 }
@@ -440,12 +572,21 @@ async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, 
  * and its peer with --decode-threads 0, which parses them on the request-handling thread. Then what parsing one
  * JSON image costs next to inferring it, both on one thread in this process.
  */
-async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, rounds: number, inferImagesPerSecond: number): Promise<void> {
+async function compareDecoding(
+  bodies: Record<number, Bodies>,
+  seconds: number,
+  rounds: number,
+  inferImagesPerSecond: number,
+): Promise<void> {
   const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
   const jsonLoad = (images: number) => (server: RunningServer) =>
-    wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {'Content-Type': 'application/json'})
+    wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {
+      'Content-Type': 'application/json',
+    })
   const runs = await interleaved(servers, {'1 img c=64': jsonLoad(1), '64 img c=64': jsonLoad(64)}, rounds)
-  console.log(`\n## HTTP/JSON at c=64: bodies parsed on a decoder thread vs in place (--decode-threads 0); medians of ${rounds} interleaved rounds\n`)
+  console.log(
+    `\n## HTTP/JSON at c=64: bodies parsed on a decoder thread vs in place (--decode-threads 0); medians of ${rounds} interleaved rounds\n`,
+  )
   console.log('| parsing | images/req | req/s | img/s | p50 ms | p99 ms | failures | req/s vs in place |')
   console.log('|---|---|---|---|---|---|---|---|')
   for (const images of [1, 64]) {
@@ -453,7 +594,9 @@ async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, 
     const inPlace = medianRate(runs('in place', load))
     for (const name of Object.keys(servers)) {
       const rate = medianRate(runs(name, load))
-      console.log(`| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate / inPlace).toFixed(2)}× |`)
+      console.log(
+        `| ${name} | ${images} | ${rate.toFixed(0)} | ${(rate * images).toFixed(0)} | ${peerStats(runs(name, load))} | ${(rate / inPlace).toFixed(2)}× |`,
+      )
     }
   }
   const body = readFileSync(bodies[64].json)
@@ -472,8 +615,12 @@ async function compareDecoding(bodies: Record<number, Bodies>, seconds: number, 
 }
 
 function printTable(rows: Row[], baseline: number, processes: string): void {
-  console.log(`\n## mlctl serve --processes ${processes}, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64, 1 thread: median ${baseline.toFixed(0)} img/s\n`)
-  console.log('| client | images/req | c | req/s | img/s | vs in-process b64 (measured just before) | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |')
+  console.log(
+    `\n## mlctl serve --processes ${processes}, LeNet (${MODEL}), loopback; in-process onnxruntime batch 64, 1 thread: median ${baseline.toFixed(0)} img/s\n`,
+  )
+  console.log(
+    '| client | images/req | c | req/s | img/s | vs in-process b64 (measured just before) | p50 ms | p99 ms | failures | mean batch | server µs/req | server cores | live max ms |',
+  )
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     const rate = row.requests / row.seconds

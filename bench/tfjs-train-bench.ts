@@ -28,16 +28,33 @@ type Engine = 'tfjs' | 'ort-1' | 'ort-2'
 async function measure(engine: Engine): Promise<{imagesPerSec: number; backend: string}> {
   const data = await loadDataset('mnist-sample')
   const spec = presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10, inputType: 'uint8'})
-  const options = {spec, loss: {name: 'softmaxCrossEntropy' as const}, optimizer: {name: 'adam' as const, lr: 0.001}, seed: 1}
-  const trainer: TrainingEngine & {description?: string} = engine === 'tfjs' ? await TfjsTrainer.create(options) : await Trainer.create({...options, threads: engine === 'ort-1' ? 1 : 2})
-  const step = (k: number) => trainer.step(data.train.inputs.subarray(k * BATCH * IMAGE, (k + 1) * BATCH * IMAGE), data.train.targets.subarray(k * BATCH, (k + 1) * BATCH), BATCH)
+  const options = {
+    spec,
+    loss: {name: 'softmaxCrossEntropy' as const},
+    optimizer: {name: 'adam' as const, lr: 0.001},
+    seed: 1,
+  }
+  const trainer: TrainingEngine & {description?: string} =
+    engine === 'tfjs'
+      ? await TfjsTrainer.create(options)
+      : await Trainer.create({...options, threads: engine === 'ort-1' ? 1 : 2})
+  const step = (k: number) =>
+    trainer.step(
+      data.train.inputs.subarray(k * BATCH * IMAGE, (k + 1) * BATCH * IMAGE),
+      data.train.targets.subarray(k * BATCH, (k + 1) * BATCH),
+      BATCH,
+    )
   for (let k = 0; k < WARMUP_STEPS; k++) await step(k)
   const started = performance.now()
   let steps = 0
-  while (steps < TIMED_BATCHES || performance.now() - started < MIN_SECONDS * 1000) await step(WARMUP_STEPS + (steps++ % TIMED_BATCHES))
+  while (steps < TIMED_BATCHES || performance.now() - started < MIN_SECONDS * 1000)
+    await step(WARMUP_STEPS + (steps++ % TIMED_BATCHES))
   const seconds = (performance.now() - started) / 1000
   await trainer.release()
-  return {imagesPerSec: (steps * BATCH) / seconds, backend: trainer.description ?? `onnxruntime-node, ${engine.slice(4)} thread(s)`}
+  return {
+    imagesPerSec: (steps * BATCH) / seconds,
+    backend: trainer.description ?? `onnxruntime-node, ${engine.slice(4)} thread(s)`,
+  }
 }
 
 const child = process.argv.indexOf('--child')
@@ -50,7 +67,11 @@ if (child >= 0) {
   const results = new Map<Engine, {backend: string; values: number[]}>()
   for (let round = 0; round < rounds; round++) {
     for (const engine of engines) {
-      const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', engine], {encoding: 'utf8'})
+      const output = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', engine],
+        {encoding: 'utf8'},
+      )
       const {imagesPerSec, backend} = JSON.parse(output) as {imagesPerSec: number; backend: string}
       const entry = results.get(engine) ?? {backend, values: []}
       entry.values.push(imagesPerSec)
@@ -63,6 +84,8 @@ if (child >= 0) {
   for (const engine of engines) {
     const {backend, values} = results.get(engine)!
     const m = median(values)
-    console.log(`${engine.padEnd(6)} ${m.toFixed(0).padStart(6)} images/s  (${(m / tfjs).toFixed(1)}x tfjs)  ${backend}  [${values.map((v) => v.toFixed(0)).join(', ')}]`)
+    console.log(
+      `${engine.padEnd(6)} ${m.toFixed(0).padStart(6)} images/s  (${(m / tfjs).toFixed(1)}x tfjs)  ${backend}  [${values.map((v) => v.toFixed(0)).join(', ')}]`,
+    )
   }
 }

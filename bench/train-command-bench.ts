@@ -31,7 +31,13 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function rawEpoch(threads: number): Promise<number> {
   const {train} = await loadDataset('fashion-mnist', {from: FROM})
   const spec = presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10, inputType: 'uint8'})
-  const trainer = await Trainer.create({spec, loss: {name: 'softmaxCrossEntropy'}, optimizer: {name: 'adam', lr: 0.001}, seed: 42, threads})
+  const trainer = await Trainer.create({
+    spec,
+    loss: {name: 'softmaxCrossEntropy'},
+    optimizer: {name: 'adam', lr: 0.001},
+    seed: 42,
+    threads,
+  })
   const inputs = train.inputs as Uint8Array
   const start = performance.now()
   for (let from = 0; from < train.count; from += BATCH) {
@@ -52,7 +58,23 @@ interface CommandRun {
 /** The command a user types, in its own process (peak RSS from GNU time). */
 function commandEpoch(threads: number): CommandRun {
   const out = join(mkdtempSync(join(tmpdir(), 'mlctl-bench-')), 'run')
-  const args = ['bin/run.js', 'train', '--dataset', 'fashion-mnist', '--from', FROM, '--epochs', '1', '--val-split', '0', '--threads', String(threads), '--out', out, '--json']
+  const args = [
+    'bin/run.js',
+    'train',
+    '--dataset',
+    'fashion-mnist',
+    '--from',
+    FROM,
+    '--epochs',
+    '1',
+    '--val-split',
+    '0',
+    '--threads',
+    String(threads),
+    '--out',
+    out,
+    '--json',
+  ]
   const start = performance.now()
   const result = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kb %M', process.execPath, ...args], {encoding: 'utf8'})
   const wallSeconds = (performance.now() - start) / 1000
@@ -68,7 +90,8 @@ async function main(): Promise<void> {
     console.log(`${FROM} not found: install Debian's dataset-fashion-mnist to run this benchmark`)
     return
   }
-  if (!existsSync('/usr/bin/time')) throw new Error('GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time')
+  if (!existsSync('/usr/bin/time'))
+    throw new Error('GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time')
   const rounds = option('rounds', 3)
   const threads = option('threads', 2)
   const raw: number[] = []
@@ -76,15 +99,23 @@ async function main(): Promise<void> {
   for (let round = 1; round <= rounds; round++) {
     raw.push(await rawEpoch(threads))
     command.push(commandEpoch(threads))
-    console.log(`round ${round}: raw ${Math.round(raw.at(-1)!)} img/s, command epoch ${Math.round(command.at(-1)!.epochImagesPerSec)} img/s, wall ${command.at(-1)!.wallSeconds.toFixed(1)} s`)
+    console.log(
+      `round ${round}: raw ${Math.round(raw.at(-1)!)} img/s, command epoch ${Math.round(command.at(-1)!.epochImagesPerSec)} img/s, wall ${command.at(-1)!.wallSeconds.toFixed(1)} s`,
+    )
   }
   const rawMedian = median(raw)
   const epochMedian = median(command.map((c) => c.epochImagesPerSec))
   const wallMedian = median(command.map((c) => c.wallSeconds))
-  console.log(`\nLeNet, batch ${BATCH}, Adam, 60,000 Fashion-MNIST images, ${threads} threads, medians of ${rounds} interleaved rounds`)
+  console.log(
+    `\nLeNet, batch ${BATCH}, Adam, 60,000 Fashion-MNIST images, ${threads} threads, medians of ${rounds} interleaved rounds`,
+  )
   console.log(`  raw engine (Trainer.step)         ${Math.round(rawMedian)} img/s`)
-  console.log(`  mlctl train, epoch                ${Math.round(epochMedian)} img/s  (${((100 * epochMedian) / rawMedian).toFixed(1)}% of raw; target >= 90%)`)
-  console.log(`  mlctl train, whole command        ${wallMedian.toFixed(1)} s wall = ${Math.round(60000 / wallMedian)} img/s incl. start-up, loading, test evaluation, model files`)
+  console.log(
+    `  mlctl train, epoch                ${Math.round(epochMedian)} img/s  (${((100 * epochMedian) / rawMedian).toFixed(1)}% of raw; target >= 90%)`,
+  )
+  console.log(
+    `  mlctl train, whole command        ${wallMedian.toFixed(1)} s wall = ${Math.round(60000 / wallMedian)} img/s incl. start-up, loading, test evaluation, model files`,
+  )
   console.log(`  mlctl train, peak RSS             ${Math.round(median(command.map((c) => c.peakRssMb)))} MB`)
 }
 

@@ -19,18 +19,29 @@ export class DownloadProgress {
 
     if (event.type === 'start' && this.interactive) {
       this.multibar ??= new cliProgress.MultiBar(
-        {format: ' {file} [{bar}] {percentage}% | {size} | ETA {eta_formatted}', hideCursor: true, stream: process.stderr},
+        {
+          format: ' {file} [{bar}] {percentage}% | {size} | ETA {eta_formatted}',
+          hideCursor: true,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
       this.bars.get(event.file)?.stop()
-      this.bars.set(event.file, this.multibar.create(event.total, 0, {file: event.file.padEnd(28), size: formatBytes(event.total)}))
+      this.bars.set(
+        event.file,
+        this.multibar.create(event.total, 0, {file: event.file.padEnd(28), size: formatBytes(event.total)}),
+      )
       return
     }
 
-    const line = event.type === 'start' ? `Downloading ${event.file} (${formatBytes(event.total)}) from ${event.url}`
-      : event.type === 'cached' ? `${event.file}: cached and verified`
-        : event.type === 'done' ? `${event.file}: downloaded, sha256 verified`
-          : `${event.file}: ${event.url} failed (${event.reason})`
+    const line =
+      event.type === 'start'
+        ? `Downloading ${event.file} (${formatBytes(event.total)}) from ${event.url}`
+        : event.type === 'cached'
+          ? `${event.file}: cached and verified`
+          : event.type === 'done'
+            ? `${event.file}: downloaded, sha256 verified`
+            : `${event.file}: ${event.url} failed (${event.reason})`
     if (this.multibar) this.multibar.log(`${line}\n`)
     else process.stderr.write(`${line}\n`)
   }

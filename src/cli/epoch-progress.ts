@@ -20,7 +20,12 @@ export class EpochProgress {
     if (!this.interactive) return
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
-        {format: ` epoch {epoch} [{bar}] {value}/{total} | loss {loss} | ${this.metricName} {metric} | {speed} img/s`, hideCursor: true, stream: process.stderr, clearOnComplete: true},
+        {
+          format: ` epoch {epoch} [{bar}] {value}/{total} | loss {loss} | ${this.metricName} {metric} | {speed} img/s`,
+          hideCursor: true,
+          stream: process.stderr,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
       this.bar.start(p.steps, 0, this.values(p))
@@ -34,7 +39,9 @@ export class EpochProgress {
     const line =
       `epoch ${String(r.epoch).padStart(String(this.epochs).length)}/${this.epochs}` +
       `  loss ${r.trainLoss.toFixed(4)}  ${this.metricName} ${metric(r.trainMetric)}` +
-      (r.valLoss === undefined ? '' : `  val_loss ${r.valLoss.toFixed(4)}  val_${this.metricName} ${metric(r.valMetric)}`) +
+      (r.valLoss === undefined
+        ? ''
+        : `  val_loss ${r.valLoss.toFixed(4)}  val_${this.metricName} ${metric(r.valMetric)}`) +
       `  ${Math.round(r.imagesPerSec)} img/s  ${r.seconds.toFixed(1)}s`
     process.stderr.write(`${isBest ? this.color.green(`${line}  ★ best`) : line}\n`)
   }
@@ -45,7 +52,12 @@ export class EpochProgress {
   }
 
   private values(p: StepProgress) {
-    return {epoch: p.epoch + 1, loss: p.loss.toFixed(4), metric: formatMetric(this.metricName, p.metric), speed: Math.round(p.imagesPerSec)}
+    return {
+      epoch: p.epoch + 1,
+      loss: p.loss.toFixed(4),
+      metric: formatMetric(this.metricName, p.metric),
+      speed: Math.round(p.imagesPerSec),
+    }
   }
 }
 

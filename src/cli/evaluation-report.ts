@@ -11,7 +11,9 @@ const MAX_MATRIX_CLASSES = 20
 export function formatEvaluation(evaluation: Evaluation, color: ChalkInstance): string {
   const {model, data, report, timing} = evaluation
   const lines = [
-    color.bold(`Evaluated ${model.path} (${model.kind === 'run' ? 'run directory' : 'ONNX file'}) on ${data.source}, ${data.split} split`),
+    color.bold(
+      `Evaluated ${model.path} (${model.kind === 'run' ? 'run directory' : 'ONNX file'}) on ${data.source}, ${data.split} split`,
+    ),
     `  ${data.examples.toLocaleString('en-US')} examples in ${timing.seconds.toFixed(2)} s (${Math.round(timing.examplesPerSecond).toLocaleString('en-US')} examples/s, batch ${timing.batchSize})`,
     '',
     ...(report.task === 'classification' ? classificationLines(report, color) : regressionLines(report, color)),
@@ -20,7 +22,9 @@ export function formatEvaluation(evaluation: Evaluation, color: ChalkInstance): 
     lines.push('', 'Gates:')
     for (const g of evaluation.gates) {
       const mark = g.passed ? color.green('pass') : color.red.bold('FAIL')
-      lines.push(`  ${mark}  ${g.metric} ${formatNumber(g.value)}, needs ${g.bound === 'min' ? '≥' : '≤'} ${g.threshold}  (--${g.flag})`)
+      lines.push(
+        `  ${mark}  ${g.metric} ${formatNumber(g.value)}, needs ${g.bound === 'min' ? '≥' : '≤'} ${g.threshold}  (--${g.flag})`,
+      )
     }
   }
   return lines.join('\n')
@@ -34,7 +38,11 @@ function classificationLines(r: ClassificationReport, color: ChalkInstance): str
   const nameWidth = Math.max(12, ...r.classes.map((c) => c.name.length))
   const row = (name: string, p: number, rc: number, f1: number, support: number | string) =>
     `  ${name.padEnd(nameWidth)}  ${p.toFixed(3).padStart(9)}  ${rc.toFixed(3).padStart(6)}  ${f1.toFixed(3).padStart(6)}  ${String(support).padStart(7)}`
-  lines.push(color.dim(`  ${'class'.padEnd(nameWidth)}  ${'precision'.padStart(9)}  ${'recall'.padStart(6)}  ${'f1'.padStart(6)}  ${'support'.padStart(7)}`))
+  lines.push(
+    color.dim(
+      `  ${'class'.padEnd(nameWidth)}  ${'precision'.padStart(9)}  ${'recall'.padStart(6)}  ${'f1'.padStart(6)}  ${'support'.padStart(7)}`,
+    ),
+  )
   const weakestF1 = Math.min(...r.classes.filter((c) => c.support > 0).map((c) => c.f1))
   for (const c of r.classes) {
     const line = row(c.name, c.precision, c.recall, c.f1, c.support)
@@ -45,7 +53,8 @@ function classificationLines(r: ClassificationReport, color: ChalkInstance): str
   lines.push('', ...confusionLines(r, color))
   if (r.mostConfused.length > 0) {
     lines.push('', 'Most confused (actual → predicted):')
-    for (const p of r.mostConfused) lines.push(`  ${p.actual} → ${p.predicted}: ${p.count} (${percent(p.share)} of ${p.actual})`)
+    for (const p of r.mostConfused)
+      lines.push(`  ${p.actual} → ${p.predicted}: ${p.count} (${percent(p.share)} of ${p.actual})`)
   }
   return lines
 }
@@ -53,8 +62,11 @@ function classificationLines(r: ClassificationReport, color: ChalkInstance): str
 /** Rows are the actual class, columns the predicted one; the diagonal is green, the worst confusions red. */
 function confusionLines(r: ClassificationReport, color: ChalkInstance): string[] {
   const n = r.classNames.length
-  if (n > MAX_MATRIX_CLASSES) return [`Confusion matrix: ${n} classes, too wide for the terminal; see --json or --confusion (SVG).`]
-  const worst = new Set(r.mostConfused.map((p) => `${r.classNames.indexOf(p.actual)},${r.classNames.indexOf(p.predicted)}`))
+  if (n > MAX_MATRIX_CLASSES)
+    return [`Confusion matrix: ${n} classes, too wide for the terminal; see --json or --confusion (SVG).`]
+  const worst = new Set(
+    r.mostConfused.map((p) => `${r.classNames.indexOf(p.actual)},${r.classNames.indexOf(p.predicted)}`),
+  )
   // Short names head the columns themselves; longer ones are numbered and the rows say which is which.
   const shortNames = r.classNames.every((name) => name.length <= 5)
   const heads = shortNames ? r.classNames : r.classNames.map((_, i) => String(i))
@@ -89,5 +101,7 @@ function percent(value: number): string {
 }
 
 function formatNumber(value: number): string {
-  return Math.abs(value) >= 1000 || value === 0 || !Number.isFinite(value) ? String(Number(value.toFixed(2))) : value.toPrecision(4)
+  return Math.abs(value) >= 1000 || value === 0 || !Number.isFinite(value)
+    ? String(Number(value.toFixed(2)))
+    : value.toPrecision(4)
 }

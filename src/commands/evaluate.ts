@@ -37,17 +37,27 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
   }
 
   static flags = {
-    dataset: Flags.string({description: 'Registry dataset [default: the one the model was trained on].', helpValue: 'NAME', exclusive: ['data']}),
+    dataset: Flags.string({
+      description: 'Registry dataset [default: the one the model was trained on].',
+      helpValue: 'NAME',
+      exclusive: ['data'],
+    }),
     data: Flags.string({description: 'CSV table to evaluate on (with --target).', helpValue: 'FILE.csv'}),
     target: Flags.string({description: 'CSV column the model predicts.', helpValue: 'COL', dependsOn: ['data']}),
     ...dataLocationFlags,
     split: Flags.string({description: 'Split to evaluate on.', options: [...SPLITS], default: 'test'}),
-    'val-split': Flags.string({description: "Validation fraction for --split val/train [default: the run's, else 0.1].", helpValue: 'X'}),
+    'val-split': Flags.string({
+      description: "Validation fraction for --split val/train [default: the run's, else 0.1].",
+      helpValue: 'X',
+    }),
     'batch-size': Flags.integer({description: 'Examples per inference call.', default: 256}),
     'top-k': Flags.integer({description: 'k of the top-k accuracy.', default: 5}),
     json: Flags.boolean({description: 'Print one JSON object instead of the report.'}),
     out: Flags.string({description: 'Also write the JSON object to FILE.', helpValue: 'FILE'}),
-    confusion: Flags.boolean({description: 'Write the confusion matrix as SVG: beside --out, else in the run directory or beside the .onnx file.'}),
+    confusion: Flags.boolean({
+      description:
+        'Write the confusion matrix as SVG: beside --out, else in the run directory or beside the .onnx file.',
+    }),
     'min-accuracy': gateFlag('Fail (exit 3) when accuracy is below X, a fraction (0.9 = 90%).'),
     'min-top-k-accuracy': gateFlag('Fail when top-k accuracy is below X.'),
     'min-macro-f1': gateFlag('Fail when the macro-averaged F1 is below X.'),
@@ -64,7 +74,8 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     const num = (name: string, value: string | undefined) => {
       if (value === undefined) return undefined
       const n = Number(value)
-      if (value.trim() === '' || !Number.isFinite(n)) this.error(`--${name} must be a number, got '${value}'`, {exit: 2})
+      if (value.trim() === '' || !Number.isFinite(n))
+        this.error(`--${name} must be a number, got '${value}'`, {exit: 2})
       return n
     }
     const gates: GateThresholds = {}
@@ -93,8 +104,11 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
 
     const json = `${JSON.stringify(evaluation, null, 2)}\n`
     if (flags.out) writeReportFile(flags.out, () => writeFileAtomic(flags.out!, json))
-    const svgPath = flags.confusion ? writeReportFile(flags.out ?? args.model, () => writeConfusionSvg(evaluation, flags.out)) : undefined
-    if (flags.confusion && !svgPath) this.logToStderr('--confusion: a regression model has no confusion matrix; no SVG written')
+    const svgPath = flags.confusion
+      ? writeReportFile(flags.out ?? args.model, () => writeConfusionSvg(evaluation, flags.out))
+      : undefined
+    if (flags.confusion && !svgPath)
+      this.logToStderr('--confusion: a regression model has no confusion matrix; no SVG written')
     if (flags.json) {
       process.stdout.write(json)
     } else {
@@ -116,7 +130,9 @@ function writeReportFile<T>(path: string, write: () => T): T {
   try {
     return write()
   } catch (error) {
-    throw new UserError(`cannot write next to ${path} (${(error as Error).message}); check that the directory exists and is writable`)
+    throw new UserError(
+      `cannot write next to ${path} (${(error as Error).message}); check that the directory exists and is writable`,
+    )
   }
 }
 
@@ -131,7 +147,8 @@ function writeConfusionSvg(evaluation: Evaluation, out: string | undefined): str
 
 function confusionSvgPath(modelPath: string, split: string, out: string | undefined): string {
   if (out) return `${out.replace(/\.json$/i, '')}.confusion.svg`
-  if (!statSync(modelPath).isDirectory()) return join(dirname(modelPath), `${basename(modelPath).replace(/\.onnx$/i, '')}.confusion-${split}.svg`)
+  if (!statSync(modelPath).isDirectory())
+    return join(dirname(modelPath), `${basename(modelPath).replace(/\.onnx$/i, '')}.confusion-${split}.svg`)
   // Given the run's model/ folder, write beside it in the run directory, not inside the model.
   const runDir = existsSync(join(modelPath, 'model.json')) ? dirname(modelPath) : modelPath
   return join(runDir, `confusion-${split}.svg`)

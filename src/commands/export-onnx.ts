@@ -31,25 +31,49 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
   }
 
   static flags = {
-    output: Flags.string({char: 'o', description: 'ONNX file to write [default: RUN_DIR/model.onnx].', helpValue: 'FILE.onnx'}),
-    opset: Flags.integer({description: `ONNX opset to declare (${SUPPORTED_OPSETS.min}-${SUPPORTED_OPSETS.max}).`, default: EXPORT_DEFAULTS.opset}),
-    batch: Flags.string({description: 'Batch dimension of input and outputs: dynamic (symbolic), or a fixed size N.', default: 'dynamic', helpValue: 'dynamic|N'}),
-    'include-softmax': Flags.boolean({description: 'Add a `probabilities` output beside `logits` (sigmoid for a one-output binary classifier).'}),
-    normalize: Flags.boolean({description: 'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalised float32.'}),
+    output: Flags.string({
+      char: 'o',
+      description: 'ONNX file to write [default: RUN_DIR/model.onnx].',
+      helpValue: 'FILE.onnx',
+    }),
+    opset: Flags.integer({
+      description: `ONNX opset to declare (${SUPPORTED_OPSETS.min}-${SUPPORTED_OPSETS.max}).`,
+      default: EXPORT_DEFAULTS.opset,
+    }),
+    batch: Flags.string({
+      description: 'Batch dimension of input and outputs: dynamic (symbolic), or a fixed size N.',
+      default: 'dynamic',
+      helpValue: 'dynamic|N',
+    }),
+    'include-softmax': Flags.boolean({
+      description: 'Add a `probabilities` output beside `logits` (sigmoid for a one-output binary classifier).',
+    }),
+    normalize: Flags.boolean({
+      description:
+        'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalised float32.',
+    }),
     tolerance: Flags.string({
       description: `Largest absolute output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()} (${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16) times the largest |output|, at least 1]`,
       helpValue: 'X',
     }),
-    fp16: Flags.boolean({description: 'Store the weights as float16 (about half the file); kept only if every sample example keeps its class.'}),
+    fp16: Flags.boolean({
+      description:
+        'Store the weights as float16 (about half the file); kept only if every sample example keeps its class.',
+    }),
     ...dataLocationFlags,
-    json: Flags.boolean({description: 'Print one JSON object with the file, its signature, metadata and the verification.'}),
+    json: Flags.boolean({
+      description: 'Print one JSON object with the file, its signature, metadata and the verification.',
+    }),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ExportOnnx)
     const color = colors()
     const downloads = new DownloadProgress(flags.json)
-    if (!flags.json) process.stderr.write(`Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`)
+    if (!flags.json)
+      process.stderr.write(
+        `Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`,
+      )
     // Ctrl-C stops the export at its next stage, and the temporary file goes with it.
     const interrupt = new AbortController()
     const onSignal = (signal: StopSignal) => {
@@ -90,13 +114,15 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
 function parseBatch(value: string): 'dynamic' | number {
   if (value === 'dynamic') return value
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--batch must be dynamic or a positive integer, got '${value}'`, 2)
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`--batch must be dynamic or a positive integer, got '${value}'`, 2)
   return n
 }
 
 function parseTolerance(value: string): number {
   const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UserError(`--tolerance must be a number >= 0, got '${value}'`, 2)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UserError(`--tolerance must be a number >= 0, got '${value}'`, 2)
   return n
 }
 
@@ -106,9 +132,12 @@ function formatTolerance(value: number): string {
 
 function failureReason({verification: v}: ExportResult): string {
   const reasons: string[] = []
-  if (!(v.maxAbsDiff <= v.tolerance)) reasons.push(`max abs diff ${v.maxAbsDiff.toExponential(2)} is above the tolerance ${formatTolerance(v.tolerance)}`)
+  if (!(v.maxAbsDiff <= v.tolerance))
+    reasons.push(`max abs diff ${v.maxAbsDiff.toExponential(2)} is above the tolerance ${formatTolerance(v.tolerance)}`)
   if (v.argmaxAgreement && v.argmaxAgreement.agree < v.argmaxAgreement.total) {
-    reasons.push(`${v.argmaxAgreement.total - v.argmaxAgreement.agree} of ${v.argmaxAgreement.total} examples get another class`)
+    reasons.push(
+      `${v.argmaxAgreement.total - v.argmaxAgreement.agree} of ${v.argmaxAgreement.total} examples get another class`,
+    )
   }
   return reasons.join(' and ')
 }
@@ -118,7 +147,9 @@ function describeResult(runDir: string, r: ExportResult, color: ChalkInstance): 
   const tensor = (t: TensorDescription) => `${t.name} ${t.type}[${t.shape.join(',')}]`
   const metric = (value: number) => formatMetric(v.sampleMetric.name, value)
   const lines = [
-    r.kept ? color.bold(`Exported ${runDir} to ${r.output} (${formatBytes(r.bytes)}, opset ${r.opset})`) : color.red(`Export of ${runDir} failed verification`),
+    r.kept
+      ? color.bold(`Exported ${runDir} to ${r.output} (${formatBytes(r.bytes)}, opset ${r.opset})`)
+      : color.red(`Export of ${runDir} failed verification`),
     `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization))}`,
     `  outputs   ${r.outputs.map(tensor).join(', ')}`,
     `  verified  ${v.examples} ${v.split} examples in a fresh onnxruntime session against TensorFlow.js on model/: ${v.passed ? color.green('passed') : color.red('FAILED')}`,

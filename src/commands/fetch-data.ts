@@ -16,7 +16,8 @@ import {
 import {UserError} from '../core/errors.js'
 
 export default class FetchData extends BaseCommand {
-  static description = 'Download a standard dataset (with checksums, mirrors and a cache), import local files, or load the embedded sample.'
+  static description =
+    'Download a standard dataset (with checksums, mirrors and a cache), import local files, or load the embedded sample.'
 
   static examples = [
     '<%= config.bin %> <%= command.id %> --list',
@@ -34,9 +35,15 @@ export default class FetchData extends BaseCommand {
     list: Flags.boolean({description: 'List the datasets mlctl knows.'}),
     json: Flags.boolean({description: 'Print JSON instead of text.'}),
     ...dataLocationFlags,
-    mirror: Flags.string({description: 'Download from this base URL instead of the registry mirrors.', helpValue: 'URL'}),
+    mirror: Flags.string({
+      description: 'Download from this base URL instead of the registry mirrors.',
+      helpValue: 'URL',
+    }),
     target: Flags.string({description: 'CSV only: the column to predict.', helpValue: 'COL'}),
-    task: Flags.string({description: 'CSV only: how to treat the target [default: classification if any value is text, else regression].', options: ['classification', 'regression']}),
+    task: Flags.string({
+      description: 'CSV only: how to treat the target [default: classification if any value is text, else regression].',
+      options: ['classification', 'regression'],
+    }),
   }
 
   async run(): Promise<void> {
@@ -54,7 +61,8 @@ export default class FetchData extends BaseCommand {
     let dataset: Dataset
     let entry: DatasetEntry | undefined
     if (args.name.toLowerCase().endsWith('.csv')) {
-      if (!flags.target) throw new UserError(`${args.name} is a CSV file; name the column to predict with --target COL.`, 2)
+      if (!flags.target)
+        throw new UserError(`${args.name} is a CSV file; name the column to predict with --target COL.`, 2)
       dataset = await loadCsvDataset(args.name, flags.target, {task: flags.task as Dataset['task'] | undefined})
     } else {
       entry = findDataset(args.name)
@@ -97,7 +105,10 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
   const what = dataset.task === 'classification' ? `${dataset.classNames?.length}-class classification` : 'regression'
   const rows: [string, string | undefined][] = [
     ['task', what],
-    ['input', `${s.inputShape.join('×')} ${s.inputType}${dataset.featureNames ? ` (${dataset.featureNames.join(', ')})` : ''}`],
+    [
+      'input',
+      `${s.inputShape.join('×')} ${s.inputType}${dataset.featureNames ? ` (${dataset.featureNames.join(', ')})` : ''}`,
+    ],
     ['target', dataset.targetName],
     ['classes', dataset.classNames?.join(', ')],
     ['train', `${s.splits.train.toLocaleString('en-US')} examples`],
@@ -106,7 +117,9 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
     ['verified', dataset.origin?.verified],
     ['licence', entry ? `${entry.licence}; ${entry.attribution}` : undefined],
   ]
-  const lines = rows.filter(([, value]) => value !== undefined).map(([key, value]) => `  ${color.dim(key.padEnd(10))}${value}`)
+  const lines = rows
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `  ${color.dim(key.padEnd(10))}${value}`)
   return [color.bold(dataset.name), ...lines].join('\n')
 }
 

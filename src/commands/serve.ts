@@ -4,7 +4,12 @@ import cluster from 'node:cluster'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
-import {announceReady, shutdownRequested, startServerProcesses, type ServerAddresses} from '../core/serve/server-processes.js'
+import {
+  announceReady,
+  shutdownRequested,
+  startServerProcesses,
+  type ServerAddresses,
+} from '../core/serve/server-processes.js'
 import {startServer} from '../core/serve/server.js'
 
 export default class Serve extends BaseCommand {
@@ -28,27 +33,48 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
   static flags = {
     name: Flags.string({description: 'Name of the MODEL argument in URLs [default: its file or directory name].'}),
     model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true}),
-    host: Flags.string({description: 'Address to listen on; 0.0.0.0 exposes the server to the network.', default: '127.0.0.1'}),
+    host: Flags.string({
+      description: 'Address to listen on; 0.0.0.0 exposes the server to the network.',
+      default: '127.0.0.1',
+    }),
     port: Flags.integer({description: 'HTTP port (0: any free port).', default: 8000, min: 0, max: 65535}),
     'grpc-port': Flags.integer({description: 'gRPC port (0: any free port).', default: 8001, min: 0, max: 65535}),
     'max-batch-size': Flags.integer({description: 'Most rows merged into one inference run.', default: 64, min: 1}),
     'max-queue-delay-ms': Flags.integer({
-      description: 'How long a request may wait for others to join its batch while the model is idle [default: 0, never wait: measured faster at every concurrency].',
+      description:
+        'How long a request may wait for others to join its batch while the model is idle [default: 0, never wait: measured faster at every concurrency].',
       default: 0,
       min: 0,
     }),
-    'max-queue': Flags.integer({description: 'Requests that may wait per model; more are refused with 503 / UNAVAILABLE.', default: 1024, min: 1}),
+    'max-queue': Flags.integer({
+      description: 'Requests that may wait per model; more are refused with 503 / UNAVAILABLE.',
+      default: 1024,
+      min: 1,
+    }),
     threads: Flags.integer({description: 'onnxruntime intra-op threads per model.', default: 1, min: 1}),
     'decode-threads': Flags.integer({
-      description: 'Threads that parse large HTTP/JSON inference bodies, off the thread that serves connections (0: parse there).',
+      description:
+        'Threads that parse large HTTP/JSON inference bodies, off the thread that serves connections (0: parse there).',
       default: 1,
       min: 0,
     }),
-    'api-key': Flags.string({description: 'Require "Authorization: Bearer KEY" on every route but liveness.', env: 'MLCTL_API_KEY'}),
-    'max-body-mb': Flags.integer({description: 'Largest request body (HTTP) or message (gRPC), in MB.', default: 16, min: 1}),
-    'timeout-ms': Flags.integer({description: 'Longest a request may wait in the queue, and longest an upload may take.', default: 30_000, min: 1}),
+    'api-key': Flags.string({
+      description: 'Require "Authorization: Bearer KEY" on every route but liveness.',
+      env: 'MLCTL_API_KEY',
+    }),
+    'max-body-mb': Flags.integer({
+      description: 'Largest request body (HTTP) or message (gRPC), in MB.',
+      default: 16,
+      min: 1,
+    }),
+    'timeout-ms': Flags.integer({
+      description: 'Longest a request may wait in the queue, and longest an upload may take.',
+      default: 30_000,
+      min: 1,
+    }),
     processes: Flags.integer({
-      description: 'Server processes sharing the ports, each with its own copy of the models; use up to one per core when one process cannot keep up.',
+      description:
+        'Server processes sharing the ports, each with its own copy of the models; use up to one per core when one process cannot keep up.',
       default: 1,
       min: 1,
     }),
@@ -98,7 +124,8 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
   private async stopOnSignal(server: {shutdown(): Promise<void>}): Promise<void> {
     const signal = await stopSignal()
     // A second signal during the drain must not kill the process: stopping a worker mid-run aborts it.
-    const ignoreRepeat = () => this.logToStderr('Still finishing requests in progress; the server stops when they are answered.')
+    const ignoreRepeat = () =>
+      this.logToStderr('Still finishing requests in progress; the server stops when they are answered.')
     process.on('SIGTERM', ignoreRepeat)
     process.on('SIGINT', ignoreRepeat)
     this.log(`${signal}: no longer accepting requests; finishing the ones in progress.`)
@@ -114,7 +141,9 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
       for (const warning of model.warnings) this.logToStderr(`  warning: ${model.name}: ${warning}`)
     }
     const first = server.models[0].name
-    this.log(`HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`)
+    this.log(
+      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`,
+    )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
     if (withKey) this.log('API key required: send "Authorization: Bearer <key>" (liveness and gRPC health are open).')
     this.log('Ready. SIGTERM or Ctrl-C stops the server gracefully.')

@@ -1,1 +1,9 @@
-export class UserError extends Error { constructor(message: string, readonly exitCode = 1) { super(message); this.name = 'UserError' } }
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message)
+    this.name = 'UserError'
+  }
+}

@@ -22,7 +22,13 @@ describe('loadCsvDataset', () => {
   it('reads numeric features and a numeric target as regression, float32 row-major', async () => {
     const file = await csv('demand.csv', 'price,promo,units\r\n2.5,0,100\r\n3,1,"120"\r\n\r\n-1e-1, 1 ,80.5\r\n')
     const dataset = await loadCsvDataset(file, 'units', {testFraction: 0})
-    expect(dataset).toMatchObject({name: 'demand', task: 'regression', inputShape: [2], featureNames: ['price', 'promo'], targetName: 'units'})
+    expect(dataset).toMatchObject({
+      name: 'demand',
+      task: 'regression',
+      inputShape: [2],
+      featureNames: ['price', 'promo'],
+      targetName: 'units',
+    })
     expect(dataset.classNames).toBeUndefined()
     expect(dataset.test).toBeUndefined()
     expect(dataset.train.inputs).toEqual(Float32Array.from([2.5, 0, 3, 1, -0.1, 1]))
@@ -64,22 +70,32 @@ describe('loadCsvDataset', () => {
     const file = await csv('bad.csv', 'price,promo,units\n2.5,0,100\n3,yes,120\n')
     const error = await loadCsvDataset(file, 'units').catch((e) => e)
     expect(error).toBeInstanceOf(UserError)
-    expect(error.message).toBe(`${file}: row 2 (line 3), column "promo": "yes" is not a number; feature columns must be numeric.`)
+    expect(error.message).toBe(
+      `${file}: row 2 (line 3), column "promo": "yes" is not a number; feature columns must be numeric.`,
+    )
   })
 
   it('names row and column of a missing feature or target value', async () => {
     const missingFeature = await csv('gap.csv', 'price,promo,units\n2.5,0,100\n3,1,120\n,1,90\n')
-    await expect(loadCsvDataset(missingFeature, 'units')).rejects.toThrow(`${missingFeature}: row 3 (line 4), column "price": missing value; fill it in or drop the row.`)
+    await expect(loadCsvDataset(missingFeature, 'units')).rejects.toThrow(
+      `${missingFeature}: row 3 (line 4), column "price": missing value; fill it in or drop the row.`,
+    )
     const missingTarget = await csv('gap2.csv', 'price,units\n2.5,NA\n')
-    await expect(loadCsvDataset(missingTarget, 'units')).rejects.toThrow(`${missingTarget}: row 1 (line 2), column "units": missing target value`)
+    await expect(loadCsvDataset(missingTarget, 'units')).rejects.toThrow(
+      `${missingTarget}: row 1 (line 2), column "units": missing target value`,
+    )
   })
 
   it('rejects ragged rows, unknown targets, text targets for regression', async () => {
     const ragged = await csv('ragged.csv', 'a,b\n1,2\n3\n')
-    await expect(loadCsvDataset(ragged, 'b')).rejects.toThrow(`${ragged}: row 2 (line 3) has 1 cells but the header has 2`)
+    await expect(loadCsvDataset(ragged, 'b')).rejects.toThrow(
+      `${ragged}: row 2 (line 3) has 1 cells but the header has 2`,
+    )
     await expect(loadCsvDataset(ragged, 'c')).rejects.toThrow(`${ragged} has no column "c"; its columns are: a, b.`)
     const text = await csv('text.csv', 'a,b\n1,x\n')
-    await expect(loadCsvDataset(text, 'b', {task: 'regression'})).rejects.toThrow(`${text}: row 1 (line 2), column "b": "x" is not a number`)
+    await expect(loadCsvDataset(text, 'b', {task: 'regression'})).rejects.toThrow(
+      `${text}: row 1 (line 2), column "b": "x" is not a number`,
+    )
     await expect(loadCsvDataset(join(dir, 'absent.csv'), 'b')).rejects.toThrow(/^Cannot read .*absent\.csv/)
   })
 

@@ -37,14 +37,21 @@ describe('mlctl fetch-data', () => {
   it('--json prints the summary as JSON', () => {
     const {code, stdout} = mlctl('mnist-sample', '--json')
     expect(code).toBe(0)
-    expect(JSON.parse(stdout)).toMatchObject({name: 'mnist-sample', inputShape: [1, 28, 28], splits: {train: 8000, test: 2000}, licence: 'CC BY-SA 3.0'})
+    expect(JSON.parse(stdout)).toMatchObject({
+      name: 'mnist-sample',
+      inputShape: [1, 28, 28],
+      splits: {train: 8000, test: 2000},
+      licence: 'CC BY-SA 3.0',
+    })
   })
 
   it('rejects an unknown dataset with one line listing the valid names', () => {
     const {code, stdout, stderr} = mlctl('imagenet')
     expect(code).toBe(2)
     expect(stdout).toBe('')
-    expect(stderr).toBe('Error: Unknown dataset "imagenet"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.\n')
+    expect(stderr).toBe(
+      'Error: Unknown dataset "imagenet"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.\n',
+    )
   })
 
   it('fails fast with a clear message when no mirror answers, leaving nothing behind', async () => {
@@ -52,7 +59,9 @@ describe('mlctl fetch-data', () => {
     const {code, stderr} = mlctl('mnist', '--mirror', `${await refusedPortUrl()}/`)
     expect(code).toBe(1)
     expect(Date.now() - started).toBeLessThan(10_000)
-    expect(stderr).toMatch(/^Error: Could not download train-images-idx3-ubyte\.gz \(http:\/\/127\.0\.0\.1:\d+\/train-images-idx3-ubyte\.gz: connection refused\)/m)
+    expect(stderr).toMatch(
+      /^Error: Could not download train-images-idx3-ubyte\.gz \(http:\/\/127\.0\.0\.1:\d+\/train-images-idx3-ubyte\.gz: connection refused\)/m,
+    )
     expect(await readdir(join(dataDir, 'mnist'))).toEqual([])
   })
 

@@ -23,7 +23,8 @@ export const TINY = {rows: 4, cols: 4, train: 6, test: 3}
 
 export function tinyIdxFiles(): Record<string, Buffer> {
   const pixels = TINY.rows * TINY.cols
-  const images = (count: number, seed: number) => idxBytes(2051, [count, TINY.rows, TINY.cols], patternBytes(count * pixels, seed))
+  const images = (count: number, seed: number) =>
+    idxBytes(2051, [count, TINY.rows, TINY.cols], patternBytes(count * pixels, seed))
   const labels = (count: number, seed: number) => idxBytes(2049, [count], patternBytes(count, seed, 10))
   return {
     'train-images-idx3-ubyte.gz': gzipSync(images(TINY.train, 1)),
@@ -101,7 +102,10 @@ export function cifarBatch(count: number, seed: number): Uint8Array {
 export const TINY_CIFAR = {perTrainBatch: 2, test: 3}
 
 export function tinyCifarBatches(): {name: string; data: Uint8Array}[] {
-  const train = [1, 2, 3, 4, 5].map((i) => ({name: `data_batch_${i}.bin`, data: cifarBatch(TINY_CIFAR.perTrainBatch, i)}))
+  const train = [1, 2, 3, 4, 5].map((i) => ({
+    name: `data_batch_${i}.bin`,
+    data: cifarBatch(TINY_CIFAR.perTrainBatch, i),
+  }))
   return [...train, {name: 'test_batch.bin', data: cifarBatch(TINY_CIFAR.test, 9)}]
 }
 

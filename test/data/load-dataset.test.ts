@@ -9,7 +9,16 @@ import type {DatasetEntry} from '../../src/core/data/registry.js'
 import {loadDataset} from '../../src/core/data/load-dataset.js'
 import {type FileServer, startFileServer} from './file-server.js'
 import {
-  idxBytes, patternBytes, sha256, TINY, TINY_CIFAR, tinyCifarArchive, tinyCifarBatches, tinyCifarEntry, tinyIdxEntry, tinyIdxFiles,
+  idxBytes,
+  patternBytes,
+  sha256,
+  TINY,
+  TINY_CIFAR,
+  tinyCifarArchive,
+  tinyCifarBatches,
+  tinyCifarEntry,
+  tinyIdxEntry,
+  tinyIdxFiles,
 } from './fixtures.js'
 
 const idxFiles = tinyIdxFiles()
@@ -22,7 +31,12 @@ let server: FileServer
 let dataDir: string
 
 beforeAll(async () => {
-  server = await startFileServer({...idxFiles, 'cifar-10-binary.tar.gz': cifarArchive, 'wrong-magic.gz': wrongMagic, 'five-labels.gz': fiveLabels})
+  server = await startFileServer({
+    ...idxFiles,
+    'cifar-10-binary.tar.gz': cifarArchive,
+    'wrong-magic.gz': wrongMagic,
+    'five-labels.gz': fiveLabels,
+  })
 })
 afterAll(() => server.close())
 beforeEach(async () => {
@@ -44,7 +58,11 @@ describe('loadDataset, downloading', () => {
     expect(dataset.train.inputs).toHaveLength(TINY.train * 16)
     expect(Buffer.from(dataset.train.inputs)).toEqual(gunzipSync(idxFiles['train-images-idx3-ubyte.gz']).subarray(16))
     expect(Buffer.from(dataset.test!.targets)).toEqual(gunzipSync(idxFiles['t10k-labels-idx1-ubyte.gz']).subarray(8))
-    expect(dataset.origin).toEqual({kind: 'download', location: join(dataDir, 'tiny-idx'), verified: 'sha256 of 4 downloaded files matches the registry'})
+    expect(dataset.origin).toEqual({
+      kind: 'download',
+      location: join(dataDir, 'tiny-idx'),
+      verified: 'sha256 of 4 downloaded files matches the registry',
+    })
     expect((await readdir(join(dataDir, 'tiny-idx'))).sort()).toEqual(Object.keys(idxFiles).sort())
     expect(server.requests).toHaveLength(4)
 
@@ -60,7 +78,9 @@ describe('loadDataset, downloading', () => {
     expect(dataset.train.count).toBe(5 * TINY_CIFAR.perTrainBatch)
     expect(dataset.test?.count).toBe(TINY_CIFAR.test)
     // Third training image = first record of data_batch_2.
-    expect(Buffer.from(dataset.train.inputs.subarray(2 * 3072, 3 * 3072))).toEqual(Buffer.from(batches[1].data.subarray(1, 3073)))
+    expect(Buffer.from(dataset.train.inputs.subarray(2 * 3072, 3 * 3072))).toEqual(
+      Buffer.from(batches[1].data.subarray(1, 3073)),
+    )
     expect(dataset.train.targets[2]).toBe(batches[1].data[0])
   })
 
@@ -88,12 +108,15 @@ describe('loadDataset, downloading', () => {
 
   it('rejects files holding a different number of examples than the registry says', async () => {
     const registry: DatasetEntry[] = [{...tinyIdxEntry(idxFiles, [ok()]), trainCount: 60_000}]
-    await expect(loadDataset('tiny-idx', {dataDir, registry})).rejects.toThrow(/\(train split\) has 6 examples, expected 60000/)
+    await expect(loadDataset('tiny-idx', {dataDir, registry})).rejects.toThrow(
+      /\(train split\) has 6 examples, expected 60000/,
+    )
   })
 
   it('lists the valid names for an unknown dataset', async () => {
     await expect(loadDataset('nope', {dataDir})).rejects.toMatchObject({
-      message: 'Unknown dataset "nope"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.',
+      message:
+        'Unknown dataset "nope"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.',
       exitCode: 2,
     })
   })
@@ -113,22 +136,33 @@ describe('loadDataset --from DIR', () => {
   })
 
   it('reads raw (decompressed) IDX files and verifies their content hashes', async () => {
-    for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name.replace(/\.gz$/, '')), gunzipSync(gz))
+    for (const [name, gz] of Object.entries(idxFiles))
+      await writeFile(join(fromDir, name.replace(/\.gz$/, '')), gunzipSync(gz))
     const registry = [withContentHashes(tinyIdxEntry(idxFiles, []))]
     const dataset = await loadDataset('tiny-idx', {from: fromDir, dataDir, registry})
     expect(dataset.train.count).toBe(TINY.train)
-    expect(dataset.origin).toEqual({kind: 'local', location: fromDir, verified: 'sha256 of the decompressed content of 4 files matches the published tiny-idx'})
+    expect(dataset.origin).toEqual({
+      kind: 'local',
+      location: fromDir,
+      verified: 'sha256 of the decompressed content of 4 files matches the published tiny-idx',
+    })
     expect(await readdir(dataDir)).toEqual([])
   })
 
   it('accepts re-compressed .gz files whose content matches, rejects other content', async () => {
-    for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gzipSync(gunzipSync(gz), {level: 1}))
+    for (const [name, gz] of Object.entries(idxFiles))
+      await writeFile(join(fromDir, name), gzipSync(gunzipSync(gz), {level: 1}))
     const registry = [withContentHashes(tinyIdxEntry(idxFiles, []))]
     await expect(loadDataset('tiny-idx', {from: fromDir, registry})).resolves.toMatchObject({test: {count: TINY.test}})
 
-    await writeFile(join(fromDir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxBytes(2049, [TINY.test], new Uint8Array([1, 1, 1]))))
+    await writeFile(
+      join(fromDir, 't10k-labels-idx1-ubyte.gz'),
+      gzipSync(idxBytes(2049, [TINY.test], new Uint8Array([1, 1, 1]))),
+    )
     await expect(loadDataset('tiny-idx', {from: fromDir, registry})).rejects.toThrow(
-      new RegExp(`^${join(fromDir, 't10k-labels-idx1-ubyte.gz')} is not tiny-idx's t10k-labels-idx1-ubyte.gz: its decompressed content has sha256`),
+      new RegExp(
+        `^${join(fromDir, 't10k-labels-idx1-ubyte.gz')} is not tiny-idx's t10k-labels-idx1-ubyte.gz: its decompressed content has sha256`,
+      ),
     )
   })
 
@@ -155,11 +189,14 @@ describe('loadDataset --from DIR', () => {
   })
 
   const debianFashion = '/usr/share/datasets/fashion-mnist'
-  it.skipIf(!existsSync(debianFashion))('loads the full Fashion-MNIST from Debian\'s dataset-fashion-mnist', async () => {
-    const dataset = await loadDataset('fashion-mnist', {from: debianFashion})
-    expect(dataset.train.count).toBe(60_000)
-    expect(dataset.test?.count).toBe(10_000)
-    expect(dataset.train.inputs).toHaveLength(60_000 * 784)
-    expect(new Set(dataset.train.targets).size).toBe(10)
-  })
+  it.skipIf(!existsSync(debianFashion))(
+    "loads the full Fashion-MNIST from Debian's dataset-fashion-mnist",
+    async () => {
+      const dataset = await loadDataset('fashion-mnist', {from: debianFashion})
+      expect(dataset.train.count).toBe(60_000)
+      expect(dataset.test?.count).toBe(10_000)
+      expect(dataset.train.inputs).toHaveLength(60_000 * 784)
+      expect(new Set(dataset.train.targets).size).toBe(10)
+    },
+  )
 })

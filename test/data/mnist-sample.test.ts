@@ -16,7 +16,10 @@ describe('mnist-sample (embedded)', () => {
     expect(dataset).toMatchObject({name: 'mnist-sample', task: 'classification', inputShape: [1, 28, 28]})
     expect(dataset.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
     expect(SAMPLE_TRAIN_COUNT + SAMPLE_TEST_COUNT).toBe(10_000)
-    for (const [split, count] of [[dataset.train, 8000], [dataset.test!, 2000]] as const) {
+    for (const [split, count] of [
+      [dataset.train, 8000],
+      [dataset.test!, 2000],
+    ] as const) {
       expect(split.count).toBe(count)
       expect(split.inputs).toBeInstanceOf(Uint8Array)
       expect(split.inputs).toHaveLength(count * 784)
@@ -25,7 +28,7 @@ describe('mnist-sample (embedded)', () => {
     }
   })
 
-  it('has labels 0-9 in the package\'s proportions, every image in exactly one split', () => {
+  it("has labels 0-9 in the package's proportions, every image in exactly one split", () => {
     const counts = new Array(10).fill(0)
     for (const split of [dataset.train, dataset.test!]) for (const label of split.targets) counts[label]++
     expect(counts).toEqual(PER_DIGIT)

@@ -28,25 +28,39 @@ describe('IDX reader', () => {
 
   it('rejects a wrong magic number, naming the file', () => {
     expect(() => decodeIdx(raw, 'labels.idx', IDX_LABELS_MAGIC)).toThrow(
-      new UserError('labels.idx has magic number 2051, expected 2049 for an IDX label file; the file is corrupt or not what it claims to be.'),
+      new UserError(
+        'labels.idx has magic number 2051, expected 2049 for an IDX label file; the file is corrupt or not what it claims to be.',
+      ),
     )
   })
 
   it('rejects a file shorter or longer than its header says', () => {
-    expect(() => decodeIdx(raw.subarray(0, 50), 'cut.idx', IDX_IMAGES_MAGIC)).toThrow(/^cut\.idx is truncated: 50 bytes, but its header \[3, 4, 5\] needs 76/)
-    expect(() => decodeIdx(Buffer.concat([raw, Buffer.alloc(1)]), 'long.idx', IDX_IMAGES_MAGIC)).toThrow(/long\.idx has trailing bytes/)
+    expect(() => decodeIdx(raw.subarray(0, 50), 'cut.idx', IDX_IMAGES_MAGIC)).toThrow(
+      /^cut\.idx is truncated: 50 bytes, but its header \[3, 4, 5\] needs 76/,
+    )
+    expect(() => decodeIdx(Buffer.concat([raw, Buffer.alloc(1)]), 'long.idx', IDX_IMAGES_MAGIC)).toThrow(
+      /long\.idx has trailing bytes/,
+    )
     expect(() => decodeIdx(raw.subarray(0, 2), 'tiny.idx', IDX_IMAGES_MAGIC)).toThrow(/tiny\.idx is 2 bytes, too short/)
   })
 
   it('rejects a damaged gzip stream, naming the file', () => {
     const gz = gzipSync(raw)
-    expect(() => decodeIdx(gz.subarray(0, gz.length - 10), 'x.gz', IDX_IMAGES_MAGIC)).toThrow(/^x\.gz is not a valid gzip file/)
+    expect(() => decodeIdx(gz.subarray(0, gz.length - 10), 'x.gz', IDX_IMAGES_MAGIC)).toThrow(
+      /^x\.gz is not a valid gzip file/,
+    )
   })
 })
 
 describe('tar reader', () => {
   it('reads the files of an archive it built', () => {
-    const files = readTar(tarBytes([{name: 'd/a.bin', data: patternBytes(700, 1)}, {name: 'd/empty', data: new Uint8Array()}]), 't.tar')
+    const files = readTar(
+      tarBytes([
+        {name: 'd/a.bin', data: patternBytes(700, 1)},
+        {name: 'd/empty', data: new Uint8Array()},
+      ]),
+      't.tar',
+    )
     expect([...files.keys()]).toEqual(['d/a.bin', 'd/empty'])
     expect(Buffer.from(files.get('d/a.bin')!)).toEqual(Buffer.from(patternBytes(700, 1)))
   })
@@ -55,9 +69,17 @@ describe('tar reader', () => {
     let dir: string
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'mlctl-tar-'))
-      await mkdir(join(dir, 'src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x'), {recursive: true})
+      await mkdir(join(dir, 'src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x'), {
+        recursive: true,
+      })
       await writeFile(join(dir, 'src/small.txt'), 'hello\n')
-      await writeFile(join(dir, 'src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x/deep-file-with-a-long-name.bin'), patternBytes(1500, 2))
+      await writeFile(
+        join(
+          dir,
+          'src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x/deep-file-with-a-long-name.bin',
+        ),
+        patternBytes(1500, 2),
+      )
     })
     afterAll(() => rm(dir, {recursive: true, force: true}))
 
@@ -67,7 +89,9 @@ describe('tar reader', () => {
         const files = readTar(await readFile(join(dir, `${format}.tar`)), `${format}.tar`)
         expect(Buffer.from(files.get('src/small.txt')!)).toEqual(Buffer.from('hello\n'))
         const deep = [...files.keys()].find((name) => name.endsWith('/x/deep-file-with-a-long-name.bin'))
-        expect(deep).toBe('src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x/deep-file-with-a-long-name.bin')
+        expect(deep).toBe(
+          'src/a-directory-name-long-enough-to-need-more-than-the-hundred-byte-ustar-name-field/x/deep-file-with-a-long-name.bin',
+        )
         expect(Buffer.from(files.get(deep!)!)).toEqual(Buffer.from(patternBytes(1500, 2)))
       })
     }
@@ -87,7 +111,10 @@ describe('CIFAR-10 reader', () => {
   it('decodes 3073-byte records into uint8 CHW pixels and labels', () => {
     const a = cifarBatch(2, 1)
     const b = cifarBatch(3, 2)
-    const split = decodeCifarBatches([{label: 'a', data: a}, {label: 'b', data: b}])
+    const split = decodeCifarBatches([
+      {label: 'a', data: a},
+      {label: 'b', data: b},
+    ])
     expect(split.count).toBe(5)
     expect(split.inputs).toHaveLength(5 * 3072)
     expect([...split.targets]).toEqual([1, 2, 2, 3, 4])
@@ -101,7 +128,9 @@ describe('CIFAR-10 reader', () => {
     )
     const bad = cifarBatch(2, 1)
     bad[3073] = 12
-    expect(() => decodeCifarBatches([{label: 'batch.bin', data: bad}])).toThrow(/^batch\.bin has label 12 at index 1, outside 0\.\.9/)
+    expect(() => decodeCifarBatches([{label: 'batch.bin', data: bad}])).toThrow(
+      /^batch\.bin has label 12 at index 1, outside 0\.\.9/,
+    )
   })
 
   it('finds the batches inside the test archive', () => {

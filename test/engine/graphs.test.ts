@@ -57,12 +57,15 @@ function setup(spec: ModelSpec, classes: boolean): Setup {
     return {name: p.name, shape: p.shape, data: randomValues(sizeOf(p.shape), 100 + i, low, high)}
   })
   const inputLength = BATCH * sizeOf(model.inputShape)
-  const input = model.inputType === 'uint8' ? randomValues(inputLength, 1, 0, 256).map(Math.floor) : randomValues(inputLength, 1)
+  const input =
+    model.inputType === 'uint8' ? randomValues(inputLength, 1, 0, 256).map(Math.floor) : randomValues(inputLength, 1)
   return {
     model,
     weights,
     input: model.inputType === 'uint8' ? Uint8Array.from(input) : input,
-    target: classes ? Uint8Array.from({length: BATCH}, (_, n) => (n + 1) % model.outputs) : randomValues(BATCH * model.outputs, 2),
+    target: classes
+      ? Uint8Array.from({length: BATCH}, (_, n) => (n + 1) % model.outputs)
+      : randomValues(BATCH * model.outputs, 2),
   }
 }
 
@@ -73,9 +76,19 @@ const feedsOf = (s: Setup) => ({
 
 describe('training graph', () => {
   it.each<[string, ModelSpec, LossConfig, MetricName]>([
-    ['uint8 images, conv/batchNorm/pool/dropout, fused softmax + smoothed cross-entropy', imageClassifier, {name: 'softmaxCrossEntropy', labelSmoothing: 0.1}, 'accuracy'],
+    [
+      'uint8 images, conv/batchNorm/pool/dropout, fused softmax + smoothed cross-entropy',
+      imageClassifier,
+      {name: 'softmaxCrossEntropy', labelSmoothing: 0.1},
+      'accuracy',
+    ],
     ['float features, batchNorm on 2-D, Huber', regressor, {name: 'huber', delta: 0.5}, 'rmse'],
-    ['softmax layer kept under MSE', {...imageClassifier, inputType: 'float32', normalize: undefined}, {name: 'mse'}, 'mae'],
+    [
+      'softmax layer kept under MSE',
+      {...imageClassifier, inputType: 'float32', normalize: undefined},
+      {name: 'mse'},
+      'mae',
+    ],
   ])('%s: gradients of every parameter match finite differences', async (_name, spec, loss, metric) => {
     const classes = loss.name === 'softmaxCrossEntropy'
     const s = setup(spec, classes)
@@ -88,7 +101,8 @@ describe('training graph', () => {
     expect(graph.trainable.every((p) => p.trainable)).toBe(true)
 
     const feeds: Record<string, {data: Float32Array | Uint8Array; dims: number[]}> = feedsOf(s)
-    for (const w of s.weights) if (graph.trainable.some((p) => p.name === w.name)) feeds[w.name] = {data: w.data, dims: w.shape}
+    for (const w of s.weights)
+      if (graph.trainable.some((p) => p.name === w.name)) feeds[w.name] = {data: w.data, dims: w.shape}
     const noise = new Map<string, Float64Array>()
     for (const [i, n] of graph.noiseInputs.entries()) {
       const data = randomValues(BATCH * sizeOf(n.shape), 50 + i, 0, 1)
@@ -126,7 +140,10 @@ describe('evaluation graph and inference model', () => {
     const bytes = buildInferenceModel(imageClassifier, s.weights, {metadata: {classes: 'a,b,c,d'}})
     const decoded = decodeModel(bytes)
     expect(decoded.graph.input.map((i) => i.name)).toEqual(['input'])
-    expect(decoded.graph.input[0].type.tensorType).toEqual({elemType: 2, shape: {dim: [{dimParam: 'batch'}, {dimValue: 2}, {dimValue: 6}, {dimValue: 6}]}})
+    expect(decoded.graph.input[0].type.tensorType).toEqual({
+      elemType: 2,
+      shape: {dim: [{dimParam: 'batch'}, {dimValue: 2}, {dimValue: 6}, {dimValue: 6}]},
+    })
     expect(decoded.graph.output.map((o) => o.name)).toEqual(['logits', 'probabilities'])
     expect(decoded.graph.initializer.map((t) => t.name)).toEqual(expect.arrayContaining(s.weights.map((w) => w.name)))
     expect(decoded.graph.node.some((n) => n.opType === 'GreaterOrEqual')).toBe(false)
@@ -139,10 +156,17 @@ describe('evaluation graph and inference model', () => {
 
   it('takes another input type or leaves probabilities out on request', async () => {
     const s = setup(regressor, false)
-    const sigmoid = await runOnce(buildInferenceModel(regressor, s.weights, {probabilities: 'sigmoid'}), {input: feedsOf(s).input})
-    expect(Array.from(sigmoid.probabilities)).toEqual(Array.from(sigmoid.logits).map((z) => expect.closeTo(1 / (1 + Math.exp(-z)), 6)))
+    const sigmoid = await runOnce(buildInferenceModel(regressor, s.weights, {probabilities: 'sigmoid'}), {
+      input: feedsOf(s).input,
+    })
+    expect(Array.from(sigmoid.probabilities)).toEqual(
+      Array.from(sigmoid.logits).map((z) => expect.closeTo(1 / (1 + Math.exp(-z)), 6)),
+    )
     const floatImages = setup(imageClassifier, true)
-    const bytes = buildInferenceModel(imageClassifier, floatImages.weights, {inputType: 'float32', probabilities: 'none'})
+    const bytes = buildInferenceModel(imageClassifier, floatImages.weights, {
+      inputType: 'float32',
+      probabilities: 'none',
+    })
     const decoded = decodeModel(bytes).graph
     expect(decoded.input[0].type.tensorType.elemType).toBe(1)
     expect(decoded.output.map((o) => o.name)).toEqual(['logits'])
@@ -152,6 +176,8 @@ describe('evaluation graph and inference model', () => {
     const s = setup(regressor, false)
     expect(() => buildInferenceModel(regressor, s.weights.slice(1))).toThrow(UserError)
     const reshaped = s.weights.map((w, i) => (i === 0 ? {...w, shape: [4, 5]} : w))
-    expect(() => buildInferenceModel(regressor, reshaped)).toThrow('weight dense_1/kernel has shape [4,5] but the model needs [5,4]')
+    expect(() => buildInferenceModel(regressor, reshaped)).toThrow(
+      'weight dense_1/kernel has shape [4,5] but the model needs [5,4]',
+    )
   })
 })

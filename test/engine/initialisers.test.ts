@@ -6,7 +6,12 @@ import {resolveModel} from '../../src/core/model/resolve-model.js'
 
 const model = resolveModel({
   inputShape: [3, 8, 8],
-  layers: [{type: 'conv2d', filters: 16, kernel: 3}, {type: 'batchNorm'}, {type: 'flatten'}, {type: 'dense', units: 10}],
+  layers: [
+    {type: 'conv2d', filters: 16, kernel: 3},
+    {type: 'batchNorm'},
+    {type: 'flatten'},
+    {type: 'dense', units: 10},
+  ],
 })
 
 const bytes = (data: Float32Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength)
@@ -54,7 +59,14 @@ describe('seeded random numbers', () => {
   })
 
   it('derive distinct seeds from each part, large and negative seeds included', () => {
-    const seeds = new Set([deriveSeed(1, 2), deriveSeed(2, 1), deriveSeed(1, 3), deriveSeed(2 ** 40, 2), deriveSeed(-1, 2), deriveSeed(1, 2, 0)])
+    const seeds = new Set([
+      deriveSeed(1, 2),
+      deriveSeed(2, 1),
+      deriveSeed(1, 3),
+      deriveSeed(2 ** 40, 2),
+      deriveSeed(-1, 2),
+      deriveSeed(1, 2, 0),
+    ])
     expect(seeds.size).toBe(6)
     expect(() => deriveSeed(0.5)).toThrow()
   })

@@ -4,7 +4,11 @@
  * differences of L = sum(dy * f(x)) over the float64 reference forward (tolerance in gradient-check.ts).
  */
 import {describe, expect, it} from 'vitest'
-import {conv2dWeightGradient, weightGradientFormulation, type WeightGradientFormulation} from '../../src/core/engine/layers/conv2d.js'
+import {
+  conv2dWeightGradient,
+  weightGradientFormulation,
+  type WeightGradientFormulation,
+} from '../../src/core/engine/layers/conv2d.js'
 import {presetSpec} from '../../src/core/model/presets.js'
 import {emitLayer} from '../../src/core/engine/layers/index.js'
 import type {LayerParameters} from '../../src/core/engine/layer-emitter.js'
@@ -32,7 +36,12 @@ async function checkLayer({spec, inputShape, batch = 2}: Case, seed = 1): Promis
   const values: Partial<Record<ParameterRole, Float32Array>> = {}
   for (const [i, p] of layer.parameters.filter((p) => p.trainable).entries()) {
     params[p.role] = g.input(p.name, 'float32', p.shape)
-    values[p.role] = randomValues(sizeOf(p.shape), seed + 10 + i, p.role === 'gamma' ? 0.5 : -1, p.role === 'gamma' ? 1.5 : 1)
+    values[p.role] = randomValues(
+      sizeOf(p.shape),
+      seed + 10 + i,
+      p.role === 'gamma' ? 0.5 : -1,
+      p.role === 'gamma' ? 1.5 : 1,
+    )
     feeds[p.name] = {data: values[p.role]!, dims: p.shape}
   }
   const emission = emitLayer(g, g.input('x', 'float32', [batch, ...inputShape]), layer, params, 'training')
@@ -72,33 +81,49 @@ describe('conv2d backward', () => {
   const cases: Array<[string, Case]> = [
     ['3x3 valid', {spec: {type: 'conv2d', filters: 3, kernel: 3}, inputShape: [2, 5, 5]}],
     ['1x1', {spec: {type: 'conv2d', filters: 2, kernel: 1}, inputShape: [3, 4, 4]}],
-    ['stride 2, leftover column (output_padding)', {spec: {type: 'conv2d', filters: 2, kernel: 3, stride: 2}, inputShape: [2, 6, 6]}],
+    [
+      'stride 2, leftover column (output_padding)',
+      {spec: {type: 'conv2d', filters: 2, kernel: 3, stride: 2}, inputShape: [2, 6, 6]},
+    ],
     ['same padding', {spec: {type: 'conv2d', filters: 2, kernel: 3, padding: 'same'}, inputShape: [2, 5, 5]}],
-    ['same padding, stride 2, even kernel (asymmetric pads)', {spec: {type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'}, inputShape: [1, 7, 7]}],
-    ['numeric padding, stride 2, non-square input', {spec: {type: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 1}, inputShape: [2, 6, 5]}],
+    [
+      'same padding, stride 2, even kernel (asymmetric pads)',
+      {spec: {type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'}, inputShape: [1, 7, 7]},
+    ],
+    [
+      'numeric padding, stride 2, non-square input',
+      {spec: {type: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 1}, inputShape: [2, 6, 5]},
+    ],
   ]
   it.each(cases)('%s', async (_name, c) => {
     await checkLayer(c)
   })
 
-  it.each(cases)('both weight-gradient formulations agree with finite differences: %s', async (_name, {spec, inputShape}) => {
-    const batch = 2
-    const [layer] = resolveLayers(inputShape, [spec]) as [ResolvedLayer<Conv2dSpec>]
-    const g = new GraphBuilder('conv-dw')
-    const x = g.input('x', 'float32', [batch, ...inputShape])
-    const dy = g.input('dy', 'float32', [batch, ...layer.outputShape])
-    const formulations: WeightGradientFormulation[] = ['unfold', 'transposedConv']
-    for (const f of formulations) g.output(conv2dWeightGradient(g, x, dy, layer, f), f, 'float32', layer.parameters[0].shape)
-    const xs = randomValues(batch * sizeOf(inputShape), 5)
-    const dys = randomValues(batch * sizeOf(layer.outputShape), 6)
-    const out = await runOnce(g.toBytes(), {x: {data: xs, dims: [batch, ...inputShape]}, dy: {data: dys, dims: [batch, ...layer.outputShape]}})
-    const kernel = Float64Array.from(randomValues(sizeOf(layer.parameters[0].shape), 7))
-    const params = {kernel, bias: new Float64Array(layer.outputShape[0])}
-    const numeric = numericGradient(kernel, () =>
-      referenceLayer(layer, Float64Array.from(xs), batch, params, 'training').reduce((s, v, i) => s + v * dys[i], 0),
-    )
-    for (const f of formulations) expectGradientClose(out[f], numeric, f)
-  })
+  it.each(cases)(
+    'both weight-gradient formulations agree with finite differences: %s',
+    async (_name, {spec, inputShape}) => {
+      const batch = 2
+      const [layer] = resolveLayers(inputShape, [spec]) as [ResolvedLayer<Conv2dSpec>]
+      const g = new GraphBuilder('conv-dw')
+      const x = g.input('x', 'float32', [batch, ...inputShape])
+      const dy = g.input('dy', 'float32', [batch, ...layer.outputShape])
+      const formulations: WeightGradientFormulation[] = ['unfold', 'transposedConv']
+      for (const f of formulations)
+        g.output(conv2dWeightGradient(g, x, dy, layer, f), f, 'float32', layer.parameters[0].shape)
+      const xs = randomValues(batch * sizeOf(inputShape), 5)
+      const dys = randomValues(batch * sizeOf(layer.outputShape), 6)
+      const out = await runOnce(g.toBytes(), {
+        x: {data: xs, dims: [batch, ...inputShape]},
+        dy: {data: dys, dims: [batch, ...layer.outputShape]},
+      })
+      const kernel = Float64Array.from(randomValues(sizeOf(layer.parameters[0].shape), 7))
+      const params = {kernel, bias: new Float64Array(layer.outputShape[0])}
+      const numeric = numericGradient(kernel, () =>
+        referenceLayer(layer, Float64Array.from(xs), batch, params, 'training').reduce((s, v, i) => s + v * dys[i], 0),
+      )
+      for (const f of formulations) expectGradientClose(out[f], numeric, f)
+    },
+  )
 })
 
 describe('conv2d weight-gradient formulation', () => {
@@ -107,13 +132,24 @@ describe('conv2d weight-gradient formulation', () => {
       .layers.filter((l) => l.spec.type === 'conv2d')
       .map((l) => weightGradientFormulation(l as ResolvedLayer<Conv2dSpec>))
   it('is unfold for 3x3 kernels with tens of filters, the transposed Conv for 5x5 kernels with few', () => {
-    expect(formulations(presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10}))).toEqual(['unfold', 'unfold', 'unfold', 'unfold'])
-    expect(formulations(presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10}))).toEqual(['transposedConv', 'transposedConv'])
-  })
-  it('avoids the unfold buffer for large images', () => {
-    expect(formulations({inputShape: [64, 224, 224], layers: [{type: 'conv2d', filters: 64, kernel: 3}, {type: 'flatten'}, {type: 'dense', units: 2}]})).toEqual([
+    expect(formulations(presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10}))).toEqual([
+      'unfold',
+      'unfold',
+      'unfold',
+      'unfold',
+    ])
+    expect(formulations(presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10}))).toEqual([
+      'transposedConv',
       'transposedConv',
     ])
+  })
+  it('avoids the unfold buffer for large images', () => {
+    expect(
+      formulations({
+        inputShape: [64, 224, 224],
+        layers: [{type: 'conv2d', filters: 64, kernel: 3}, {type: 'flatten'}, {type: 'dense', units: 2}],
+      }),
+    ).toEqual(['transposedConv'])
   })
 })
 
@@ -159,7 +195,8 @@ describe('maxPool2d backward', () => {
       for (let oy = 0; oy < outHeight; oy++)
         for (let ox = 0; ox < outWidth; ox++, o++) {
           const cells: number[] = []
-          for (let ky = 0; ky < size; ky++) for (let kx = 0; kx < size; kx++) cells.push((nc * height + oy * stride + ky) * width + ox * stride + kx)
+          for (let ky = 0; ky < size; ky++)
+            for (let kx = 0; kx < size; kx++) cells.push((nc * height + oy * stride + ky) * width + ox * stride + kx)
           const max = Math.max(...cells.map((i) => x[i]))
           const winners = cells.filter((i) => x[i] === max)
           if (winners.length > 1) tiedWindows++
@@ -219,21 +256,21 @@ describe('other layers backward', () => {
 })
 
 describe('lowest layer with parameters', () => {
-  it.each<LayerSpec>([
-    {type: 'conv2d', filters: 2, kernel: 3},
-    {type: 'dense', units: 2},
-    {type: 'batchNorm'},
-  ])('emits no input gradient nodes for %o when none is asked for', (spec) => {
-    const inputShape = spec.type === 'dense' ? [4] : [2, 4, 4]
-    const [layer] = resolveLayers(inputShape, [spec])
-    const g = new GraphBuilder('lowest')
-    const params: LayerParameters = {}
-    for (const p of layer.parameters.filter((p) => p.trainable)) params[p.role] = g.input(p.name, 'float32', p.shape)
-    const emission = emitLayer(g, g.input('x', 'float32', [2, ...inputShape]), layer, params, 'training')
-    const gradients = emission.backward!(g.input('dy', 'float32', [2, ...layer.outputShape]), false)
-    expect(gradients.dx).toBeUndefined()
-    g.output(emission.output, 'y', 'float32', [2, ...layer.outputShape])
-    for (const p of layer.parameters.filter((p) => p.trainable)) g.output(gradients.params[p.role]!, `grad_${p.role}`, 'float32', p.shape)
-    expect(() => g.toBytes()).not.toThrow()
-  })
+  it.each<LayerSpec>([{type: 'conv2d', filters: 2, kernel: 3}, {type: 'dense', units: 2}, {type: 'batchNorm'}])(
+    'emits no input gradient nodes for %o when none is asked for',
+    (spec) => {
+      const inputShape = spec.type === 'dense' ? [4] : [2, 4, 4]
+      const [layer] = resolveLayers(inputShape, [spec])
+      const g = new GraphBuilder('lowest')
+      const params: LayerParameters = {}
+      for (const p of layer.parameters.filter((p) => p.trainable)) params[p.role] = g.input(p.name, 'float32', p.shape)
+      const emission = emitLayer(g, g.input('x', 'float32', [2, ...inputShape]), layer, params, 'training')
+      const gradients = emission.backward!(g.input('dy', 'float32', [2, ...layer.outputShape]), false)
+      expect(gradients.dx).toBeUndefined()
+      g.output(emission.output, 'y', 'float32', [2, ...layer.outputShape])
+      for (const p of layer.parameters.filter((p) => p.trainable))
+        g.output(gradients.params[p.role]!, `grad_${p.role}`, 'float32', p.shape)
+      expect(() => g.toBytes()).not.toThrow()
+    },
+  )
 })

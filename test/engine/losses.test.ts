@@ -16,11 +16,17 @@ const OUTPUTS = 3
 
 function targetsFor(config: LossConfig): Uint8Array | Float32Array {
   if (config.name === 'softmaxCrossEntropy') return Uint8Array.from({length: BATCH}, (_, n) => (n * 2) % OUTPUTS)
-  if (config.name === 'binaryCrossEntropy') return randomValues(BATCH * OUTPUTS, 9, 0, 1).map((v) => (v < 0.3 ? 0 : v < 0.6 ? 1 : v))
+  if (config.name === 'binaryCrossEntropy')
+    return randomValues(BATCH * OUTPUTS, 9, 0, 1).map((v) => (v < 0.3 ? 0 : v < 0.6 ? 1 : v))
   return randomValues(BATCH * OUTPUTS, 9, -2, 2)
 }
 
-async function runLoss(config: LossConfig, metric: MetricName, output: Float32Array, targets: Uint8Array | Float32Array) {
+async function runLoss(
+  config: LossConfig,
+  metric: MetricName,
+  output: Float32Array,
+  targets: Uint8Array | Float32Array,
+) {
   const rule = lossRule(config)
   const g = new GraphBuilder('loss-check')
   const x = g.input('output', 'float32', [BATCH, OUTPUTS])
@@ -70,7 +76,12 @@ describe('metrics', () => {
     const ce = await runLoss({name: 'softmaxCrossEntropy'}, 'accuracy', logits, labels)
     expect(ce.metric[0]).toBe(2)
     const binary = Float32Array.from([1, 0, 0, /**/ 1, 1, 1, /**/ 0, 0, 1, /**/ 0.9, 0.2, 0.6])
-    const bce = await runLoss({name: 'binaryCrossEntropy'}, 'accuracy', logits.map((v) => v - 0.5), binary)
+    const bce = await runLoss(
+      {name: 'binaryCrossEntropy'},
+      'accuracy',
+      logits.map((v) => v - 0.5),
+      binary,
+    )
     // logit - 0.5 > 0 where the logit is >= 1; matches the target's side of 0.5 in 8 of 12 outputs
     expect(bce.metric[0]).toBe(8)
   })

@@ -34,7 +34,13 @@ const smallNet: ModelSpec = {
 const BATCH = 8
 const images = Uint8Array.from(randomValues(6 * BATCH * 64, 1, 0, 256).map(Math.floor))
 const labels = Uint8Array.from({length: 6 * BATCH}, (_, i) => i % 3)
-const smallOptions: TrainerOptions = {spec: smallNet, loss: {name: 'softmaxCrossEntropy'}, optimizer: {name: 'adam', lr: 0.01}, seed: 3, threads: 2}
+const smallOptions: TrainerOptions = {
+  spec: smallNet,
+  loss: {name: 'softmaxCrossEntropy'},
+  optimizer: {name: 'adam', lr: 0.01},
+  seed: 3,
+  threads: 2,
+}
 
 /** Steps [from, to) over the fixed batches; copies the batch or passes a view into the big arrays. */
 async function train(trainer: Trainer, from: number, to: number, copy: boolean): Promise<void> {
@@ -46,19 +52,30 @@ async function train(trainer: Trainer, from: number, to: number, copy: boolean):
 }
 
 const sameBits = (a: NamedTensor[], b: NamedTensor[]) =>
-  a.length === b.length && a.every((w, i) => w.name === b[i].name && Buffer.from(w.data.buffer).equals(Buffer.from(b[i].data.buffer)))
+  a.length === b.length &&
+  a.every((w, i) => w.name === b[i].name && Buffer.from(w.data.buffer).equals(Buffer.from(b[i].data.buffer)))
 
 describe('Trainer', () => {
   it('LeNet reaches > 95% test accuracy on the MNIST sample within 2 epochs', async () => {
     const data = await loadDataset('mnist-sample')
     const spec = presetSpec('lenet', {inputShape: data.inputShape, outputs: 10, inputType: 'uint8'})
-    const trainer = await createTrainer({spec, loss: {name: 'softmaxCrossEntropy'}, optimizer: {name: 'adam', lr: 3e-3}, seed: 1, threads: 2})
+    const trainer = await createTrainer({
+      spec,
+      loss: {name: 'softmaxCrossEntropy'},
+      optimizer: {name: 'adam', lr: 3e-3},
+      seed: 1,
+      threads: 2,
+    })
     const train = data.train
     const test = data.test!
     const batch = 64
     for (let epoch = 0; epoch < 2; epoch++) {
       for (let from = 0; from + batch <= train.count; from += batch) {
-        await trainer.step(train.inputs.subarray(from * 784, (from + batch) * 784), train.targets.subarray(from, from + batch), batch)
+        await trainer.step(
+          train.inputs.subarray(from * 784, (from + batch) * 784),
+          train.targets.subarray(from, from + batch),
+          batch,
+        )
       }
     }
     const {loss, metric} = await trainer.evaluate(test.inputs, test.targets, test.count, 500)
@@ -98,14 +115,29 @@ describe('Trainer', () => {
   })
 
   it('updates batch-norm moving statistics with momentum and the unbiased batch variance', async () => {
-    const spec: ModelSpec = {inputShape: [2], layers: [{type: 'batchNorm', momentum: 0.75}, {type: 'dense', units: 1}]}
-    const trainer = await createTrainer({spec, loss: {name: 'mse'}, optimizer: {name: 'sgd', lr: 0}, seed: 1, threads: 1})
+    const spec: ModelSpec = {
+      inputShape: [2],
+      layers: [
+        {type: 'batchNorm', momentum: 0.75},
+        {type: 'dense', units: 1},
+      ],
+    }
+    const trainer = await createTrainer({
+      spec,
+      loss: {name: 'mse'},
+      optimizer: {name: 'sgd', lr: 0},
+      seed: 1,
+      threads: 1,
+    })
     const x = Float32Array.from([1, 10, 2, 20, 6, 30])
     await trainer.step(x, new Float32Array(3), 3)
     const w = new Map(trainer.getWeights().map((t) => [t.name, Array.from(t.data)]))
     // channel 0: mean 3, unbiased variance 7; channel 1: mean 20, unbiased variance 100
     expect(w.get('batchNorm_1/movingMean')).toEqual([expect.closeTo(0.25 * 3, 5), expect.closeTo(0.25 * 20, 5)])
-    expect(w.get('batchNorm_1/movingVariance')).toEqual([expect.closeTo(0.75 + 0.25 * 7, 4), expect.closeTo(0.75 + 0.25 * 100, 4)])
+    expect(w.get('batchNorm_1/movingVariance')).toEqual([
+      expect.closeTo(0.75 + 0.25 * 7, 4),
+      expect.closeTo(0.75 + 0.25 * 100, 4),
+    ])
   })
 
   it('evaluates and predicts consistently over uneven batches', async () => {
@@ -127,7 +159,13 @@ describe('Trainer', () => {
   })
 
   it('trains binary cross-entropy from uint8 labels and regression from float targets', async () => {
-    const binary = await createTrainer({spec: {inputShape: [3], layers: [{type: 'dense', units: 1}]}, loss: {name: 'binaryCrossEntropy'}, optimizer: {name: 'sgd', lr: 0.5}, seed: 1, threads: 1})
+    const binary = await createTrainer({
+      spec: {inputShape: [3], layers: [{type: 'dense', units: 1}]},
+      loss: {name: 'binaryCrossEntropy'},
+      optimizer: {name: 'sgd', lr: 0.5},
+      seed: 1,
+      threads: 1,
+    })
     const x = Float32Array.from([1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0, 1])
     const y = Uint8Array.from([1, 0, 1, 0])
     const before = await binary.evaluate(x, y, 4, 4)
@@ -136,7 +174,14 @@ describe('Trainer', () => {
     expect(after.loss).toBeLessThan(before.loss)
     expect(after.metric).toBe(1)
 
-    const regression = await createTrainer({spec: presetSpec('mlp', {inputShape: [3], outputs: 2}), loss: {name: 'mse'}, optimizer: {name: 'adam', lr: 0.01}, seed: 1, threads: 1, metric: 'rmse'})
+    const regression = await createTrainer({
+      spec: presetSpec('mlp', {inputShape: [3], outputs: 2}),
+      loss: {name: 'mse'},
+      optimizer: {name: 'adam', lr: 0.01},
+      seed: 1,
+      threads: 1,
+      metric: 'rmse',
+    })
     const targets = Float32Array.from([1, -1, 0.5, 2, -0.5, 0, 1, 1])
     const start = await regression.evaluate(x, targets, 4, 2)
     for (let i = 0; i < 100; i++) await regression.step(x, targets, 4)
@@ -145,14 +190,22 @@ describe('Trainer', () => {
 
   it('rejects data and weights that do not fit the model with UserErrors', async () => {
     const trainer = await createTrainer(smallOptions)
-    await expect(trainer.step(new Float32Array(BATCH * 64), labels, BATCH)).rejects.toThrow('the model takes uint8 inputs but got a Float32Array')
-    await expect(trainer.step(images, Uint8Array.from([0, 1, 7]), 3)).rejects.toThrow('label 7 is out of range for a model with 3 outputs')
+    await expect(trainer.step(new Float32Array(BATCH * 64), labels, BATCH)).rejects.toThrow(
+      'the model takes uint8 inputs but got a Float32Array',
+    )
+    await expect(trainer.step(images, Uint8Array.from([0, 1, 7]), 3)).rejects.toThrow(
+      'label 7 is out of range for a model with 3 outputs',
+    )
     await expect(trainer.step(images.subarray(0, 64), labels, 2)).rejects.toThrow(/fewer than the 2 asked for/)
     await expect(trainer.step(images, new Float32Array(BATCH), BATCH)).rejects.toThrow(UserError)
     const weights = trainer.getWeights()
     expect(() => trainer.setWeights(weights.slice(1))).toThrow('the weights lack tensor conv2d_1/kernel')
-    expect(() => trainer.setWeights([...weights, {name: 'extra', shape: [1], data: new Float32Array(1)}])).toThrow(/tensor extra that this model does not/)
-    expect(() => trainer.setWeights(weights.map((w, i) => (i === 1 ? {...w, shape: [2, 2]} : w)))).toThrow('weight conv2d_1/bias has shape [2,2]')
+    expect(() => trainer.setWeights([...weights, {name: 'extra', shape: [1], data: new Float32Array(1)}])).toThrow(
+      /tensor extra that this model does not/,
+    )
+    expect(() => trainer.setWeights(weights.map((w, i) => (i === 1 ? {...w, shape: [2, 2]} : w)))).toThrow(
+      'weight conv2d_1/bias has shape [2,2]',
+    )
     await expect(createTrainer({...smallOptions, seed: 1.5})).rejects.toThrow(UserError)
     await expect(createTrainer({...smallOptions, metric: 'mae'})).rejects.toThrow(/needs a regression loss/)
   })

@@ -12,16 +12,29 @@ import {averageStatistics, classStatistics, mostConfusedPairs} from '../../src/c
  * precision a 1/2, b 2/4, c 1/2; recall a 1/3, b 2/3, c 1/2; F1 a 0.4, b 4/7, c 0.5.
  */
 const LOGITS = [
-  [2, 1, 0], [0, 3, 1], [1, 0, 2],
-  [0, 2, 1], [0, 1, 0], [3, 0, 0],
-  [0, 0, 5], [0, 4, 1],
+  [2, 1, 0],
+  [0, 3, 1],
+  [1, 0, 2],
+  [0, 2, 1],
+  [0, 1, 0],
+  [3, 0, 0],
+  [0, 0, 5],
+  [0, 4, 1],
 ]
 const LABELS = [0, 0, 0, 1, 1, 1, 2, 2]
-const MATRIX = [[1, 1, 1], [1, 2, 0], [0, 1, 1]]
+const MATRIX = [
+  [1, 1, 1],
+  [1, 2, 0],
+  [0, 1, 1],
+]
 /** mean of log(sum(exp(z))) - z[label] over the rows above */
 const CROSS_ENTROPY = 1.5147876735901646
 
-function accumulate(kind: 'logits' | 'probabilities', rows: number[][], batches: number[]): ReturnType<ClassificationAccumulator['report']> {
+function accumulate(
+  kind: 'logits' | 'probabilities',
+  rows: number[][],
+  batches: number[],
+): ReturnType<ClassificationAccumulator['report']> {
   const acc = new ClassificationAccumulator(['a', 'b', 'c'], kind, false, 2)
   let from = 0
   for (const size of batches) {
@@ -52,7 +65,11 @@ describe('confusion matrix statistics', () => {
   })
 
   it('score a class never predicted as precision 0 and leave a class absent everywhere out of the macro average', () => {
-    const matrix = [[2, 0, 0], [1, 0, 0], [0, 0, 0]]
+    const matrix = [
+      [2, 0, 0],
+      [1, 0, 0],
+      [0, 0, 0],
+    ]
     const stats = classStatistics(matrix)
     expect(stats[1]).toEqual({precision: 0, recall: 0, f1: 0, support: 1})
     expect(stats[0].precision).toBeCloseTo(2 / 3, 12)
@@ -61,11 +78,28 @@ describe('confusion matrix statistics', () => {
   })
 
   it('list the most confused pairs, largest first, ties by actual then predicted class', () => {
-    expect(mostConfusedPairs([[5, 3, 0], [0, 4, 3], [1, 0, 2]], 2)).toEqual([
+    expect(
+      mostConfusedPairs(
+        [
+          [5, 3, 0],
+          [0, 4, 3],
+          [1, 0, 2],
+        ],
+        2,
+      ),
+    ).toEqual([
       {actual: 0, predicted: 1, count: 3, share: 3 / 8},
       {actual: 1, predicted: 2, count: 3, share: 3 / 7},
     ])
-    expect(mostConfusedPairs([[1, 0], [0, 1]], 5)).toEqual([])
+    expect(
+      mostConfusedPairs(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        5,
+      ),
+    ).toEqual([])
   })
 })
 
@@ -101,7 +135,10 @@ describe('ClassificationAccumulator', () => {
     const acc = new ClassificationAccumulator(['no', 'yes'], 'logits', true, 5)
     acc.add(Float32Array.from([2, -1, 0.5, -3]), [1, 1, 0, 0], 4)
     const report = acc.report()
-    expect(report.confusionMatrix).toEqual([[1, 1], [1, 1]])
+    expect(report.confusionMatrix).toEqual([
+      [1, 1],
+      [1, 1],
+    ])
     // mean of log(1 + exp(-z)) for label 1 and log(1 + exp(z)) for label 0
     expect(report.loss).toBeCloseTo(0.6157135085787611, 6)
     expect(report.topK).toEqual({k: 2, accuracy: 1})

@@ -4,7 +4,15 @@ import {confusionMatrixSvg} from '../../src/core/evaluate/confusion-matrix-svg.j
 
 describe('confusion matrix SVG', () => {
   it('draws a cell per pair with its count, blue on the diagonal, red off it, names escaped', () => {
-    const svg = confusionMatrixSvg(['cat', 'dog', 'a<b'], [[6, 0, 0], [0, 4, 2], [3, 0, 0]], 'pets & more')
+    const svg = confusionMatrixSvg(
+      ['cat', 'dog', 'a<b'],
+      [
+        [6, 0, 0],
+        [0, 4, 2],
+        [3, 0, 0],
+      ],
+      'pets & more',
+    )
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.match(/<rect x=/g)).toHaveLength(9)
     expect(svg).toContain('>pets &amp; more</text>')

@@ -10,9 +10,13 @@ import {DIGITS, IMAGE_SPEC, seededWeights, writeRunDir} from './fixtures.js'
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-evaluate-cli-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
-const run = writeRunDir(join(tmp, 'run'), IMAGE_SPEC, seededWeights(IMAGE_SPEC),
+const run = writeRunDir(
+  join(tmp, 'run'),
+  IMAGE_SPEC,
+  seededWeights(IMAGE_SPEC),
   {dataset: 'mnist-sample', task: 'classification', classNames: DIGITS, loss: {name: 'softmaxCrossEntropy'}},
-  {dataset: 'mnist-sample', 'val-split': 0.1})
+  {dataset: 'mnist-sample', 'val-split': 0.1},
+)
 
 describe('mlctl evaluate', () => {
   it('prints the report and exits 3 with a one-line reason when a gate is missed', () => {
@@ -22,16 +26,31 @@ describe('mlctl evaluate', () => {
     expect(stdout).toMatch(/Confusion matrix \(rows: actual, columns: predicted\)/)
     expect(stdout).toMatch(/FAIL {2}accuracy .* needs ≥ 0\.99/)
     expect(stdout).not.toContain('\u001B[') // NO_COLOR
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Gate failed: accuracy 0\.\d{4} < 0\.99 \(--min-accuracy\)$/)])
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Gate failed: accuracy 0\.\d{4} < 0\.99 \(--min-accuracy\)$/),
+    ])
   })
 
   it('--json prints one object, --out writes the same, --confusion an SVG beside it; exit 0 when the gates pass', () => {
     const out = join(tmp, 'eval.json')
-    const {code, stdout, stderr} = mlctl(['evaluate', run, '--json', '--out', out, '--confusion', '--min-accuracy', '0'])
+    const {code, stdout, stderr} = mlctl([
+      'evaluate',
+      run,
+      '--json',
+      '--out',
+      out,
+      '--confusion',
+      '--min-accuracy',
+      '0',
+    ])
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const evaluation = JSON.parse(stdout)
-    expect(evaluation).toMatchObject({data: {source: 'mnist-sample', split: 'test', examples: 2000}, passed: true, report: {task: 'classification', classNames: DIGITS}})
+    expect(evaluation).toMatchObject({
+      data: {source: 'mnist-sample', split: 'test', examples: 2000},
+      passed: true,
+      report: {task: 'classification', classNames: DIGITS},
+    })
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(evaluation)
     expect(readFileSync(join(tmp, 'eval.confusion.svg'), 'utf8')).toMatch(/^<svg/)
   })
@@ -41,11 +60,17 @@ describe('mlctl evaluate', () => {
     writeFileSync(corrupt, Buffer.from([0x08, 0x07, 0x12, 0xff, 0xff]))
     const broken = mlctl(['evaluate', corrupt, '--dataset', 'mnist-sample'])
     expect(broken.code).toBe(1)
-    expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Error: cannot load corrupt\.onnx as an ONNX model \(.+\); pass an \.onnx file or a run directory$/)])
+    expect(broken.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^Error: cannot load corrupt\.onnx as an ONNX model \(.+\); pass an \.onnx file or a run directory$/,
+      ),
+    ])
 
     const unwritable = mlctl(['evaluate', run, '--out', join(tmp, 'no-such-dir', 'eval.json')])
     expect(unwritable.code).toBe(1)
-    expect(unwritable.stderr).toMatch(/^Error: cannot write next to .*eval\.json \(.*\); check that the directory exists and is writable\n$/)
+    expect(unwritable.stderr).toMatch(
+      /^Error: cannot write next to .*eval\.json \(.*\); check that the directory exists and is writable\n$/,
+    )
 
     const percent = mlctl(['evaluate', run, '--min-accuracy', '95'])
     expect(percent.code).toBe(2)

@@ -18,11 +18,19 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
 const SERVE_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'serve')
 const imageWeights = seededWeights(IMAGE_SPEC)
-const imageRun = writeRunDir(join(tmp, 'image-run'), IMAGE_SPEC, imageWeights,
+const imageRun = writeRunDir(
+  join(tmp, 'image-run'),
+  IMAGE_SPEC,
+  imageWeights,
   {dataset: 'mnist-sample', task: 'classification', classNames: DIGITS, loss: {name: 'softmaxCrossEntropy'}},
-  {dataset: 'mnist-sample', 'val-split': 0.25})
-const imageOnnx = writeOnnxFile(join(tmp, 'image.onnx'), IMAGE_SPEC, imageWeights,
-  {class_names: JSON.stringify(DIGITS), task: 'classification', dataset: 'mnist-sample', input_layout: 'NCHW'})
+  {dataset: 'mnist-sample', 'val-split': 0.25},
+)
+const imageOnnx = writeOnnxFile(join(tmp, 'image.onnx'), IMAGE_SPEC, imageWeights, {
+  class_names: JSON.stringify(DIGITS),
+  task: 'classification',
+  dataset: 'mnist-sample',
+  input_layout: 'NCHW',
+})
 
 /** logits = [x1, x2, 0]: the model's classes are dog, cat, fox in that order, the CSV's sort as cat, dog, fox. */
 const ANIMAL_SPEC: ModelSpec = {inputShape: [2], layers: [{type: 'dense', units: 3}]}
@@ -38,7 +46,10 @@ function request(model: string, more: Partial<EvaluateRequest> = {}): EvaluateRe
 }
 
 async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught)
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
   expect(error).toBeInstanceOf(UserError)
   return error as UserError
 }
@@ -60,12 +71,22 @@ describe('evaluateModel', () => {
   it('normalises the raw examples as input_normalization says, and pads the last batch of a fixed-batch model', async () => {
     // export's default: the graph takes float32 pixels in [0, 1] and the client scales the bytes
     const normalization = {inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]}
-    const onnx = writeOnnxFile(join(tmp, 'image-float.onnx'), IMAGE_SPEC, imageWeights,
-      {class_names: JSON.stringify(DIGITS), input_normalization: JSON.stringify(normalization)}, {normaliseInput: false, batchSize: 7})
+    const onnx = writeOnnxFile(
+      join(tmp, 'image-float.onnx'),
+      IMAGE_SPEC,
+      imageWeights,
+      {class_names: JSON.stringify(DIGITS), input_normalization: JSON.stringify(normalization)},
+      {normaliseInput: false, batchSize: 7},
+    )
     const fromRun = (await evaluateModel(request(imageRun))).report as ClassificationReport
     const evaluation = await evaluateModel(request(onnx, {dataset: 'mnist-sample'}))
     const report = evaluation.report as ClassificationReport
-    expect(evaluation.model.input).toMatchObject({type: 'float32', shape: [7, 1, 28, 28], fixedBatch: 7, conversion: {scale: 1 / 255, mean: [0], std: [1]}})
+    expect(evaluation.model.input).toMatchObject({
+      type: 'float32',
+      shape: [7, 1, 28, 28],
+      fixedBatch: 7,
+      conversion: {scale: 1 / 255, mean: [0], std: [1]},
+    })
     expect(report.examples).toBe(2000) // 285 batches of 7 and one of 5 padded to 7
     expect(report.confusionMatrix).toEqual(fromRun.confusionMatrix)
     expect(report.loss).toBeCloseTo(fromRun.loss, 5)
@@ -86,7 +107,10 @@ describe('evaluateModel', () => {
   })
 
   it('matches a confusion matrix computed independently, mapping CSV labels to the model classes by name', async () => {
-    const onnx = writeOnnxFile(join(tmp, 'animals.onnx'), ANIMAL_SPEC, animalWeights, {class_names: JSON.stringify(ANIMAL_CLASSES), task: 'classification'})
+    const onnx = writeOnnxFile(join(tmp, 'animals.onnx'), ANIMAL_SPEC, animalWeights, {
+      class_names: JSON.stringify(ANIMAL_CLASSES),
+      task: 'classification',
+    })
     const evaluation = await evaluateModel(request(onnx, {data: animalsCsv, target: 'animal', batchSize: 5}))
 
     const dataset = await loadCsvDataset(animalsCsv, 'animal')
@@ -107,13 +131,26 @@ describe('evaluateModel', () => {
   it('reads a binary model (one logit for two classes) as class 1 when the logit is above 0', async () => {
     const csv = writeAnimalsCsv(join(tmp, 'two-animals.csv'), ['cat', 'dog'])
     const spec: ModelSpec = {inputShape: [2], layers: [{type: 'dense', units: 1}]}
-    const weights = [{name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, -1])}, {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)}]
-    const run = writeRunDir(join(tmp, 'binary-run'), spec, weights, {dataset: 'two-animals', task: 'classification', classNames: ['cat', 'dog'], loss: {name: 'binaryCrossEntropy'}}, {data: csv, target: 'animal'})
+    const weights = [
+      {name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, -1])},
+      {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)},
+    ]
+    const run = writeRunDir(
+      join(tmp, 'binary-run'),
+      spec,
+      weights,
+      {dataset: 'two-animals', task: 'classification', classNames: ['cat', 'dog'], loss: {name: 'binaryCrossEntropy'}},
+      {data: csv, target: 'animal'},
+    )
     const report = (await evaluateModel(request(run))).report as ClassificationReport
 
     const test = (await loadCsvDataset(csv, 'animal')).test!
-    const expected = [[0, 0], [0, 0]]
-    for (let n = 0; n < test.count; n++) expected[test.targets[n]][test.inputs[2 * n] - test.inputs[2 * n + 1] > 0 ? 1 : 0]++
+    const expected = [
+      [0, 0],
+      [0, 0],
+    ]
+    for (let n = 0; n < test.count; n++)
+      expected[test.targets[n]][test.inputs[2 * n] - test.inputs[2 * n + 1] > 0 ? 1 : 0]++
     expect(report.confusionMatrix).toEqual(expected)
     expect(report.topK.k).toBe(2)
   })
@@ -121,16 +158,42 @@ describe('evaluateModel', () => {
   it('scores a regression run against MSE, MAE and R² computed independently, with its own huber loss', async () => {
     const csv = join(tmp, 'linear.csv')
     // target = u + 2v + a small wobble; the model predicts exactly u + 2v
-    writeFileSync(csv, ['u,v,y', ...Array.from({length: 50}, (_, i) => `${i % 9},${(i * 3) % 7},${(i % 9) + 2 * ((i * 3) % 7) + ((i % 4) - 1.5)}`)].join('\n'))
+    writeFileSync(
+      csv,
+      [
+        'u,v,y',
+        ...Array.from(
+          {length: 50},
+          (_, i) => `${i % 9},${(i * 3) % 7},${(i % 9) + 2 * ((i * 3) % 7) + ((i % 4) - 1.5)}`,
+        ),
+      ].join('\n'),
+    )
     const spec: ModelSpec = {inputShape: [2], layers: [{type: 'dense', units: 1}]}
-    const weights = [{name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, 2])}, {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)}]
-    const run = writeRunDir(join(tmp, 'linear-run'), spec, weights,
-      {dataset: 'linear', task: 'regression', loss: {name: 'huber', delta: 1}, featureNames: ['u', 'v'], targetName: 'y'}, {data: csv, target: 'y'})
+    const weights = [
+      {name: 'dense_1/kernel', shape: [2, 1], data: Float32Array.from([1, 2])},
+      {name: 'dense_1/bias', shape: [1], data: new Float32Array(1)},
+    ]
+    const run = writeRunDir(
+      join(tmp, 'linear-run'),
+      spec,
+      weights,
+      {
+        dataset: 'linear',
+        task: 'regression',
+        loss: {name: 'huber', delta: 1},
+        featureNames: ['u', 'v'],
+        targetName: 'y',
+      },
+      {data: csv, target: 'y'},
+    )
     const evaluation = await evaluateModel(request(run))
     expect(evaluation.data).toEqual({source: `${csv} (target y)`, split: 'test', examples: 10})
 
     const test = (await loadCsvDataset(csv, 'y')).test!
-    const errors = Array.from({length: test.count}, (_, n) => test.inputs[2 * n] + 2 * test.inputs[2 * n + 1] - test.targets[n])
+    const errors = Array.from(
+      {length: test.count},
+      (_, n) => test.inputs[2 * n] + 2 * test.inputs[2 * n + 1] - test.targets[n],
+    )
     const targets = Array.from(test.targets)
     const mean = targets.reduce((a, b) => a + b) / test.count
     const mse = errors.reduce((sum, e) => sum + e * e, 0) / test.count
@@ -143,7 +206,9 @@ describe('evaluateModel', () => {
 
     const swapped = join(tmp, 'swapped.csv')
     writeFileSync(swapped, readFileSync(csv, 'utf8').replace('u,v,y', 'v,u,y'))
-    expect((await userError(evaluateModel(request(run, {data: swapped, target: 'y'})))).message).toMatch(/feature columns v, u but the model was trained on u, v/)
+    expect((await userError(evaluateModel(request(run, {data: swapped, target: 'y'})))).message).toMatch(
+      /feature columns v, u but the model was trained on u, v/,
+    )
   })
 
   it('evaluates ONNX files from another exporter: float32 input fed from uint8 images, a fixed batch size', async () => {
@@ -153,8 +218,16 @@ describe('evaluateModel', () => {
 
     // 4 features, 3 classes; outputs `scores` (float) and `label` (int64); batch fixed at 1
     const csv = join(tmp, 'four-features.csv')
-    writeFileSync(csv, ['a,b,c,d,kind', ...Array.from({length: 25}, (_, i) => `${i % 5},${i % 3},${i % 7},${i % 2},${['x', 'y', 'z'][i % 3]}`)].join('\n'))
-    const fixed = await evaluateModel(request(join(SERVE_FIXTURES, 'tabular-fixed-batch.onnx'), {data: csv, target: 'kind', batchSize: 4}))
+    writeFileSync(
+      csv,
+      [
+        'a,b,c,d,kind',
+        ...Array.from({length: 25}, (_, i) => `${i % 5},${i % 3},${i % 7},${i % 2},${['x', 'y', 'z'][i % 3]}`),
+      ].join('\n'),
+    )
+    const fixed = await evaluateModel(
+      request(join(SERVE_FIXTURES, 'tabular-fixed-batch.onnx'), {data: csv, target: 'kind', batchSize: 4}),
+    )
     expect(fixed.model.input.fixedBatch).toBe(1)
     expect(fixed.model.output.name).toBe('scores')
     expect(fixed.timing.batchSize).toBe(1)
@@ -163,17 +236,25 @@ describe('evaluateModel', () => {
 
   it('checks gates after evaluating', async () => {
     const evaluation = await evaluateModel(request(imageRun, {gates: {'min-accuracy': 0, 'max-loss': 0.001}}))
-    expect(evaluation.gates.map((g) => [g.flag, g.passed])).toEqual([['min-accuracy', true], ['max-loss', false]])
+    expect(evaluation.gates.map((g) => [g.flag, g.passed])).toEqual([
+      ['min-accuracy', true],
+      ['max-loss', false],
+    ])
     expect(evaluation.passed).toBe(false)
   })
 })
 
 describe('evaluateModel refuses, with one clear error', () => {
   it('data whose shape, element type, task or classes do not fit the model', async () => {
-    const small: ModelSpec = {inputShape: [1, 8, 8], inputType: 'uint8', layers: [{type: 'flatten'}, {type: 'dense', units: 10}]}
+    const small: ModelSpec = {
+      inputShape: [1, 8, 8],
+      inputType: 'uint8',
+      layers: [{type: 'flatten'}, {type: 'dense', units: 10}],
+    }
     const smallOnnx = writeOnnxFile(join(tmp, 'small.onnx'), small, seededWeights(small), {})
-    expect((await userError(evaluateModel(request(smallOnnx, {dataset: 'mnist-sample'})))).message)
-      .toMatch(/input "input" is \[batch, 1, 8, 8\] but mnist-sample's examples are \[1, 28, 28\]/)
+    expect((await userError(evaluateModel(request(smallOnnx, {dataset: 'mnist-sample'})))).message).toMatch(
+      /input "input" is \[batch, 1, 8, 8\] but mnist-sample's examples are \[1, 28, 28\]/,
+    )
 
     const fourClasses: ModelSpec = {...IMAGE_SPEC, layers: [{type: 'flatten'}, {type: 'dense', units: 4}]}
     const fourOnnx = writeOnnxFile(join(tmp, 'four.onnx'), fourClasses, seededWeights(fourClasses), {})
@@ -183,33 +264,59 @@ describe('evaluateModel refuses, with one clear error', () => {
 
     const bytesModel: ModelSpec = {inputShape: [2], inputType: 'uint8', layers: [{type: 'dense', units: 3}]}
     const bytesOnnx = writeOnnxFile(join(tmp, 'bytes.onnx'), bytesModel, seededWeights(bytesModel), {})
-    expect((await userError(evaluateModel(request(bytesOnnx, {data: animalsCsv, target: 'animal'})))).message).toMatch(/takes uint8 inputs .* inputs are float32/)
+    expect((await userError(evaluateModel(request(bytesOnnx, {data: animalsCsv, target: 'animal'})))).message).toMatch(
+      /takes uint8 inputs .* inputs are float32/,
+    )
 
     const regressionOnnx = writeOnnxFile(join(tmp, 'regression.onnx'), ANIMAL_SPEC, animalWeights, {task: 'regression'})
-    expect((await userError(evaluateModel(request(regressionOnnx, {data: animalsCsv, target: 'animal'})))).message).toMatch(/is a regression model but animals is a classification dataset/)
+    expect(
+      (await userError(evaluateModel(request(regressionOnnx, {data: animalsCsv, target: 'animal'})))).message,
+    ).toMatch(/is a regression model but animals is a classification dataset/)
 
-    const otherNames = writeOnnxFile(join(tmp, 'birds.onnx'), ANIMAL_SPEC, animalWeights, {class_names: '["owl","dog","cat"]'})
-    expect((await userError(evaluateModel(request(otherNames, {data: animalsCsv, target: 'animal'})))).message).toMatch(/classes the model does not know \(fox\)/)
+    const otherNames = writeOnnxFile(join(tmp, 'birds.onnx'), ANIMAL_SPEC, animalWeights, {
+      class_names: '["owl","dog","cat"]',
+    })
+    expect((await userError(evaluateModel(request(otherNames, {data: animalsCsv, target: 'animal'})))).message).toMatch(
+      /classes the model does not know \(fox\)/,
+    )
 
-    expect((await userError(evaluateModel(request(imageRun, {gates: {'max-rmse': 1}})))).message).toMatch(/--max-rmse applies to regression models/)
+    expect((await userError(evaluateModel(request(imageRun, {gates: {'max-rmse': 1}})))).message).toMatch(
+      /--max-rmse applies to regression models/,
+    )
   })
 
   it('corrupt or missing model files', async () => {
     const garbage = join(tmp, 'garbage.onnx')
     writeFileSync(garbage, 'this is not a protobuf')
-    expect((await userError(evaluateModel(request(garbage, {dataset: 'mnist-sample'})))).message).toMatch(/^cannot load garbage\.onnx as an ONNX model \(/)
+    expect((await userError(evaluateModel(request(garbage, {dataset: 'mnist-sample'})))).message).toMatch(
+      /^cannot load garbage\.onnx as an ONNX model \(/,
+    )
 
     const truncated = join(tmp, 'truncated.onnx')
     writeFileSync(truncated, readFileSync(imageOnnx).subarray(0, 4000))
-    expect((await userError(evaluateModel(request(truncated, {dataset: 'mnist-sample'})))).message).toMatch(/^cannot load truncated\.onnx as an ONNX model/)
+    expect((await userError(evaluateModel(request(truncated, {dataset: 'mnist-sample'})))).message).toMatch(
+      /^cannot load truncated\.onnx as an ONNX model/,
+    )
 
-    const badMetadata = writeOnnxFile(join(tmp, 'bad-metadata.onnx'), IMAGE_SPEC, imageWeights, {class_names: '{"0": "zero"}'})
-    expect((await userError(evaluateModel(request(badMetadata)))).message).toMatch(/class_names is not a JSON array of strings/)
+    const badMetadata = writeOnnxFile(join(tmp, 'bad-metadata.onnx'), IMAGE_SPEC, imageWeights, {
+      class_names: '{"0": "zero"}',
+    })
+    expect((await userError(evaluateModel(request(badMetadata)))).message).toMatch(
+      /class_names is not a JSON array of strings/,
+    )
 
-    const shortWeights = writeRunDir(join(tmp, 'short-weights'), IMAGE_SPEC, imageWeights, {}, {dataset: 'mnist-sample'})
+    const shortWeights = writeRunDir(
+      join(tmp, 'short-weights'),
+      IMAGE_SPEC,
+      imageWeights,
+      {},
+      {dataset: 'mnist-sample'},
+    )
     const weightsFile = join(shortWeights, 'model', 'weights.bin')
     writeFileSync(weightsFile, readFileSync(weightsFile).subarray(0, 1000))
-    expect((await userError(evaluateModel(request(shortWeights)))).message).toMatch(/weights file is shorter than its manifest; the model folder is damaged/)
+    expect((await userError(evaluateModel(request(shortWeights)))).message).toMatch(
+      /weights file is shorter than its manifest; the model folder is damaged/,
+    )
 
     const badJson = writeRunDir(join(tmp, 'bad-json'), IMAGE_SPEC, imageWeights, {}, {dataset: 'mnist-sample'})
     writeFileSync(join(badJson, 'model', 'model.json'), '{"format": "layers-mo')
@@ -218,6 +325,8 @@ describe('evaluateModel refuses, with one clear error', () => {
     const empty = join(tmp, 'interrupted-run')
     mkdirSync(join(empty, 'checkpoints'), {recursive: true})
     expect((await userError(evaluateModel(request(empty)))).message).toMatch(/holds no model\/model\.json/)
-    expect((await userError(evaluateModel(request(join(tmp, 'nowhere.onnx'))))).message).toMatch(/nowhere\.onnx not found/)
+    expect((await userError(evaluateModel(request(join(tmp, 'nowhere.onnx'))))).message).toMatch(
+      /nowhere\.onnx not found/,
+    )
   })
 })

@@ -19,7 +19,13 @@ export function seededWeights(spec: ModelSpec, seed = 3): NamedTensor[] {
 }
 
 /** A run directory as mlctl train leaves it, minus what evaluate does not read (checkpoints, metrics). */
-export function writeRunDir(dir: string, spec: ModelSpec, weights: NamedTensor[], metadata: Record<string, unknown>, config: Record<string, unknown>): string {
+export function writeRunDir(
+  dir: string,
+  spec: ModelSpec,
+  weights: NamedTensor[],
+  metadata: Record<string, unknown>,
+  config: Record<string, unknown>,
+): string {
   mkdirSync(dir, {recursive: true})
   writeLayersModelDir(join(dir, 'model'), spec, weights, 'mlctl test', metadata)
   writeFileSync(join(dir, 'config.json'), JSON.stringify({config, spec, dataset: {name: metadata.dataset}}))
@@ -27,7 +33,13 @@ export function writeRunDir(dir: string, spec: ModelSpec, weights: NamedTensor[]
 }
 
 /** The ONNX file export writes for these weights (logits and probabilities, mlctl's metadata_props). */
-export function writeOnnxFile(path: string, spec: ModelSpec, weights: NamedTensor[], metadata: Record<string, string>, options: InferenceModelOptions = {}): string {
+export function writeOnnxFile(
+  path: string,
+  spec: ModelSpec,
+  weights: NamedTensor[],
+  metadata: Record<string, string>,
+  options: InferenceModelOptions = {},
+): string {
   writeFileSync(path, buildInferenceModel(spec, weights, {probabilities: 'softmax', metadata, ...options}))
   return path
 }

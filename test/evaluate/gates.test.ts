@@ -5,8 +5,21 @@ import {checkGates, checkGatesApply, gateFailureReason} from '../../src/core/eva
 import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
 import {UserError} from '../../src/core/errors.js'
 
-const classification = {task: 'classification', accuracy: 0.9, loss: 0.3, topK: {k: 5, accuracy: 0.99}, macro: {precision: 0.9, recall: 0.9, f1: 0.88}} as ClassificationReport
-const regression = {task: 'regression', mse: 4, rmse: 2, mae: 1.5, r2: 0.8, loss: {name: 'mse', value: 4}} as RegressionReport
+const classification = {
+  task: 'classification',
+  accuracy: 0.9,
+  loss: 0.3,
+  topK: {k: 5, accuracy: 0.99},
+  macro: {precision: 0.9, recall: 0.9, f1: 0.88},
+} as ClassificationReport
+const regression = {
+  task: 'regression',
+  mse: 4,
+  rmse: 2,
+  mae: 1.5,
+  r2: 0.8,
+  loss: {name: 'mse', value: 4},
+} as RegressionReport
 
 describe('gates', () => {
   it('pass at the threshold and fail beyond it, with a one-line reason naming each missed gate', () => {
@@ -21,7 +34,11 @@ describe('gates', () => {
 
   it('check regression metrics, including the loss', () => {
     const results = checkGates(regression, {'max-rmse': 2, 'min-r2': 0.9, 'max-loss': 5})
-    expect(results.map((g) => [g.flag, g.passed])).toEqual([['max-rmse', true], ['min-r2', false], ['max-loss', true]])
+    expect(results.map((g) => [g.flag, g.passed])).toEqual([
+      ['max-rmse', true],
+      ['min-r2', false],
+      ['max-loss', true],
+    ])
   })
 
   it('fail on a NaN metric', () => {
@@ -29,7 +46,9 @@ describe('gates', () => {
   })
 
   it('reject gates of the other task and accuracies given as percentages, as usage errors', () => {
-    expect(() => checkGatesApply('regression', {'min-accuracy': 0.9})).toThrow(/--min-accuracy applies to classification models/)
+    expect(() => checkGatesApply('regression', {'min-accuracy': 0.9})).toThrow(
+      /--min-accuracy applies to classification models/,
+    )
     expect(() => checkGatesApply('classification', {'min-r2': 0.9})).toThrow(/--min-r2 applies to regression models/)
     expect(() => checkGatesApply('classification', {'min-accuracy': 90})).toThrow(/fraction in \[0, 1\]/)
     const error = (() => {

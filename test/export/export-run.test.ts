@@ -40,7 +40,11 @@ const settings = (overrides: Partial<ExportModelSettings> = {}): ExportModelSett
 })
 
 /** Runs a file on float32 inputs (already normalised) or uint8 inputs. */
-async function runFile(path: string, inputs: Float32Array | Uint8Array, dims: number[]): Promise<Record<string, Float32Array>> {
+async function runFile(
+  path: string,
+  inputs: Float32Array | Uint8Array,
+  dims: number[],
+): Promise<Record<string, Float32Array>> {
   const session = await OrtSession.create(readFileSync(path), 1)
   try {
     return await session.run({input: tensor(inputs, dims)})
@@ -49,7 +53,8 @@ async function runFile(path: string, inputs: Float32Array | Uint8Array, dims: nu
   }
 }
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0)
 
 describe('exportRun', () => {
   const custom: ModelSpec = {
@@ -75,15 +80,28 @@ describe('exportRun', () => {
   for (const model of ['mlp', 'lenet', 'cnn', custom] as const) {
     const name = typeof model === 'string' ? model : 'custom spec with batchnorm and dropout'
     it(`exports ${name}: verified against TensorFlow.js, structurally valid, opset 17, producer mlctl`, async () => {
-      const run = typeof model === 'string' && model === 'lenet' ? lenet : (await makeTinyRun(join(root, name.replace(/ /g, '-')), model, {steps: 8})).dir
+      const run =
+        typeof model === 'string' && model === 'lenet'
+          ? lenet
+          : (await makeTinyRun(join(root, name.replace(/ /g, '-')), model, {steps: 8})).dir
       const result = await exportRun({runDir: run, mlctlVersion: VERSION, sampleSize: SAMPLE})
       expect(result.kept).toBe(true)
       expect(result.output).toBe(join(run, 'model.onnx'))
-      expect(result.verification).toMatchObject({examples: SAMPLE, split: 'test', passed: true, argmaxAgreement: {agree: SAMPLE, total: SAMPLE}})
+      expect(result.verification).toMatchObject({
+        examples: SAMPLE,
+        split: 'test',
+        passed: true,
+        argmaxAgreement: {agree: SAMPLE, total: SAMPLE},
+      })
       expect(result.verification.maxAbsDiff).toBeLessThan(1e-5)
       const file = decodeModel(readFileSync(result.output))
       expect(checkOnnxStructure(file)).toEqual([])
-      expect(file).toMatchObject({irVersion: 8, opsetImport: [{domain: '', version: 17}], producerName: 'mlctl', producerVersion: VERSION})
+      expect(file).toMatchObject({
+        irVersion: 8,
+        opsetImport: [{domain: '', version: 17}],
+        producerName: 'mlctl',
+        producerVersion: VERSION,
+      })
       expect(result.inputs).toEqual([{name: 'input', type: 'float32', shape: ['batch', 1, 28, 28]}])
       const outputs = typeof model === 'string' ? ['logits'] : ['logits', 'probabilities']
       expect(result.outputs.map((o) => o.name)).toEqual(outputs)
@@ -93,7 +111,12 @@ describe('exportRun', () => {
   }
 
   it('writes a symbolic batch dimension that runs batches of 1, 7 and 256', async () => {
-    const result = await exportRun({runDir: lenet, output: join(root, 'dynamic.onnx'), mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const result = await exportRun({
+      runDir: lenet,
+      output: join(root, 'dynamic.onnx'),
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     const run = readTrainedRun(lenet)
     const sample = await loadVerificationSample(run, 256)
     const reference = await tfjsReferenceLogits(run.modelDir, sample, false)
@@ -106,11 +129,21 @@ describe('exportRun', () => {
   })
 
   it('stores metadata_props that read back as the run recorded them', async () => {
-    const result = await exportRun({runDir: lenet, output: join(root, 'meta.onnx'), mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const result = await exportRun({
+      runDir: lenet,
+      output: join(root, 'meta.onnx'),
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     const props = await readOnnxMetadataProps(result.output)
     expect(props).toEqual(result.metadata)
     expect(JSON.parse(props.class_names)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
-    expect(props).toMatchObject({task: 'classification', input_layout: 'NCHW', dataset: 'mnist-sample', mlctl_version: VERSION})
+    expect(props).toMatchObject({
+      task: 'classification',
+      input_layout: 'NCHW',
+      dataset: 'mnist-sample',
+      mlctl_version: VERSION,
+    })
     expect(JSON.parse(props.input_normalization)).toEqual({inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]})
     const record = JSON.parse(readFileSync(join(lenet, 'metrics.jsonl'), 'utf8'))
     expect(JSON.parse(props.training_metrics)).toEqual({
@@ -124,21 +157,44 @@ describe('exportRun', () => {
   })
 
   it('--normalize bakes the scaling in: the file takes raw uint8 pixels and computes the same logits', async () => {
-    const plain = await exportRun({runDir: lenet, output: join(root, 'plain.onnx'), mlctlVersion: VERSION, sampleSize: SAMPLE})
-    const raw = await exportRun({runDir: lenet, output: join(root, 'raw.onnx'), normalize: true, includeSoftmax: true, mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const plain = await exportRun({
+      runDir: lenet,
+      output: join(root, 'plain.onnx'),
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
+    const raw = await exportRun({
+      runDir: lenet,
+      output: join(root, 'raw.onnx'),
+      normalize: true,
+      includeSoftmax: true,
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     expect(raw.kept).toBe(true)
     expect(raw.inputs[0]).toEqual({name: 'input', type: 'uint8', shape: ['batch', 1, 28, 28]})
     expect(raw.outputs.map((o) => o.name)).toEqual(['logits', 'probabilities'])
     expect(JSON.parse(raw.metadata.input_normalization)).toEqual({inputType: 'uint8', scale: 1, mean: [0], std: [1]})
     const sample = await loadVerificationSample(readTrainedRun(lenet), 16)
     const fromRaw = await runFile(raw.output, sample.inputs, [16, 1, 28, 28])
-    const fromNormalised = await runFile(plain.output, Float32Array.from(sample.inputs, (v) => v / 255), [16, 1, 28, 28])
+    const fromNormalised = await runFile(
+      plain.output,
+      Float32Array.from(sample.inputs, (v) => v / 255),
+      [16, 1, 28, 28],
+    )
     expect(maxDiff(fromRaw.logits, fromNormalised.logits)).toBeLessThan(1e-5)
-    for (let n = 0; n < 16; n++) expect(fromRaw.probabilities.subarray(n * 10, n * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+    for (let n = 0; n < 16; n++)
+      expect(fromRaw.probabilities.subarray(n * 10, n * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
   })
 
   it('--batch N fixes the batch dimension; the sample is verified in padded batches of N', async () => {
-    const result = await exportRun({runDir: lenet, output: join(root, 'fixed.onnx'), batch: 7, mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const result = await exportRun({
+      runDir: lenet,
+      output: join(root, 'fixed.onnx'),
+      batch: 7,
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     expect(result.verification).toMatchObject({examples: SAMPLE, passed: true})
     expect(result.inputs[0].shape).toEqual([7, 1, 28, 28])
     expect(result.outputs[0].shape).toEqual([7, 10])
@@ -146,7 +202,13 @@ describe('exportRun', () => {
   })
 
   it('--fp16 stores float16 weights: about half the bytes, every class kept', async () => {
-    const result = await exportRun({runDir: lenet, output: join(root, 'half.onnx'), fp16: true, mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const result = await exportRun({
+      runDir: lenet,
+      output: join(root, 'half.onnx'),
+      fp16: true,
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     expect(result.kept).toBe(true)
     expect(result.verification.argmaxAgreement).toEqual({agree: SAMPLE, total: SAMPLE})
     expect(result.verification.tolerance).toBeGreaterThanOrEqual(1e-2) // scaled by the logits' size
@@ -170,8 +232,15 @@ describe('exportRun', () => {
     }
     const at17 = await outputsAt(17)
     for (let opset = 9; opset <= 23; opset++) expect(Array.from(await outputsAt(opset))).toEqual(Array.from(at17))
-    for (const opset of [8, 24]) await expect(exportRun({runDir: lenet, opset, mlctlVersion: VERSION})).rejects.toThrow(/opsets 9 to 23/)
-    const result = await exportRun({runDir: lenet, output: join(root, 'opset13.onnx'), opset: 13, mlctlVersion: VERSION, sampleSize: SAMPLE})
+    for (const opset of [8, 24])
+      await expect(exportRun({runDir: lenet, opset, mlctlVersion: VERSION})).rejects.toThrow(/opsets 9 to 23/)
+    const result = await exportRun({
+      runDir: lenet,
+      output: join(root, 'opset13.onnx'),
+      opset: 13,
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     expect(result.kept).toBe(true)
     expect(decodeModel(readFileSync(result.output))).toMatchObject({irVersion: 7, opsetImport: [{version: 13}]})
   })
@@ -192,7 +261,13 @@ describe('exportRun', () => {
     rmSync(dir, {recursive: true, force: true})
     mkdirSync(dir, {recursive: true})
     const output = join(dir, 'model.onnx')
-    const verify = (path: string) => verifyOnnxFile(path, sample, reference, {tolerance: 1e-5, task: 'classification', outputs: 10, probabilities: 'none'})
+    const verify = (path: string) =>
+      verifyOnnxFile(path, sample, reference, {
+        tolerance: 1e-5,
+        task: 'classification',
+        outputs: 10,
+        probabilities: 'none',
+      })
     const report = await writeVerifiedFile(output, tampered, verify)
     expect(report.passed).toBe(false)
     expect(report.maxAbsDiff).toBeGreaterThan(9e-4)
@@ -208,14 +283,23 @@ describe('exportRun', () => {
 
   it('keeps no file when the outputs differ by more than --tolerance', async () => {
     const output = join(root, 'strict.onnx')
-    const result = await exportRun({runDir: lenet, output, tolerance: 0, fp16: true, mlctlVersion: VERSION, sampleSize: SAMPLE})
+    const result = await exportRun({
+      runDir: lenet,
+      output,
+      tolerance: 0,
+      fp16: true,
+      mlctlVersion: VERSION,
+      sampleSize: SAMPLE,
+    })
     expect(result.kept).toBe(false)
     expect(result.verification.passed).toBe(false)
     expect(existsSync(output)).toBe(false)
   })
 
   it('exports a CSV regression run: NC input, no class names, verified by mean absolute error', async () => {
-    const {dir} = await makeTinyRun(join(root, 'csv'), 'mlp', {csv: {file: 'examples/retail-demand.csv', target: 'units_sold'}})
+    const {dir} = await makeTinyRun(join(root, 'csv'), 'mlp', {
+      csv: {file: 'examples/retail-demand.csv', target: 'units_sold'},
+    })
     const result = await exportRun({runDir: dir, mlctlVersion: VERSION})
     expect(result.kept).toBe(true)
     expect(result.inputs[0].shape).toEqual(['batch', 6])
@@ -228,11 +312,15 @@ describe('exportRun', () => {
   })
 
   it('says what is wrong with a directory that is not a finished run', async () => {
-    await expect(exportRun({runDir: join(root, 'nowhere'), mlctlVersion: VERSION})).rejects.toThrow(/not a training run/)
+    await expect(exportRun({runDir: join(root, 'nowhere'), mlctlVersion: VERSION})).rejects.toThrow(
+      /not a training run/,
+    )
     const unfinished = join(root, 'unfinished')
     mkdirSync(unfinished, {recursive: true})
     writeFileSync(join(unfinished, 'config.json'), '{}')
     await expect(exportRun({runDir: unfinished, mlctlVersion: VERSION})).rejects.toThrow(/has no model\/ yet/)
-    await expect(exportRun({runDir: lenet, output: join(root, 'missing-dir', 'x.onnx'), mlctlVersion: VERSION})).rejects.toThrow(/does not exist/)
+    await expect(
+      exportRun({runDir: lenet, output: join(root, 'missing-dir', 'x.onnx'), mlctlVersion: VERSION}),
+    ).rejects.toThrow(/does not exist/)
   })
 })

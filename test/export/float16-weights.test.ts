@@ -26,7 +26,8 @@ describe('toFloat16Bits', () => {
       [Infinity, 0x7c00],
       [-Infinity, 0xfc00],
     ]
-    for (const [value, bits] of cases) expect([value, toFloat16Bits(value).toString(16)]).toEqual([value, bits.toString(16)])
+    for (const [value, bits] of cases)
+      expect([value, toFloat16Bits(value).toString(16)]).toEqual([value, bits.toString(16)])
     expect(toFloat16Bits(NaN) & 0x7c00).toBe(0x7c00)
     expect(toFloat16Bits(NaN) & 0x3ff).not.toBe(0)
   })
@@ -37,7 +38,9 @@ describe('toFloat16Bits', () => {
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let i = 0; i < values.length; i++) values[i] = (random() - 0.5) * 2 ** Math.floor(random() * 46 - 30)
     const g = new GraphBuilder('cast')
-    g.output(g.node('Cast', [g.input('x', 'float32', [values.length])], {to: OnnxDataType.float16}), 'y', 'float16', [values.length])
+    g.output(g.node('Cast', [g.input('x', 'float32', [values.length])], {to: OnnxDataType.float16}), 'y', 'float16', [
+      values.length,
+    ])
     const session = await OrtSession.create(g.toBytes(), 1)
     const {y} = await session.run({x: tensor(values, [values.length])})
     await session.release()

@@ -34,9 +34,16 @@ const build = (spec: ModelSpec, options: Parameters<typeof buildInferenceModel>[
 
 describe('checkOnnxStructure', () => {
   it('finds nothing wrong in the graphs mlctl builds, whatever the options', () => {
-    for (const spec of [lenet, everyLayer, presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10}), presetSpec('mlp', {inputShape: [6], outputs: 1})]) {
+    for (const spec of [
+      lenet,
+      everyLayer,
+      presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10}),
+      presetSpec('mlp', {inputShape: [6], outputs: 1}),
+    ]) {
       expect(checkOnnxStructure(build(spec))).toEqual([])
-      expect(checkOnnxStructure(build(spec, {normaliseInput: false, batchSize: 7, probabilities: 'sigmoid'}))).toEqual([])
+      expect(checkOnnxStructure(build(spec, {normaliseInput: false, batchSize: 7, probabilities: 'sigmoid'}))).toEqual(
+        [],
+      )
     }
   })
 
@@ -47,26 +54,34 @@ describe('checkOnnxStructure', () => {
     model.opsetImport = []
     const problems = checkOnnxStructure(model)
     expect(problems).toContain('no opset_import for the default ONNX domain')
-    expect(problems.some((p) => /reads 'nowhere', which no graph input, initializer or earlier node defines/.test(p))).toBe(true)
+    expect(
+      problems.some((p) => /reads 'nowhere', which no graph input, initializer or earlier node defines/.test(p)),
+    ).toBe(true)
     expect(problems.some((p) => /initializer '.*' reuses a name that is already defined/.test(p))).toBe(true)
   })
 
   it('reports nodes out of order: an input used before the node that defines it', () => {
     const model = build(lenet)
     model.graph.node.reverse()
-    expect(checkOnnxStructure(model).some((p) => /which no graph input, initializer or earlier node defines/.test(p))).toBe(true)
+    expect(
+      checkOnnxStructure(model).some((p) => /which no graph input, initializer or earlier node defines/.test(p)),
+    ).toBe(true)
   })
 
   it('reports weights whose bytes or shapes do not fit', () => {
     const short = build(lenet)
     const kernel = short.graph.initializer.find((i) => i.name === 'dense_1/kernel')!
     kernel.rawData = kernel.rawData.subarray(4)
-    expect(checkOnnxStructure(short)).toEqual([expect.stringMatching(/initializer 'dense_1\/kernel' holds 191996 bytes, but \[400,120\] of type 1 needs 192000/)])
+    expect(checkOnnxStructure(short)).toEqual([
+      expect.stringMatching(/initializer 'dense_1\/kernel' holds 191996 bytes, but \[400,120\] of type 1 needs 192000/),
+    ])
 
     const transposed = build(lenet)
     const dense = transposed.graph.initializer.find((i) => i.name === 'dense_2/kernel')!
     dense.dims = [...dense.dims].reverse()
-    expect(checkOnnxStructure(transposed)).toEqual([expect.stringMatching(/\(Gemm\): A has 120 columns but B has 84 rows/)])
+    expect(checkOnnxStructure(transposed)).toEqual([
+      expect.stringMatching(/\(Gemm\): A has 120 columns but B has 84 rows/),
+    ])
 
     const conv = build(lenet)
     conv.graph.initializer.find((i) => i.name === 'conv2d_2/bias')!.dims = [15]
@@ -84,12 +99,16 @@ describe('checkOnnxStructure', () => {
     const uncast = build(lenet)
     uncast.graph.node = uncast.graph.node.filter((n) => n.opType !== 'Cast')
     uncast.graph.node[0].input[0] = 'input'
-    expect(checkOnnxStructure(uncast)).toEqual([expect.stringMatching(/\(Mul\): inputs have different element types \(2 and 1\)/)])
+    expect(checkOnnxStructure(uncast)).toEqual([
+      expect.stringMatching(/\(Mul\): inputs have different element types \(2 and 1\)/),
+    ])
   })
 
   it('reports ops it has no rule for', () => {
     const model = build(lenet)
     model.graph.node[2].opType = 'Gelu'
-    expect(checkOnnxStructure(model)).toContainEqual(expect.stringMatching(/\(Gelu\): no type and shape rule for this op/))
+    expect(checkOnnxStructure(model)).toContainEqual(
+      expect.stringMatching(/\(Gelu\): no type and shape rule for this op/),
+    )
   })
 })

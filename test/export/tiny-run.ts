@@ -18,11 +18,24 @@ export interface TinyRunOptions {
   steps?: number
 }
 
-export async function makeTinyRun(dir: string, model: PresetName | ModelSpec, options: TinyRunOptions = {}): Promise<{dir: string; spec: ModelSpec; dataset: Dataset}> {
-  const dataset = options.csv ? await loadCsvDataset(options.csv.file, options.csv.target) : await loadDataset('mnist-sample')
+export async function makeTinyRun(
+  dir: string,
+  model: PresetName | ModelSpec,
+  options: TinyRunOptions = {},
+): Promise<{dir: string; spec: ModelSpec; dataset: Dataset}> {
+  const dataset = options.csv
+    ? await loadCsvDataset(options.csv.file, options.csv.target)
+    : await loadDataset('mnist-sample')
   const classification = dataset.task === 'classification'
   const inputType = dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32'
-  const spec = typeof model === 'string' ? presetSpec(model, {inputShape: dataset.inputShape, outputs: classification ? dataset.classNames!.length : 1, inputType}) : model
+  const spec =
+    typeof model === 'string'
+      ? presetSpec(model, {
+          inputShape: dataset.inputShape,
+          outputs: classification ? dataset.classNames!.length : 1,
+          inputType,
+        })
+      : model
   const loss: LossConfig = {name: classification ? 'softmaxCrossEntropy' : 'mse'}
   const trainer = await Trainer.create({spec, loss, optimizer: {name: 'adam', lr: 0.003}, seed: 7, threads: 1})
   const batch = 32
@@ -37,10 +50,29 @@ export async function makeTinyRun(dir: string, model: PresetName | ModelSpec, op
     }
     const weights = trainer.getWeights()
     mkdirSync(join(dir, RUN_FILES.checkpoints), {recursive: true})
-    const config = options.csv ? {data: options.csv.file, target: options.csv.target, model: 'test'} : {dataset: dataset.name, model: 'test'}
-    const datasetRecord = {name: dataset.name, task: dataset.task, inputShape: dataset.inputShape, classNames: dataset.classNames}
-    writeFileSync(join(dir, RUN_FILES.config), JSON.stringify({config, spec, dataset: datasetRecord, versions: {mlctl: 'test'}}))
-    const record = {epoch: 1, trainLoss: last.loss, trainMetric: last.metric, valLoss: last.loss, valMetric: last.metric, lr: 0.003, imagesPerSec: 1, seconds: 1}
+    const config = options.csv
+      ? {data: options.csv.file, target: options.csv.target, model: 'test'}
+      : {dataset: dataset.name, model: 'test'}
+    const datasetRecord = {
+      name: dataset.name,
+      task: dataset.task,
+      inputShape: dataset.inputShape,
+      classNames: dataset.classNames,
+    }
+    writeFileSync(
+      join(dir, RUN_FILES.config),
+      JSON.stringify({config, spec, dataset: datasetRecord, versions: {mlctl: 'test'}}),
+    )
+    const record = {
+      epoch: 1,
+      trainLoss: last.loss,
+      trainMetric: last.metric,
+      valLoss: last.loss,
+      valMetric: last.metric,
+      lr: 0.003,
+      imagesPerSec: 1,
+      seconds: 1,
+    }
     writeFileSync(join(dir, RUN_FILES.metrics), `${JSON.stringify(record)}\n`)
     writeLayersModelDir(join(dir, RUN_FILES.model), spec, weights, 'mlctl test', {
       dataset: dataset.name,

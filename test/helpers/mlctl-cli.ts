@@ -8,7 +8,11 @@ export interface CliResult {
 
 /** Runs the built CLI (dist/ via bin/run.js) as a user would; `npm test` builds dist first. */
 export function mlctl(args: string[], env: Record<string, string> = {}, timeout = 120_000): CliResult {
-  const result = spawnSync('node', ['bin/run.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1', ...env}, timeout})
+  const result = spawnSync('node', ['bin/run.js', ...args], {
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', ...env},
+    timeout,
+  })
   return {code: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
@@ -23,7 +27,8 @@ export function startMlctl(args: string[], env: Record<string, string> = {}) {
   const waitForStderr = async (pattern: RegExp, timeoutMs = 60_000) => {
     const start = Date.now()
     while (!pattern.test(stderr)) {
-      if (child.exitCode !== null || Date.now() - start > timeoutMs) throw new Error(`stderr never matched ${pattern}:\n${stderr}`)
+      if (child.exitCode !== null || Date.now() - start > timeoutMs)
+        throw new Error(`stderr never matched ${pattern}:\n${stderr}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }

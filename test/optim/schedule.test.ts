@@ -23,7 +23,11 @@ describe('scheduledLr', () => {
 
   it('linear warm-up: update k uses (k+1)/warmupSteps of the scheduled lr', () => {
     const config = {name: 'sgd', lr: 0.2, warmupSteps: 4} as const
-    expectClose([0, 1, 2, 3, 4, 5].map((s) => scheduledLr(config, s)), [0.05, 0.1, 0.15, 0.2, 0.2, 0.2], 1e-12)
+    expectClose(
+      [0, 1, 2, 3, 4, 5].map((s) => scheduledLr(config, s)),
+      [0.05, 0.1, 0.15, 0.2, 0.2, 0.2],
+      1e-12,
+    )
   })
 
   it('warm-up multiplies the schedule, which counts from step 0', () => {

@@ -7,7 +7,7 @@ const LENGTHS = [7, 3, 1]
 /** Deterministic pseudo-random floats in [-1, 1) so the runs exercise all slots with varied values. */
 function randomTensors(seed: number): Float32Array[] {
   let s = seed
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 31) - 1
+  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 31 - 1
   return LENGTHS.map((n) => Float32Array.from({length: n}, next))
 }
 
@@ -29,7 +29,11 @@ describe('optimizer state', () => {
     it(`${config.name}: 3 steps, save, restore into a fresh optimizer, 3 more = 6 uninterrupted steps, bit for bit`, () => {
       const grads = Array.from({length: 6}, (_, k) => randomTensors(100 + k))
       const run = (params: Float32Array[], opt: ReturnType<typeof createOptimizer>, from: number, to: number) => {
-        for (let k = from; k < to; k++) opt.step(params, grads[k].map((g) => g.slice()))
+        for (let k = from; k < to; k++)
+          opt.step(
+            params,
+            grads[k].map((g) => g.slice()),
+          )
       }
 
       const straight = randomTensors(1)
@@ -39,7 +43,12 @@ describe('optimizer state', () => {
       const first = createOptimizer(config, LENGTHS)
       run(resumed, first, 0, 3)
       const saved = first.getState()
-      run(resumed.map((p) => p.slice()), first, 3, 4) // later steps must not change the saved state
+      run(
+        resumed.map((p) => p.slice()),
+        first,
+        3,
+        4,
+      ) // later steps must not change the saved state
       const second = createOptimizer(config, LENGTHS)
       second.setState(saved)
       expect(second.stepCount).toBe(3)

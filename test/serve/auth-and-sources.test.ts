@@ -37,7 +37,9 @@ describe('resolveModelSources', () => {
 
   it('serves the ONNX file of a run directory, named after the directory', () => {
     mkdirSync(runDir)
-    expect(() => resolveModelSources(runDir, undefined, [])).toThrow(/no \.onnx file in .*run-7; run `mlctl export-onnx/)
+    expect(() => resolveModelSources(runDir, undefined, [])).toThrow(
+      /no \.onnx file in .*run-7; run `mlctl export-onnx/,
+    )
     writeFileSync(join(runDir, 'model.onnx'), '')
     expect(resolveModelSources(runDir, undefined, [])).toEqual([{name: 'run-7', path: join(runDir, 'model.onnx')}])
   })

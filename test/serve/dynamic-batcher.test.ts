@@ -4,7 +4,14 @@ import {DynamicBatcher, type BatcherOptions, type BatchRunner} from '../../src/c
 import {ServeError} from '../../src/core/serve/serve-error.js'
 import type {Tensor} from '../../src/core/serve/tensor.js'
 
-const OPTIONS: BatcherOptions = {maxBatchSize: 8, maxQueueDelayMs: 0, maxQueue: 100, timeoutMs: 10_000, mergeable: true, maxInFlight: 1}
+const OPTIONS: BatcherOptions = {
+  maxBatchSize: 8,
+  maxQueueDelayMs: 0,
+  maxQueue: 100,
+  timeoutMs: 10_000,
+  mergeable: true,
+  maxInFlight: 1,
+}
 
 /** rows x width input whose values encode the request: row r of request k holds k*100 + r. */
 function input(request: number, rows: number, width = 2): Tensor {
@@ -39,14 +46,20 @@ describe('DynamicBatcher', () => {
   it('merges requests that queue while the model is busy and gives each its own rows back', async () => {
     const model = doublingModel()
     const batches: Array<[number, number]> = []
-    const batcher = new DynamicBatcher(model.run, OPTIONS, {onBatch: (rows, requests) => batches.push([rows, requests]), onQueueDepth() {}})
+    const batcher = new DynamicBatcher(model.run, OPTIONS, {
+      onBatch: (rows, requests) => batches.push([rows, requests]),
+      onQueueDepth() {},
+    })
     model.hold()
     const first = batcher.submit([input(0, 1)])
     const rest = [1, 2, 3].map((k) => batcher.submit([input(k, k)]))
     model.release()
     const results = await Promise.all([first, ...rest])
     expect(model.runs).toEqual([1, 6])
-    expect(batches).toEqual([[1, 1], [6, 3]])
+    expect(batches).toEqual([
+      [1, 1],
+      [6, 3],
+    ])
     results.forEach(([y], k) => {
       const rows = Math.max(k, 1)
       expect(y.shape).toEqual([rows, 2])
@@ -79,7 +92,11 @@ describe('DynamicBatcher', () => {
     const model = doublingModel()
     const batcher = new DynamicBatcher(model.run, {...OPTIONS, maxBatchSize: 4}, noObserver)
     model.hold()
-    const pending = [batcher.submit([input(0, 1)]), ...[1, 2, 3, 4, 5].map((k) => batcher.submit([input(k, 2)])), batcher.submit([input(6, 9)])]
+    const pending = [
+      batcher.submit([input(0, 1)]),
+      ...[1, 2, 3, 4, 5].map((k) => batcher.submit([input(k, 2)])),
+      batcher.submit([input(6, 9)]),
+    ]
     model.release()
     await Promise.all(pending)
     expect(model.runs).toEqual([1, 4, 4, 2, 9])

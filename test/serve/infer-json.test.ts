@@ -13,7 +13,10 @@ function binaryBody(request: unknown, ...raw: Buffer[]): [Buffer, string] {
 
 describe('decodeInferRequest', () => {
   it('decodes id, inputs and an outputs filter', () => {
-    const request = decodeInferRequest(json({id: '42', inputs: [{name: 'x', datatype: 'INT32', shape: [2], data: [1, 2]}], outputs: [{name: 'y'}]}), undefined)
+    const request = decodeInferRequest(
+      json({id: '42', inputs: [{name: 'x', datatype: 'INT32', shape: [2], data: [1, 2]}], outputs: [{name: 'y'}]}),
+      undefined,
+    )
     expect(request.id).toBe('42')
     expect(request.outputs).toEqual(['y'])
     expect(wantsBinaryOutput(request, 'y')).toBe(false)
@@ -51,10 +54,18 @@ describe('decodeInferRequest', () => {
 
   it('rejects binary data that does not add up', () => {
     const input = {name: 'a', datatype: 'FP32', shape: [2], parameters: {binary_data_size: 8}}
-    expect(() => decodeInferRequest(...binaryBody({inputs: [input]}, Buffer.alloc(4)))).toThrow(/binary_data_size 8 but only 4 bytes/)
-    expect(() => decodeInferRequest(...binaryBody({inputs: [input]}, Buffer.alloc(12)))).toThrow(/4 bytes of binary data follow the JSON that no input/)
-    expect(() => decodeInferRequest(...binaryBody({inputs: [{...input, parameters: {binary_data_size: 4}}]}, Buffer.alloc(4)))).toThrow(/have 4 bytes but shape \[2\]/)
-    expect(() => decodeInferRequest(json({inputs: [input]}), '999')).toThrow(/Inference-Header-Content-Length 999 does not fit/)
+    expect(() => decodeInferRequest(...binaryBody({inputs: [input]}, Buffer.alloc(4)))).toThrow(
+      /binary_data_size 8 but only 4 bytes/,
+    )
+    expect(() => decodeInferRequest(...binaryBody({inputs: [input]}, Buffer.alloc(12)))).toThrow(
+      /4 bytes of binary data follow the JSON that no input/,
+    )
+    expect(() =>
+      decodeInferRequest(...binaryBody({inputs: [{...input, parameters: {binary_data_size: 4}}]}, Buffer.alloc(4))),
+    ).toThrow(/have 4 bytes but shape \[2\]/)
+    expect(() => decodeInferRequest(json({inputs: [input]}), '999')).toThrow(
+      /Inference-Header-Content-Length 999 does not fit/,
+    )
   })
 })
 
@@ -65,7 +76,11 @@ describe('encodeInferResponse', () => {
   ]
 
   it('answers in JSON by default, echoing the id', () => {
-    const response = encodeInferResponse('m', decodeInferRequest(json({id: 'r', inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [0]}]}), undefined), outputs)
+    const response = encodeInferResponse(
+      'm',
+      decodeInferRequest(json({id: 'r', inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [0]}]}), undefined),
+      outputs,
+    )
     expect(response.headers).toEqual({'content-type': 'application/json'})
     expect(JSON.parse(response.body as string)).toEqual({
       model_name: 'm',
@@ -80,7 +95,10 @@ describe('encodeInferResponse', () => {
 
   it('puts the outputs asked for as binary after the JSON', () => {
     const request = decodeInferRequest(
-      json({inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [0]}], outputs: [{name: 'logits', parameters: {binary_data: true}}, {name: 'label'}]}),
+      json({
+        inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [0]}],
+        outputs: [{name: 'logits', parameters: {binary_data: true}}, {name: 'label'}],
+      }),
       undefined,
     )
     const response = encodeInferResponse('m', request, outputs)

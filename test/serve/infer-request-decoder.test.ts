@@ -8,7 +8,12 @@ const json = (value: unknown) => Buffer.from(JSON.stringify(value))
 
 function imageRequest(count: number, extra: object = {}) {
   const data = Array.from({length: count * 784}, (_, i) => ((i * 7919) % 1000) / 997)
-  return {id: 'r1', inputs: [{name: 'input', datatype: 'FP32', shape: [count, 1, 28, 28], data}], outputs: [{name: 'logits'}], ...extra}
+  return {
+    id: 'r1',
+    inputs: [{name: 'input', datatype: 'FP32', shape: [count, 1, 28, 28], data}],
+    outputs: [{name: 'logits'}],
+    ...extra,
+  }
 }
 
 describe('InferRequestDecoder', () => {
@@ -23,7 +28,13 @@ describe('InferRequestDecoder', () => {
   })
 
   it('decodes large bodies on its threads to exactly what decoding in place gives', async () => {
-    const bodies = [json(imageRequest(1)), json(imageRequest(64, {parameters: {binary_data_output: true}})), json({inputs: [{name: 'ids', datatype: 'INT64', shape: [2000], data: Array.from({length: 2000}, (_, i) => i - 1000)}]})]
+    const bodies = [
+      json(imageRequest(1)),
+      json(imageRequest(64, {parameters: {binary_data_output: true}})),
+      json({
+        inputs: [{name: 'ids', datatype: 'INT64', shape: [2000], data: Array.from({length: 2000}, (_, i) => i - 1000)}],
+      }),
+    ]
     for (const body of bodies) {
       expect(body.length).toBeGreaterThan(OFFLOAD_MIN_BYTES)
       const expected = decodeInferRequest(body, undefined)
@@ -34,11 +45,15 @@ describe('InferRequestDecoder', () => {
     }
     // Many at once, spread over both threads, each answered with its own request.
     const many = Array.from({length: 20}, (_, i) => json(imageRequest(1, {id: `r${i}`})))
-    expect((await Promise.all(many.map((body) => threaded.decode(body, undefined)))).map((request) => request.id)).toEqual(many.map((_, i) => `r${i}`))
+    expect(
+      (await Promise.all(many.map((body) => threaded.decode(body, undefined)))).map((request) => request.id),
+    ).toEqual(many.map((_, i) => `r${i}`))
   })
 
   it('passes the client errors found on a thread back with their kind and message', async () => {
-    const wrongCount = json({inputs: [{name: 'input', datatype: 'FP32', shape: [2], data: imageRequest(1).inputs[0].data}]})
+    const wrongCount = json({
+      inputs: [{name: 'input', datatype: 'FP32', shape: [2], data: imageRequest(1).inputs[0].data}],
+    })
     const notJson = Buffer.concat([json(imageRequest(1)), Buffer.from('}')])
     for (const body of [wrongCount, notJson]) {
       const inPlace = (() => {
@@ -49,14 +64,20 @@ describe('InferRequestDecoder', () => {
         }
       })()
       expect(inPlace?.message).toMatch(/has 784 values but shape \[2\] needs 2|not valid JSON/)
-      await expect(threaded.decode(Buffer.from(body), undefined)).rejects.toMatchObject({name: 'ServeError', kind: 'invalid_argument', message: inPlace!.message})
+      await expect(threaded.decode(Buffer.from(body), undefined)).rejects.toMatchObject({
+        name: 'ServeError',
+        kind: 'invalid_argument',
+        message: inPlace!.message,
+      })
     }
   })
 
   it('decodes in place with no threads, and for small bodies', async () => {
     const inPlace = await InferRequestDecoder.start(0)
     const small = json({inputs: [{name: 'x', datatype: 'FP32', shape: [2], data: [1, 2.5]}]})
-    expect(await inPlace.decode(json(imageRequest(1)), undefined)).toEqual(decodeInferRequest(json(imageRequest(1)), undefined))
+    expect(await inPlace.decode(json(imageRequest(1)), undefined)).toEqual(
+      decodeInferRequest(json(imageRequest(1)), undefined),
+    )
     expect(Array.from((await threaded.decode(small, undefined)).inputs[0].data as Float32Array)).toEqual([1, 2.5])
     await inPlace.close()
   })

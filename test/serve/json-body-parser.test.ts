@@ -7,7 +7,9 @@ const parse = (text: string) => parseJsonBody(Buffer.from(text))
 /** What the parser must reproduce: JSON.parse with the "data"/"instances" arrays as Float32Array. */
 function viaJsonParse(text: string): unknown {
   return JSON.parse(text, function (key, value) {
-    return (key === 'data' || key === 'instances') && Array.isArray(value) && value.flat(Infinity).every((v) => typeof v === 'number')
+    return (key === 'data' || key === 'instances') &&
+      Array.isArray(value) &&
+      value.flat(Infinity).every((v) => typeof v === 'number')
       ? Float32Array.from(value.flat(Infinity) as number[])
       : value
   })
@@ -16,7 +18,8 @@ function viaJsonParse(text: string): unknown {
 function normalise(value: unknown): unknown {
   if (value instanceof Float32JsonArray) return value.values
   if (Array.isArray(value)) return value.map(normalise)
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]))
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]))
   return value
 }
 
@@ -35,7 +38,17 @@ describe('parseJsonBody', () => {
       const text = JSON.stringify({inputs: [{name: 'x', datatype: 'FP32', shape: [2000], data}]})
       expect(normalise(parse(text))).toEqual(viaJsonParse(text))
     }
-    for (const literal of ['1e5', '-0', '0.1E-3', '2.5e+2', '123456789012345678901234567890', '1e-50', '3.4028235677973366e38', '1e39', '-1.401298464324817e-45']) {
+    for (const literal of [
+      '1e5',
+      '-0',
+      '0.1E-3',
+      '2.5e+2',
+      '123456789012345678901234567890',
+      '1e-50',
+      '3.4028235677973366e38',
+      '1e39',
+      '-1.401298464324817e-45',
+    ]) {
       const text = `{"data":[${literal}, [${literal}]]}`
       expect(normalise(parse(text)), literal).toEqual(viaJsonParse(text))
     }
@@ -44,12 +57,22 @@ describe('parseJsonBody', () => {
   it('flattens nested arrays and keeps the original array for other datatypes', () => {
     const value = parse('{"data": [[1, 2], [3, 4.5]], "other": [[1, 2]]}') as {data: Float32JsonArray; other: unknown}
     expect(Array.from(value.data.values)).toEqual([1, 2, 3, 4.5])
-    expect(value.data.json()).toEqual([[1, 2], [3, 4.5]])
+    expect(value.data.json()).toEqual([
+      [1, 2],
+      [3, 4.5],
+    ])
     expect(value.other).toEqual([[1, 2]])
   })
 
   it('reads arrays with anything but numbers like JSON.parse does', () => {
-    for (const text of ['{"data":[true,false]}', '{"data":["a",1]}', '{"data":[1,null]}', '{"data":[]}', '{"data":[[],[1]]}', '{"instances":[{"a":1}]}']) {
+    for (const text of [
+      '{"data":[true,false]}',
+      '{"data":["a",1]}',
+      '{"data":[1,null]}',
+      '{"data":[]}',
+      '{"data":[[],[1]]}',
+      '{"instances":[{"a":1}]}',
+    ]) {
       expect(normalise(parse(text)), text).toEqual(viaJsonParse(text))
     }
   })
@@ -69,9 +92,29 @@ describe('parseJsonBody', () => {
 
   it('rejects what JSON.parse rejects, with a position', () => {
     const invalid = [
-      '', '{', '{"a":1,}', '[1,]', '{"data":[1,,2]}', '{"data":[1 2]}', '{"data":[NaN]}', '{"data":[01]}', '{"data":[1.]}',
-      '{"data":[.5]}', '{"data":[-]}', '{"data":[1e]}', '{"data":[+1]}', '{"data":[1]]}', '{"data":[[1]', '{"a" 1}', "{'a':1}",
-      '{"a":"\\x"}', '{"a":"unterminated}', '[1] x', 'tru', '{"a":1}{', '"tab\there"',
+      '',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      '{"data":[1,,2]}',
+      '{"data":[1 2]}',
+      '{"data":[NaN]}',
+      '{"data":[01]}',
+      '{"data":[1.]}',
+      '{"data":[.5]}',
+      '{"data":[-]}',
+      '{"data":[1e]}',
+      '{"data":[+1]}',
+      '{"data":[1]]}',
+      '{"data":[[1]',
+      '{"a" 1}',
+      "{'a':1}",
+      '{"a":"\\x"}',
+      '{"a":"unterminated}',
+      '[1] x',
+      'tru',
+      '{"a":1}{',
+      '"tab\there"',
     ]
     for (const text of invalid) {
       expect(() => JSON.parse(text), text).toThrow()

@@ -29,15 +29,30 @@ function images(count: number, seed: number): Float32Array {
 const sessions = new Map<string, Promise<ort.InferenceSession>>()
 
 /** What onnxruntime gives in this process, unbatched: the results the server must reproduce. */
-async function reference(path: string, input: string, data: Float32Array, dims: number[]): Promise<Record<string, number[]>> {
+async function reference(
+  path: string,
+  input: string,
+  data: Float32Array,
+  dims: number[],
+): Promise<Record<string, number[]>> {
   if (!sessions.has(path)) sessions.set(path, ort.InferenceSession.create(path))
   const session = await sessions.get(path)!
   const outputs = await session.run({[input]: new ort.Tensor('float32', data, dims)})
-  return Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array, Number)]))
+  return Object.fromEntries(
+    Object.entries(outputs).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array, Number)]),
+  )
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{status: number; json: any}> {
-  const response = await fetch(url, {method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers})
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{status: number; json: any}> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers,
+  })
   return {status: response.status, json: await response.json()}
 }
 
@@ -47,9 +62,11 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<{
 }
 
 function lenetRequest(data: Float32Array, extra: object = {}) {
-  return {inputs: [{name: 'input', shape: [data.length / 784, 1, 28, 28], datatype: 'FP32', data: Array.from(data)}], ...extra}
+  return {
+    inputs: [{name: 'input', shape: [data.length / 784, 1, 28, 28], datatype: 'FP32', data: Array.from(data)}],
+    ...extra,
+  }
 }
-
 
 /** A model with two inputs, a + b and a * b: the binary data of both then arrives in one request body. */
 function twoInputModel(): string {
@@ -69,7 +86,17 @@ describe('mlctl serve', () => {
   let http: string
 
   beforeAll(async () => {
-    server = await startServe([LENET, '--model', `tab=${TABULAR}`, '--model', `fixed=${FIXED}`, '--model', `pair=${twoInputModel()}`, '--max-body-mb', '2'])
+    server = await startServe([
+      LENET,
+      '--model',
+      `tab=${TABULAR}`,
+      '--model',
+      `fixed=${FIXED}`,
+      '--model',
+      `pair=${twoInputModel()}`,
+      '--max-body-mb',
+      '2',
+    ])
     http = server.httpUrl
     grpc = grpcClients(server.grpcAddress)
   })
@@ -82,13 +109,19 @@ describe('mlctl serve', () => {
   it('prints where it listens and what it serves', () => {
     expect(server.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(server.grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/)
-    expect(server.output()).toContain('lenet  test/fixtures/serve/lenet.onnx  input FP32[-1,1,28,28] -> logits FP32[-1,10]')
+    expect(server.output()).toContain(
+      'lenet  test/fixtures/serve/lenet.onnx  input FP32[-1,1,28,28] -> logits FP32[-1,10]',
+    )
   })
 
   it('answers the health and metadata routes', async () => {
     expect(await get(`${http}/v2/health/live`)).toEqual({status: 200, json: {live: true}})
     expect(await get(`${http}/v2/health/ready`)).toEqual({status: 200, json: {ready: true}})
-    expect((await get(`${http}/v2`)).json).toEqual({name: 'mlctl', version: VERSION, extensions: ['binary_tensor_data']})
+    expect((await get(`${http}/v2`)).json).toEqual({
+      name: 'mlctl',
+      version: VERSION,
+      extensions: ['binary_tensor_data'],
+    })
     const metadata = await get(`${http}/v2/models/lenet`)
     expect(metadata.json).toMatchObject({
       name: 'lenet',
@@ -105,9 +138,14 @@ describe('mlctl serve', () => {
       {name: 'scores', datatype: 'FP32', shape: [-1, 3]},
       {name: 'label', datatype: 'INT64', shape: [-1]},
     ])
-    expect((await get(`${http}/v2/models/fixed`)).json.inputs).toEqual([{name: 'features', datatype: 'FP32', shape: [1, 4]}])
+    expect((await get(`${http}/v2/models/fixed`)).json.inputs).toEqual([
+      {name: 'features', datatype: 'FP32', shape: [1, 4]},
+    ])
     expect(await get(`${http}/v2/models/lenet/ready`)).toEqual({status: 200, json: {name: 'lenet', ready: true}})
-    expect(await get(`${http}/v2/models/lenet/versions/1/ready`)).toEqual({status: 200, json: {name: 'lenet', ready: true}})
+    expect(await get(`${http}/v2/models/lenet/versions/1/ready`)).toEqual({
+      status: 200,
+      json: {name: 'lenet', ready: true},
+    })
   })
 
   it('answers unknown models, versions and routes with 404 and a JSON error', async () => {
@@ -133,13 +171,17 @@ describe('mlctl serve', () => {
         {name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities},
       ],
     })
-    const rows = Array.from({length: 3}, (_, i) => [Array.from({length: 28}, (_, y) => Array.from(data.subarray(i * 784 + y * 28, i * 784 + y * 28 + 28)))])
+    const rows = Array.from({length: 3}, (_, i) => [
+      Array.from({length: 28}, (_, y) => Array.from(data.subarray(i * 784 + y * 28, i * 784 + y * 28 + 28))),
+    ])
     const nested = await post(`${http}/v2/models/lenet/versions/1/infer`, {
       inputs: [{name: 'input', shape: [3, 1, 28, 28], datatype: 'FP32', data: rows}],
       outputs: [{name: 'probabilities'}],
     })
     expect(nested.json.id).toBeUndefined()
-    expect(nested.json.outputs).toEqual([{name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities}])
+    expect(nested.json.outputs).toEqual([
+      {name: 'probabilities', datatype: 'FP32', shape: [3, 10], data: expected.probabilities},
+    ])
   })
 
   it('takes and gives raw tensor bytes over HTTP with the binary tensor data extension', async () => {
@@ -147,7 +189,9 @@ describe('mlctl serve', () => {
     const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
     const header = Buffer.from(
       JSON.stringify({
-        inputs: [{name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}}],
+        inputs: [
+          {name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}},
+        ],
         outputs: [{name: 'logits', parameters: {binary_data: true}}, {name: 'probabilities'}],
       }),
     )
@@ -174,7 +218,12 @@ describe('mlctl serve', () => {
       const header = Buffer.from(
         JSON.stringify({
           id,
-          inputs: ['a', 'b'].map((name) => ({name, shape: [2, 3], datatype: 'FP32', parameters: {binary_data_size: 24}})),
+          inputs: ['a', 'b'].map((name) => ({
+            name,
+            shape: [2, 3],
+            datatype: 'FP32',
+            parameters: {binary_data_size: 24},
+          })),
         }),
       )
       const response = await fetch(`${http}/v2/models/pair/infer`, {
@@ -195,22 +244,30 @@ describe('mlctl serve', () => {
   it('serves a model with another input name, rank and an INT64 output, and one with a fixed batch', async () => {
     const features = new Float32Array([0.1, -2, 3.5, 0.25, 1, 1, 1, 1])
     const expected = await reference(TABULAR, 'features', features, [2, 4])
-    const response = await post(`${http}/v2/models/tab/infer`, {inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}]})
+    const response = await post(`${http}/v2/models/tab/infer`, {
+      inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}],
+    })
     expect(response.json.outputs).toEqual([
       {name: 'scores', datatype: 'FP32', shape: [2, 3], data: expected.scores},
       {name: 'label', datatype: 'INT64', shape: [2], data: expected.label},
     ])
-    const fixed = await post(`${http}/v2/models/fixed/infer`, {inputs: [{name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4]}]})
+    const fixed = await post(`${http}/v2/models/fixed/infer`, {
+      inputs: [{name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4]}],
+    })
     expect(fixed.status).toBe(200)
     expect(fixed.json.outputs[0].shape).toEqual([1, 3])
-    const twoRows = await post(`${http}/v2/models/fixed/infer`, {inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}]})
+    const twoRows = await post(`${http}/v2/models/fixed/infer`, {
+      inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}],
+    })
     expect(twoRows.status).toBe(400)
   })
 
   it('predicts classes with names and probabilities on POST /predict', async () => {
     const data = images(2, 2)
     const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
-    const response = await post(`${http}/predict`, {instances: [Array.from(data.subarray(0, 784)), Array.from(data.subarray(784))]})
+    const response = await post(`${http}/predict`, {
+      instances: [Array.from(data.subarray(0, 784)), Array.from(data.subarray(784))],
+    })
     expect(response.status).toBe(200)
     expect(response.json.model_name).toBe('lenet')
     response.json.predictions.forEach((prediction: any, row: number) => {
@@ -244,14 +301,19 @@ describe('mlctl serve', () => {
     expect(raw.id).toBe('g1')
     expect(raw.outputs).toMatchObject([{name: 'logits', datatype: 'FP32', shape: [2, 10], contents: null}])
     const logits = raw.raw_output_contents[0] as Buffer
-    expect(Array.from(new Float32Array(logits.buffer.slice(logits.byteOffset, logits.byteOffset + logits.byteLength)))).toEqual(expected.logits)
+    expect(
+      Array.from(new Float32Array(logits.buffer.slice(logits.byteOffset, logits.byteOffset + logits.byteLength))),
+    ).toEqual(expected.logits)
 
     const typed = await grpc.call('ModelInfer', {
       model_name: 'lenet',
       inputs: [{name: 'input', datatype: 'FP32', shape: [2, 1, 28, 28], contents: {fp32_contents: Array.from(data)}}],
     })
     expect(typed.raw_output_contents).toEqual([])
-    expect(typed.outputs.map((output: any) => output.contents.fp32_contents)).toEqual([expected.logits, expected.probabilities])
+    expect(typed.outputs.map((output: any) => output.contents.fp32_contents)).toEqual([
+      expected.logits,
+      expected.probabilities,
+    ])
   })
 
   it('merges concurrent requests into batches and gives each request its own results', async () => {
@@ -260,10 +322,18 @@ describe('mlctl serve', () => {
     const expected = await Promise.all(inputs.map((data) => reference(LENET, 'input', data, [1, 1, 28, 28])))
     const before = histogram(await (await fetch(`${http}/metrics`)).text(), 'mlctl_batch_size', 'model="lenet"')
     const responses = await Promise.all([
-      ...inputs.slice(0, count / 2).map((data, i) => post(`${http}/v2/models/lenet/infer`, lenetRequest(data, {id: String(i)}))),
-      ...inputs.slice(count / 2).map((data) =>
-        grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
-      ),
+      ...inputs
+        .slice(0, count / 2)
+        .map((data, i) => post(`${http}/v2/models/lenet/infer`, lenetRequest(data, {id: String(i)}))),
+      ...inputs
+        .slice(count / 2)
+        .map((data) =>
+          grpc.call('ModelInfer', {
+            model_name: 'lenet',
+            inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
+            raw_input_contents: [Buffer.from(data.buffer)],
+          }),
+        ),
     ])
     responses.slice(0, count / 2).forEach((response, i) => {
       expect(response.json.id).toBe(String(i))
@@ -287,17 +357,61 @@ describe('mlctl serve', () => {
     const one = images(1, 4)
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['malformed JSON', '{"inputs": [', 400, /not valid JSON/],
-      ['NaN literal', '{"inputs":[{"name":"input","shape":[1],"datatype":"FP32","data":[NaN]}]}', 400, /not valid JSON/],
+      [
+        'NaN literal',
+        '{"inputs":[{"name":"input","shape":[1],"datatype":"FP32","data":[NaN]}]}',
+        400,
+        /not valid JSON/,
+      ],
       ['no inputs', {}, 400, /"inputs" must be a non-empty array/],
       ['missing data', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32'}]}, 400, /needs "data"/],
-      ['wrong count', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: [1, 2, 3]}]}, 400, /has 3 values/],
-      ['wrong shape', {inputs: [{name: 'input', shape: [1, 784], datatype: 'FP32', data: Array.from(one)}]}, 400, /expects \[-1,1,28,28\]/],
-      ['wrong datatype', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP64', data: Array.from(one)}]}, 400, /datatype FP64 but the model expects FP32/],
-      ['unknown datatype', {inputs: [{name: 'input', shape: [1], datatype: 'FLOAT', data: [1]}]}, 400, /datatype "FLOAT"/],
-      ['string for NaN', {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: ['NaN', ...Array.from(one).slice(1)]}]}, 400, /not a number/],
-      ['wrong input name', {inputs: [{name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data: Array.from(one)}]}, 400, /unknown input "image"/],
+      [
+        'wrong count',
+        {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: [1, 2, 3]}]},
+        400,
+        /has 3 values/,
+      ],
+      [
+        'wrong shape',
+        {inputs: [{name: 'input', shape: [1, 784], datatype: 'FP32', data: Array.from(one)}]},
+        400,
+        /expects \[-1,1,28,28\]/,
+      ],
+      [
+        'wrong datatype',
+        {inputs: [{name: 'input', shape: [1, 1, 28, 28], datatype: 'FP64', data: Array.from(one)}]},
+        400,
+        /datatype FP64 but the model expects FP32/,
+      ],
+      [
+        'unknown datatype',
+        {inputs: [{name: 'input', shape: [1], datatype: 'FLOAT', data: [1]}]},
+        400,
+        /datatype "FLOAT"/,
+      ],
+      [
+        'string for NaN',
+        {
+          inputs: [
+            {name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: ['NaN', ...Array.from(one).slice(1)]},
+          ],
+        },
+        400,
+        /not a number/,
+      ],
+      [
+        'wrong input name',
+        {inputs: [{name: 'image', shape: [1, 1, 28, 28], datatype: 'FP32', data: Array.from(one)}]},
+        400,
+        /unknown input "image"/,
+      ],
       ['unknown output', lenetRequest(one, {outputs: [{name: 'embedding'}]}), 400, /unknown output "embedding"/],
-      ['too large', {inputs: [{name: 'input', shape: [1], datatype: 'FP32', data: new Array(500_000).fill(0.123456)}]}, 413, /larger than 2097152 bytes/],
+      [
+        'too large',
+        {inputs: [{name: 'input', shape: [1], datatype: 'FP32', data: new Array(500_000).fill(0.123456)}]},
+        413,
+        /larger than 2097152 bytes/,
+      ],
     ]
     for (const [what, body, expectedStatus, message] of cases) {
       const response = await post(url, body)
@@ -321,8 +435,18 @@ describe('mlctl serve', () => {
       ['NaN', request(Buffer.from(nan.buffer)), status.INVALID_ARGUMENT, /non-finite value \(NaN\) at element 17/],
       ['short raw', request(Buffer.alloc(100)), status.INVALID_ARGUMENT, /have 100 bytes/],
       ['wrong shape', request(Buffer.alloc(784 * 4), [1, 784]), status.INVALID_ARGUMENT, /expects \[-1,1,28,28\]/],
-      ['no contents', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}]}, status.INVALID_ARGUMENT, /no fp32_contents/],
-      ['unknown model', {...request(Buffer.alloc(784 * 4)), model_name: 'nope'}, status.NOT_FOUND, /unknown model "nope"/],
+      [
+        'no contents',
+        {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}]},
+        status.INVALID_ARGUMENT,
+        /no fp32_contents/,
+      ],
+      [
+        'unknown model',
+        {...request(Buffer.alloc(784 * 4)), model_name: 'nope'},
+        status.NOT_FOUND,
+        /unknown model "nope"/,
+      ],
       ['too large', request(Buffer.alloc(3 * 1024 * 1024)), status.RESOURCE_EXHAUSTED, /larger than max/],
     ]
     for (const [what, body, code, message] of cases) {
@@ -356,10 +480,18 @@ describe('mlctl serve', () => {
     await grpc.call('ServerLive', {})
     const inFlight = Array.from({length: 12}, () => post(`${http}/v2/models/lenet/infer`, body))
     const grpcInFlight = Array.from({length: 12}, () =>
-      grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
+      grpc.call('ModelInfer', {
+        model_name: 'lenet',
+        inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}],
+        raw_input_contents: [Buffer.from(data.buffer)],
+      }),
     )
     let answered = 0
-    for (const pending of [...inFlight, ...grpcInFlight]) void pending.then(() => answered++, () => undefined)
+    for (const pending of [...inFlight, ...grpcInFlight])
+      void pending.then(
+        () => answered++,
+        () => undefined,
+      )
     await new Promise((resolve) => setTimeout(resolve, 30))
     const answeredBeforeSignal = answered
     const exitCode = server.stop('SIGTERM')
@@ -381,7 +513,10 @@ describe('mlctl serve with an API key and a small queue', () => {
   const KEY = 'test-key-123'
 
   beforeAll(async () => {
-    server = await startServe([`${FIXTURES}/lenet.onnx`, '--max-queue', '1', '--max-batch-size', '1', '--decode-threads', '0'], {MLCTL_API_KEY: KEY})
+    server = await startServe(
+      [`${FIXTURES}/lenet.onnx`, '--max-queue', '1', '--max-batch-size', '1', '--decode-threads', '0'],
+      {MLCTL_API_KEY: KEY},
+    )
     grpc = grpcClients(server.grpcAddress)
   })
 
@@ -395,7 +530,9 @@ describe('mlctl serve with an API key and a small queue', () => {
     expect((await get(`${server.httpUrl}/v2/health/live`)).status).toBe(200)
     for (const path of ['/v2/health/ready', '/v2', '/v2/models/lenet', '/metrics']) {
       expect((await fetch(`${server.httpUrl}${path}`)).status, path).toBe(401)
-      expect((await fetch(`${server.httpUrl}${path}`, {headers: {authorization: 'Bearer wrong'}})).status, path).toBe(401)
+      expect((await fetch(`${server.httpUrl}${path}`, {headers: {authorization: 'Bearer wrong'}})).status, path).toBe(
+        401,
+      )
       expect((await fetch(`${server.httpUrl}${path}`, {headers: auth})).status, path).toBe(200)
     }
     const unauthorized = await post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(1, 7)))
@@ -414,15 +551,30 @@ describe('mlctl serve with an API key and a small queue', () => {
     const headers = {authorization: `Bearer ${KEY}`}
     // 64-image gRPC requests keep the model busy for milliseconds; small HTTP requests arrive meanwhile.
     const body = JSON.stringify(lenetRequest(images(1, 9)))
-    const raw = {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}
+    const raw = {
+      model_name: 'lenet',
+      inputs: [{name: 'input', datatype: 'FP32', shape: [64, 1, 28, 28]}],
+      raw_input_contents: [Buffer.from(data.buffer)],
+    }
     // Whether the queue is full when a request arrives depends on the machine's timing (a stalled client can send
     // them spread out), so the burst is repeated until both protocols have met a full queue, up to five times.
     const httpStatuses: number[] = []
     const grpcCodes: number[] = []
     for (let round = 0; round < 5 && !(httpStatuses.includes(503) && grpcCodes.includes(status.UNAVAILABLE)); round++) {
       const [grpcRound, httpRound] = await Promise.all([
-        Promise.all(Array.from({length: 16}, () => grpc.call('ModelInfer', raw, KEY).then(() => status.OK, (err) => err.code))),
-        Promise.all(Array.from({length: 48}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers).then((r) => r.status))),
+        Promise.all(
+          Array.from({length: 16}, () =>
+            grpc.call('ModelInfer', raw, KEY).then(
+              () => status.OK,
+              (err) => err.code,
+            ),
+          ),
+        ),
+        Promise.all(
+          Array.from({length: 48}, () =>
+            post(`${server.httpUrl}/v2/models/lenet/infer`, body, headers).then((r) => r.status),
+          ),
+        ),
       ])
       grpcCodes.push(...grpcRound)
       httpStatuses.push(...httpRound)
@@ -444,9 +596,15 @@ describe('mlctl serve --processes 2', () => {
     const inputs = Array.from({length: 30}, (_, i) => images(1, 200 + i))
     const expected = await Promise.all(inputs.map((data) => reference(LENET, 'input', data, [1, 1, 28, 28])))
     const http = inputs.slice(0, 20).map((data) => post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(data)))
-    const rpc = inputs.slice(20).map((data) =>
-      grpc.call('ModelInfer', {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}], raw_input_contents: [Buffer.from(data.buffer)]}),
-    )
+    const rpc = inputs
+      .slice(20)
+      .map((data) =>
+        grpc.call('ModelInfer', {
+          model_name: 'lenet',
+          inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
+          raw_input_contents: [Buffer.from(data.buffer)],
+        }),
+      )
     const responses = await Promise.all([...http, ...rpc])
     responses.slice(0, 20).forEach((response, i) => expect(response.json.outputs[0].data).toEqual(expected[i].logits))
     responses.slice(20).forEach((response, i) => {
@@ -458,7 +616,9 @@ describe('mlctl serve --processes 2', () => {
     expect(metrics).toContain('mlctl_requests_total{protocol="grpc",endpoint="infer",model="lenet",status="OK"} 10')
     grpc.close()
 
-    const inFlight = Array.from({length: 8}, () => post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(64, 11))))
+    const inFlight = Array.from({length: 8}, () =>
+      post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(images(64, 11))),
+    )
     await new Promise((resolve) => setTimeout(resolve, 20))
     const exitCode = server.stop('SIGTERM')
     for (const response of await Promise.all(inFlight)) expect(response.status).toBe(200)
@@ -473,7 +633,9 @@ describe('mlctl serve start-up errors', () => {
     expect(notOnnx).toMatch(/cannot load .*make_fixtures\.py as an ONNX model/)
     const first = await startServe([LENET])
     const port = new URL(first.httpUrl).port
-    const second = spawnSync('node', ['bin/run.js', 'serve', LENET, '--port', port, '--grpc-port', '0'], {encoding: 'utf8'})
+    const second = spawnSync('node', ['bin/run.js', 'serve', LENET, '--port', port, '--grpc-port', '0'], {
+      encoding: 'utf8',
+    })
     expect(second.status).toBe(1)
     expect(second.stderr).toMatch(new RegExp(`HTTP port ${port} is in use; pick another with --port`))
     expect(await first.stop()).toBe(0)

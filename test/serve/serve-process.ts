@@ -57,10 +57,14 @@ export function grpcClients(address: string): GrpcClients {
   const services = loadGrpcServices()
   const inference = new services.inference(address, credentials.createInsecure())
   const health = new services.health(address, credentials.createInsecure())
-  const promisify = (client: Client, method: string): Unary => (request, metadata = new Metadata()) =>
-    new Promise((resolve, reject) => {
-      ;(client as any)[method](request, metadata, (err: ServiceError | null, response: unknown) => (err ? reject(err) : resolve(response)))
-    })
+  const promisify =
+    (client: Client, method: string): Unary =>
+    (request, metadata = new Metadata()) =>
+      new Promise((resolve, reject) => {
+        ;(client as any)[method](request, metadata, (err: ServiceError | null, response: unknown) =>
+          err ? reject(err) : resolve(response),
+        )
+      })
   return {
     call(method, request, apiKey) {
       const metadata = new Metadata()
@@ -78,6 +82,7 @@ export function grpcClients(address: string): GrpcClients {
 
 /** Sum and count of a Prometheus histogram series from GET /metrics text. */
 export function histogram(metricsText: string, name: string, labels: string): {sum: number; count: number} {
-  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}\\{${labels}\\} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? NaN)
+  const value = (suffix: string) =>
+    Number(new RegExp(`^${name}_${suffix}\\{${labels}\\} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? NaN)
   return {sum: value('sum'), count: value('count')}
 }

@@ -15,7 +15,10 @@ describe('tensor codec', () => {
   it('accepts flat and nested JSON data alike', () => {
     const header = readTensorHeader({name: 'x', datatype: 'FP32', shape: [2, 2]}, 'inputs[0]')
     const flat = tensorFromJsonData(header, [1, 2, 4, 5])
-    const nested = tensorFromJsonData(header, [[1, 2], [4, 5]])
+    const nested = tensorFromJsonData(header, [
+      [1, 2],
+      [4, 5],
+    ])
     expect(Array.from(flat.data as Float32Array)).toEqual([1, 2, 4, 5])
     expect(nested.data).toEqual(flat.data)
   })
@@ -78,14 +81,20 @@ describe('tensor codec', () => {
   })
 
   it('reads and writes the typed gRPC contents field of each datatype', () => {
-    const fp32 = tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'i'), {fp32_contents: [0.5, -1]})
+    const fp32 = tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'i'), {
+      fp32_contents: [0.5, -1],
+    })
     expect(tensorToContents(fp32)).toEqual({fp32_contents: [0.5, -1]})
-    const bool = tensorFromContents(readTensorHeader({name: 'b', datatype: 'BOOL', shape: [2]}, 'i'), {bool_contents: [true, false]})
+    const bool = tensorFromContents(readTensorHeader({name: 'b', datatype: 'BOOL', shape: [2]}, 'i'), {
+      bool_contents: [true, false],
+    })
     expect(tensorToContents(bool)).toEqual({bool_contents: [true, false]})
-    const int8 = tensorFromContents(readTensorHeader({name: 'i', datatype: 'INT8', shape: [1]}, 'i'), {int_contents: [-7]})
+    const int8 = tensorFromContents(readTensorHeader({name: 'i', datatype: 'INT8', shape: [1]}, 'i'), {
+      int_contents: [-7],
+    })
     expect(tensorToContents(int8)).toEqual({int_contents: [-7]})
-    expect(() => tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [1]}, 'i'), {int_contents: [1]})).toThrow(
-      /no fp32_contents and no raw contents/,
-    )
+    expect(() =>
+      tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [1]}, 'i'), {int_contents: [1]}),
+    ).toThrow(/no fp32_contents and no raw contents/)
   })
 })

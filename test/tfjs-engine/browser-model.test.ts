@@ -41,16 +41,28 @@ describe('a TF.js-trained model/ folder in the browser', () => {
   it('loads with tf.loadLayersModel over HTTP and predicts what ONNX Runtime and the engine predict', async () => {
     const data = await loadDataset('mnist-sample')
     const batch = 32
-    const trainer = await TfjsTrainer.create({spec, loss: {name: 'softmaxCrossEntropy'}, optimizer: {name: 'adam', lr: 0.01}, seed: 11})
+    const trainer = await TfjsTrainer.create({
+      spec,
+      loss: {name: 'softmaxCrossEntropy'},
+      optimizer: {name: 'adam', lr: 0.01},
+      seed: 11,
+    })
     for (let step = 0; step < 4; step++) {
-      await trainer.step(data.train.inputs.subarray(step * batch * 784, (step + 1) * batch * 784), data.train.targets.subarray(step * batch, (step + 1) * batch), batch)
+      await trainer.step(
+        data.train.inputs.subarray(step * batch * 784, (step + 1) * batch * 784),
+        data.train.targets.subarray(step * batch, (step + 1) * batch),
+        batch,
+      )
     }
     const modelDir = join(dir, 'model')
     writeLayersModelDir(modelDir, spec, trainer.getWeights(), 'mlctl test')
 
     const n = 20
     const x = data.test!.inputs.subarray(0, n * 784) as Uint8Array
-    const server = await startFileServer({'model.json': readFileSync(join(modelDir, 'model.json')), 'weights.bin': readFileSync(join(modelDir, 'weights.bin'))})
+    const server = await startFileServer({
+      'model.json': readFileSync(join(modelDir, 'model.json')),
+      'weights.bin': readFileSync(join(modelDir, 'weights.bin')),
+    })
     let browser: Float32Array
     try {
       const model = await tf.loadLayersModel(`${server.url}/ok/model.json`)
@@ -72,7 +84,11 @@ describe('a TF.js-trained model/ folder in the browser', () => {
     expect(relativeError(browser, ort)).toBeLessThan(TOLERANCE)
     expect(relativeError(engine, ort)).toBeLessThan(TOLERANCE)
     // trained, not initial weights: the predictions are not all one class
-    const classes = new Set(Array.from({length: n}, (_, i) => ort.subarray(i * 10, (i + 1) * 10).indexOf(Math.max(...ort.subarray(i * 10, (i + 1) * 10)))))
+    const classes = new Set(
+      Array.from({length: n}, (_, i) =>
+        ort.subarray(i * 10, (i + 1) * 10).indexOf(Math.max(...ort.subarray(i * 10, (i + 1) * 10))),
+      ),
+    )
     expect(classes.size).toBeGreaterThan(2)
   })
 })

@@ -23,7 +23,13 @@ interface Case {
 const SEED = 7
 const BATCH = 4
 
-async function compare({layers, inputShape, loss = {name: 'softmaxCrossEntropy'}, inputType = 'float32', normalize}: Case): Promise<void> {
+async function compare({
+  layers,
+  inputShape,
+  loss = {name: 'softmaxCrossEntropy'},
+  inputType = 'float32',
+  normalize,
+}: Case): Promise<void> {
   const spec: ModelSpec = {inputShape, inputType, ...(normalize && {normalize}), layers}
   const tfjs = await TfjsTrainer.create({spec, loss, optimizer: {name: 'sgd', lr: 0.1}, seed: SEED})
   const {x, y} = batchFor(tfjs.model, loss, BATCH, 3)
@@ -45,27 +51,130 @@ const head: LayerSpec[] = [{type: 'flatten'}, {type: 'dense', units: 3}]
 describe('TF.js and ONNX Runtime engines agree on loss and gradients', () => {
   it.each<[string, Case]>([
     ['conv2d 3x3 valid', {inputShape: [2, 6, 6], layers: [{type: 'conv2d', filters: 3, kernel: 3}, ...head]}],
-    ['conv2d same, stride 2, even kernel (asymmetric pads)', {inputShape: [1, 7, 7], layers: [{type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'}, ...head]}],
-    ['conv2d numeric padding, stride 2, non-square, below another conv', {inputShape: [2, 6, 5], layers: [{type: 'conv2d', filters: 3, kernel: 3, stride: 2, padding: 1}, {type: 'conv2d', filters: 2, kernel: 1}, ...head]}],
-    ['maxPool2d tiling and leftover rows', {inputShape: [2, 7, 7], layers: [{type: 'conv2d', filters: 2, kernel: 2}, {type: 'maxPool2d', size: 2}, {type: 'tanh'}, ...head]}],
-    ['maxPool2d 3x3 stride 2, overlapping', {inputShape: [1, 9, 9], layers: [{type: 'conv2d', filters: 2, kernel: 3}, {type: 'maxPool2d', size: 3, stride: 2}, ...head]}],
-    ['avgPool2d overlapping and with gaps', {inputShape: [2, 8, 8], layers: [{type: 'conv2d', filters: 2, kernel: 1}, {type: 'avgPool2d', size: 3, stride: 2}, {type: 'avgPool2d', size: 1, stride: 2}, ...head]}],
-    ['dense, relu, leakyRelu, tanh, sigmoid', {inputShape: [5], layers: [{type: 'dense', units: 6}, {type: 'relu'}, {type: 'dense', units: 6}, {type: 'leakyRelu', alpha: 0.2}, {type: 'dense', units: 5}, {type: 'tanh'}, {type: 'dense', units: 4}, {type: 'sigmoid'}, {type: 'dense', units: 3}]}],
-    ['dropout on an image, after flatten and after dense', {inputShape: [2, 4, 4], layers: [{type: 'conv2d', filters: 3, kernel: 3}, {type: 'dropout', rate: 0.3}, {type: 'flatten'}, {type: 'dropout', rate: 0.5}, {type: 'dense', units: 5}, {type: 'dropout', rate: 0.2}, {type: 'dense', units: 3}]}],
+    [
+      'conv2d same, stride 2, even kernel (asymmetric pads)',
+      {inputShape: [1, 7, 7], layers: [{type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'}, ...head]},
+    ],
+    [
+      'conv2d numeric padding, stride 2, non-square, below another conv',
+      {
+        inputShape: [2, 6, 5],
+        layers: [
+          {type: 'conv2d', filters: 3, kernel: 3, stride: 2, padding: 1},
+          {type: 'conv2d', filters: 2, kernel: 1},
+          ...head,
+        ],
+      },
+    ],
+    [
+      'maxPool2d tiling and leftover rows',
+      {
+        inputShape: [2, 7, 7],
+        layers: [{type: 'conv2d', filters: 2, kernel: 2}, {type: 'maxPool2d', size: 2}, {type: 'tanh'}, ...head],
+      },
+    ],
+    [
+      'maxPool2d 3x3 stride 2, overlapping',
+      {
+        inputShape: [1, 9, 9],
+        layers: [{type: 'conv2d', filters: 2, kernel: 3}, {type: 'maxPool2d', size: 3, stride: 2}, ...head],
+      },
+    ],
+    [
+      'avgPool2d overlapping and with gaps',
+      {
+        inputShape: [2, 8, 8],
+        layers: [
+          {type: 'conv2d', filters: 2, kernel: 1},
+          {type: 'avgPool2d', size: 3, stride: 2},
+          {type: 'avgPool2d', size: 1, stride: 2},
+          ...head,
+        ],
+      },
+    ],
+    [
+      'dense, relu, leakyRelu, tanh, sigmoid',
+      {
+        inputShape: [5],
+        layers: [
+          {type: 'dense', units: 6},
+          {type: 'relu'},
+          {type: 'dense', units: 6},
+          {type: 'leakyRelu', alpha: 0.2},
+          {type: 'dense', units: 5},
+          {type: 'tanh'},
+          {type: 'dense', units: 4},
+          {type: 'sigmoid'},
+          {type: 'dense', units: 3},
+        ],
+      },
+    ],
+    [
+      'dropout on an image, after flatten and after dense',
+      {
+        inputShape: [2, 4, 4],
+        layers: [
+          {type: 'conv2d', filters: 3, kernel: 3},
+          {type: 'dropout', rate: 0.3},
+          {type: 'flatten'},
+          {type: 'dropout', rate: 0.5},
+          {type: 'dense', units: 5},
+          {type: 'dropout', rate: 0.2},
+          {type: 'dense', units: 3},
+        ],
+      },
+    ],
     // Each batchNorm follows a non-linearity: the gradient of a bias straight before a batch norm is 0 up to
     // float32 noise, which no relative tolerance can compare.
-    ['batchNorm on images and on flattened features', {inputShape: [2, 5, 5], layers: [{type: 'conv2d', filters: 3, kernel: 3}, {type: 'relu'}, {type: 'batchNorm'}, {type: 'tanh'}, {type: 'flatten'}, {type: 'batchNorm', epsilon: 0.01}, {type: 'dense', units: 3}]}],
-    ['uint8 input with per-channel normalisation', {inputShape: [3, 5, 5], inputType: 'uint8', normalize: {mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3]}, layers: [{type: 'conv2d', filters: 2, kernel: 3}, ...head]}],
-    ['final softmax fused into cross-entropy with label smoothing', {inputShape: [4], loss: {name: 'softmaxCrossEntropy', labelSmoothing: 0.1}, layers: [{type: 'dense', units: 3}, {type: 'softmax'}]}],
+    [
+      'batchNorm on images and on flattened features',
+      {
+        inputShape: [2, 5, 5],
+        layers: [
+          {type: 'conv2d', filters: 3, kernel: 3},
+          {type: 'relu'},
+          {type: 'batchNorm'},
+          {type: 'tanh'},
+          {type: 'flatten'},
+          {type: 'batchNorm', epsilon: 0.01},
+          {type: 'dense', units: 3},
+        ],
+      },
+    ],
+    [
+      'uint8 input with per-channel normalisation',
+      {
+        inputShape: [3, 5, 5],
+        inputType: 'uint8',
+        normalize: {mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3]},
+        layers: [{type: 'conv2d', filters: 2, kernel: 3}, ...head],
+      },
+    ],
+    [
+      'final softmax fused into cross-entropy with label smoothing',
+      {
+        inputShape: [4],
+        loss: {name: 'softmaxCrossEntropy', labelSmoothing: 0.1},
+        layers: [{type: 'dense', units: 3}, {type: 'softmax'}],
+      },
+    ],
   ])('%s', async (_name, c) => {
     await compare(c)
   })
 
   it.each<[string, LossConfig, LayerSpec[]]>([
-    ['binary cross-entropy', {name: 'binaryCrossEntropy'}, [{type: 'dense', units: 6}, {type: 'tanh'}, {type: 'dense', units: 2}]],
+    [
+      'binary cross-entropy',
+      {name: 'binaryCrossEntropy'},
+      [{type: 'dense', units: 6}, {type: 'tanh'}, {type: 'dense', units: 2}],
+    ],
     ['mse on a final softmax (kept in the graph)', {name: 'mse'}, [{type: 'dense', units: 3}, {type: 'softmax'}]],
     ['mae', {name: 'mae'}, [{type: 'dense', units: 6}, {type: 'relu'}, {type: 'dense', units: 2}]],
-    ['huber, delta 0.5', {name: 'huber', delta: 0.5}, [{type: 'dense', units: 6}, {type: 'sigmoid'}, {type: 'dense', units: 2}]],
+    [
+      'huber, delta 0.5',
+      {name: 'huber', delta: 0.5},
+      [{type: 'dense', units: 6}, {type: 'sigmoid'}, {type: 'dense', units: 2}],
+    ],
   ])('loss: %s', async (_name, loss, layers) => {
     await compare({inputShape: [5], loss, layers})
   })

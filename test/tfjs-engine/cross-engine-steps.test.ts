@@ -35,7 +35,12 @@ const loss: LossConfig = {name: 'softmaxCrossEntropy'}
 
 describe('TF.js and ONNX Runtime engines agree after optimizer steps', () => {
   it.each(OPTIMIZER_NAMES)('%s', async (name) => {
-    const optimizer: OptimizerConfig = {name, lr: name === 'sgd' || name === 'momentum' ? 0.05 : 0.01, clipNorm: 5, schedule: {type: 'cosine', totalSteps: STEPS}}
+    const optimizer: OptimizerConfig = {
+      name,
+      lr: name === 'sgd' || name === 'momentum' ? 0.05 : 0.01,
+      clipNorm: 5,
+      schedule: {type: 'cosine', totalSteps: STEPS},
+    }
     const ort = await Trainer.create({spec, loss, optimizer, seed: 3, threads: 1})
     const tfjs = await TfjsTrainer.create({spec, loss, optimizer, seed: 3})
     try {

@@ -20,7 +20,9 @@ beforeAll(async () => {
 function gradients(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): Float32Array[] {
   return tf.tidy(() => {
     const dy = tf.randomUniform(f(...inputs).shape, -1, 1, 'float32', 3)
-    return tf.grads((...xs: Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs).map((g) => g.dataSync() as Float32Array)
+    return tf
+      .grads((...xs: Tensor[]) => tf.sum(tf.mul(f(...xs), dy)))(inputs)
+      .map((g) => g.dataSync() as Float32Array)
   })
 }
 
@@ -29,13 +31,18 @@ describe('pure-JavaScript gradient rules equal TF.js autodiff', () => {
     ['3x3 valid', {type: 'conv2d', filters: 3, kernel: 3}, [6, 6, 2]],
     ['5x5 same (LeNet)', {type: 'conv2d', filters: 4, kernel: 5, padding: 'same'}, [8, 8, 1]],
     ['stride 2 with a leftover row', {type: 'conv2d', filters: 2, kernel: 3, stride: 2}, [8, 7, 3]],
-    ['even kernel, same, stride 2 (asymmetric pads)', {type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'}, [7, 7, 2]],
+    [
+      'even kernel, same, stride 2 (asymmetric pads)',
+      {type: 'conv2d', filters: 2, kernel: 4, stride: 2, padding: 'same'},
+      [7, 7, 2],
+    ],
     ['numeric padding 1, stride 2', {type: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 1}, [6, 5, 2]],
   ])('conv2d %s', (_name, spec, [height, width, channels]) => {
     const geometry = convGeometry(spec, height, width)
     const x = tf.randomUniform([3, height, width, channels], -1, 1, 'float32', 1) as Tensor4D
     const kernel = tf.randomUniform([spec.kernel, spec.kernel, channels, spec.filters], -1, 1, 'float32', 2) as Tensor4D
-    const conv = (pureJavaScript: boolean) => (xs: Tensor, w: Tensor) => conv2d(tf, xs as Tensor4D, w as Tensor4D, geometry, {pureJavaScript, needInputGradient: true})
+    const conv = (pureJavaScript: boolean) => (xs: Tensor, w: Tensor) =>
+      conv2d(tf, xs as Tensor4D, w as Tensor4D, geometry, {pureJavaScript, needInputGradient: true})
     const [dx, dk] = gradients(conv(true), [x, kernel])
     const [dxReference, dkReference] = gradients(conv(false), [x, kernel])
     expect(relativeError(dx, dxReference)).toBeLessThan(TOLERANCE)
@@ -55,8 +62,13 @@ describe('pure-JavaScript gradient rules equal TF.js autodiff', () => {
 
   it('maxPool2d splits dy evenly between tied maxima, as the ONNX Runtime engine does', () => {
     const x = tf.tensor4d([1, 1, 0, 2, 1, 1, 2, 2], [1, 2, 4, 1])
-    const [dx] = gradients((xs) => maxPool2d(tf, xs as Tensor4D, poolGeometry({type: 'maxPool2d', size: 2}, 2, 4), true), [x])
+    const [dx] = gradients(
+      (xs) => maxPool2d(tf, xs as Tensor4D, poolGeometry({type: 'maxPool2d', size: 2}, 2, 4), true),
+      [x],
+    )
     const dy = tf.tidy(() => tf.randomUniform([1, 1, 2, 1], -1, 1, 'float32', 3).dataSync())
-    expect(Array.from(dx, (v) => v + 0)).toEqual([dy[0] / 4, dy[0] / 4, 0, dy[1] / 3, dy[0] / 4, dy[0] / 4, dy[1] / 3, dy[1] / 3].map(Math.fround))
+    expect(Array.from(dx, (v) => v + 0)).toEqual(
+      [dy[0] / 4, dy[0] / 4, 0, dy[1] / 3, dy[0] / 4, dy[0] / 4, dy[1] / 3, dy[1] / 3].map(Math.fround),
+    )
   })
 })

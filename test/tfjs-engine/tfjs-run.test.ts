@@ -18,7 +18,16 @@ import {relativeError, TOLERANCE} from './helpers/compare.js'
 const dir = mkdtempSync(join(tmpdir(), 'mlctl-tfjs-run-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-const flags: Partial<TrainConfig> = {data: 'examples/retail-demand.csv', target: 'units_sold', model: 'mlp', loss: 'mse', epochs: 2, 'batch-size': 16, lr: 0.01, seed: 5}
+const flags: Partial<TrainConfig> = {
+  data: 'examples/retail-demand.csv',
+  target: 'units_sold',
+  model: 'mlp',
+  loss: 'mse',
+  epochs: 2,
+  'batch-size': 16,
+  lr: 0.01,
+  seed: 5,
+}
 
 describe('train --engine tfjs', () => {
   it('writes a run that evaluates and exports through ONNX Runtime and resumes with --engine ort', async () => {
@@ -34,7 +43,9 @@ describe('train --engine tfjs', () => {
     })
     expect(engine).toMatch(/^TensorFlow\.js 4\.22\.0, pure JavaScript/)
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(/^TensorFlow\.js runs in pure JavaScript.*@tensorflow\/tfjs-node is (not installed|installed without its native binding)/)
+    expect(warnings[0]).toMatch(
+      /^TensorFlow\.js runs in pure JavaScript.*@tensorflow\/tfjs-node is (not installed|installed without its native binding)/,
+    )
     expect(result.outcome).toBe('completed')
     for (const file of Object.values(RUN_FILES)) expect(existsSync(join(out, file)), file).toBe(true)
     expect(JSON.parse(readFileSync(join(out, RUN_FILES.config), 'utf8')).config.engine).toBe('tfjs')
@@ -49,7 +60,12 @@ describe('train --engine tfjs', () => {
     expect(exported.kept, JSON.stringify(exported.verification)).toBe(true)
     expect(existsSync(exported.output)).toBe(true)
 
-    const resumed = await trainRun({flags: {epochs: 3, engine: 'ort'}, resume: out, mlctlVersion: 'test', shouldStop: () => false})
+    const resumed = await trainRun({
+      flags: {epochs: 3, engine: 'ort'},
+      resume: out,
+      mlctlVersion: 'test',
+      shouldStop: () => false,
+    })
     expect(resumed.outcome).toBe('completed')
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
     expect(resumed.epochs[2].trainLoss).toBeLessThan(resumed.epochs[0].trainLoss)

@@ -59,10 +59,16 @@ describe('TfjsTrainer', () => {
     const before = tf.memory().numTensors
     const weights = trainer.getWeights()
     expect(() => trainer.setWeights(weights.slice(1))).toThrow(/lack tensor conv2d_1\/kernel/)
-    expect(() => trainer.setWeights([...weights, {name: 'dense_9/kernel', shape: [1], data: new Float32Array(1)}])).toThrow(/dense_9\/kernel that this model does not/)
+    expect(() =>
+      trainer.setWeights([...weights, {name: 'dense_9/kernel', shape: [1], data: new Float32Array(1)}]),
+    ).toThrow(/dense_9\/kernel that this model does not/)
     await expect(trainer.step(new Float32Array(N * 72), new Uint8Array(N), N)).rejects.toThrow(/takes uint8 inputs/)
-    await expect(trainer.step(new Uint8Array(N * 72), new Uint8Array(N).fill(3), N)).rejects.toThrow(/label 3 is out of range/)
-    await expect(trainer.evaluate(new Uint8Array(N * 72), new Uint8Array(N).fill(3), N, 4)).rejects.toThrow(/label 3 is out of range/)
+    await expect(trainer.step(new Uint8Array(N * 72), new Uint8Array(N).fill(3), N)).rejects.toThrow(
+      /label 3 is out of range/,
+    )
+    await expect(trainer.evaluate(new Uint8Array(N * 72), new Uint8Array(N).fill(3), N, 4)).rejects.toThrow(
+      /label 3 is out of range/,
+    )
     expect(tf.memory().numTensors).toBe(before)
   })
 })

@@ -10,7 +10,23 @@ afterAll(() => rmSync(scratch, {recursive: true, force: true}))
 describe('mlctl train --engine tfjs', () => {
   it('warns once on stderr that TensorFlow.js runs in pure JavaScript and names the backend at the start', () => {
     const out = join(scratch, 'run')
-    const result = mlctl(['train', '--engine', 'tfjs', '--data', 'examples/retail-demand.csv', '--target', 'units_sold', '--model', 'mlp', '--loss', 'mse', '--epochs', '1', '--out', out])
+    const result = mlctl([
+      'train',
+      '--engine',
+      'tfjs',
+      '--data',
+      'examples/retail-demand.csv',
+      '--target',
+      'units_sold',
+      '--model',
+      'mlp',
+      '--loss',
+      'mse',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+    ])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr.match(/Warning: TensorFlow\.js runs in pure JavaScript/g)).toHaveLength(1)
     expect(result.stderr).toMatch(/engine {4}TensorFlow\.js 4\.22\.0, pure JavaScript \(cpu backend, 1 thread\)/)
@@ -20,6 +36,8 @@ describe('mlctl train --engine tfjs', () => {
   it('--help says which backends --engine tfjs uses', () => {
     const help = mlctl(['train', '--help'])
     const text = help.stdout.replace(/\s+/g, ' ')
-    expect(text).toContain('--engine tfjs trains the same model with TensorFlow.js: native TensorFlow through @tensorflow/tfjs-node when it is installed, otherwise pure JavaScript')
+    expect(text).toContain(
+      '--engine tfjs trains the same model with TensorFlow.js: native TensorFlow through @tensorflow/tfjs-node when it is installed, otherwise pure JavaScript',
+    )
   })
 })

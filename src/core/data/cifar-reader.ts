@@ -12,7 +12,13 @@ export const CIFAR_RECORD_BYTES = 3073
 const PIXELS = 3072
 const CLASSES = 10
 
-export const CIFAR_TRAIN_BATCHES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin']
+export const CIFAR_TRAIN_BATCHES = [
+  'data_batch_1.bin',
+  'data_batch_2.bin',
+  'data_batch_3.bin',
+  'data_batch_4.bin',
+  'data_batch_5.bin',
+]
 export const CIFAR_TEST_BATCHES = ['test_batch.bin']
 
 export interface CifarSplits {

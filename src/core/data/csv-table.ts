@@ -28,21 +28,27 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     throw new UserError(`Cannot read ${file}; check the path.`)
   })
   const rows = parseCsv(text, file)
-  if (rows.length < 2) throw new UserError(`${file} has no data rows; it needs a header row and at least one row of values.`)
+  if (rows.length < 2)
+    throw new UserError(`${file} has no data rows; it needs a header row and at least one row of values.`)
 
   const [header, ...body] = rows
   const columns = header.cells.map((name) => name.trim())
   const targetColumn = columns.indexOf(target)
-  if (targetColumn < 0) throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
+  if (targetColumn < 0)
+    throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
   const featureColumns = columns.map((_, i) => i).filter((i) => i !== targetColumn)
-  if (featureColumns.length === 0) throw new UserError(`${file} has only the target column "${target}"; it needs at least one feature column.`)
+  if (featureColumns.length === 0)
+    throw new UserError(`${file} has only the target column "${target}"; it needs at least one feature column.`)
 
-  const where = (row: number, line: number, column: number) => `${file}: row ${row} (line ${line}), column "${columns[column]}"`
+  const where = (row: number, line: number, column: number) =>
+    `${file}: row ${row} (line ${line}), column "${columns[column]}"`
   const features = new Float32Array(body.length * featureColumns.length)
   const rawTargets: string[] = []
   for (const [r, {cells, line}] of body.entries()) {
     if (cells.length !== columns.length) {
-      throw new UserError(`${file}: row ${r + 1} (line ${line}) has ${cells.length} cells but the header has ${columns.length}; fix that row.`)
+      throw new UserError(
+        `${file}: row ${r + 1} (line ${line}) has ${cells.length} cells but the header has ${columns.length}; fix that row.`,
+      )
     }
 
     for (const [f, column] of featureColumns.entries()) {
@@ -50,14 +56,21 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     }
 
     const value = cells[targetColumn].trim()
-    if (MISSING.has(value.toLowerCase())) throw new UserError(`${where(r + 1, line, targetColumn)}: missing target value; fill it in or drop the row.`)
+    if (MISSING.has(value.toLowerCase()))
+      throw new UserError(`${where(r + 1, line, targetColumn)}: missing target value; fill it in or drop the row.`)
     rawTargets.push(value)
   }
 
   const task = options.task ?? (rawTargets.every((v) => NUMBER.test(v)) ? 'regression' : 'classification')
-  const {targets, classNames} = task === 'classification'
-    ? classTargets(rawTargets)
-    : {targets: Float32Array.from(rawTargets, (v, r) => parseNumber(v, () => where(r + 1, body[r].line, targetColumn))), classNames: undefined}
+  const {targets, classNames} =
+    task === 'classification'
+      ? classTargets(rawTargets)
+      : {
+          targets: Float32Array.from(rawTargets, (v, r) =>
+            parseNumber(v, () => where(r + 1, body[r].line, targetColumn)),
+          ),
+          classNames: undefined,
+        }
 
   const {train, test} = splitRows(features, targets, featureColumns.length, options)
   return {
@@ -69,7 +82,11 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     test,
     featureNames: featureColumns.map((i) => columns[i]),
     targetName: target,
-    origin: {kind: 'csv', location: file, verified: `${body.length} rows, every feature cell numeric, no missing values`},
+    origin: {
+      kind: 'csv',
+      location: file,
+      verified: `${body.length} rows, every feature cell numeric, no missing values`,
+    },
   }
 }
 
@@ -82,7 +99,10 @@ interface CsvRow {
 /** Comma-separated, RFC 4180 quoting within a line; blank lines are skipped. */
 export function parseCsv(text: string, file: string): CsvRow[] {
   const rows: CsvRow[] = []
-  for (const [index, rawLine] of text.replace(/^\uFEFF/, '').split(/\r?\n/).entries()) {
+  for (const [index, rawLine] of text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .entries()) {
     if (rawLine.trim() === '') continue
     rows.push({cells: splitLine(rawLine, file, index + 1), line: index + 1})
   }
@@ -115,7 +135,8 @@ function splitLine(line: string, file: string, lineNumber: number): string[] {
     }
   }
 
-  if (quoted) throw new UserError(`${file}: line ${lineNumber} has an unclosed quote (values spanning lines are not supported).`)
+  if (quoted)
+    throw new UserError(`${file}: line ${lineNumber} has an unclosed quote (values spanning lines are not supported).`)
   cells.push(cell)
   return cells
 }
@@ -123,7 +144,8 @@ function splitLine(line: string, file: string, lineNumber: number): string[] {
 function parseNumber(cell: string, where: () => string): number {
   const value = cell.trim()
   if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
-  if (!NUMBER.test(value)) throw new UserError(`${where()}: "${value}" is not a number; feature columns must be numeric.`)
+  if (!NUMBER.test(value))
+    throw new UserError(`${where()}: "${value}" is not a number; feature columns must be numeric.`)
   return Number(value)
 }
 
@@ -131,17 +153,29 @@ function classTargets(values: string[]): {targets: Uint8Array; classNames: strin
   const distinct = [...new Set(values)]
   const numeric = distinct.every((v) => NUMBER.test(v))
   const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
-  if (classNames.length > 256) throw new UserError(`The target has ${classNames.length} distinct values; classification supports at most 256 classes (use regression for a numeric target).`)
+  if (classNames.length > 256)
+    throw new UserError(
+      `The target has ${classNames.length} distinct values; classification supports at most 256 classes (use regression for a numeric target).`,
+    )
   const index = new Map(classNames.map((name, i) => [name, i]))
   return {targets: Uint8Array.from(values, (v) => index.get(v)!), classNames}
 }
 
-function splitRows(features: Float32Array, targets: Uint8Array | Float32Array, width: number, options: CsvOptions): {train: DataSplit; test?: DataSplit} {
+function splitRows(
+  features: Float32Array,
+  targets: Uint8Array | Float32Array,
+  width: number,
+  options: CsvOptions,
+): {train: DataSplit; test?: DataSplit} {
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION
-  if (!(fraction >= 0 && fraction < 1)) throw new UserError(`Test fraction ${fraction} is out of range; use a value in [0, 1).`, 2)
+  if (!(fraction >= 0 && fraction < 1))
+    throw new UserError(`Test fraction ${fraction} is out of range; use a value in [0, 1).`, 2)
   const count = targets.length
   const testCount = Math.round(count * fraction)
-  if (testCount === count) throw new UserError(`Only ${count} data rows: too few to hold out a test split of ${fraction}; add rows or lower the test fraction.`)
+  if (testCount === count)
+    throw new UserError(
+      `Only ${count} data rows: too few to hold out a test split of ${fraction}; add rows or lower the test fraction.`,
+    )
   const order = seededPermutation(count, options.seed ?? DEFAULT_CSV_SEED)
   const take = (indices: Uint32Array): DataSplit => {
     const inputs = new Float32Array(indices.length * width)

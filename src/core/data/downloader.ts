@@ -81,7 +81,10 @@ async function isVerified(path: string, file: RemoteFile): Promise<boolean> {
 /** Temp files of runs that were killed mid-download (Ctrl-C skips our cleanup); a live process's are left alone. */
 async function removeAbandonedTempFiles(dir: string, fileName: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    const pid = name.startsWith(`${fileName}.`) && name.endsWith('.part') ? Number.parseInt(name.slice(fileName.length + 1), 10) : Number.NaN
+    const pid =
+      name.startsWith(`${fileName}.`) && name.endsWith('.part')
+        ? Number.parseInt(name.slice(fileName.length + 1), 10)
+        : Number.NaN
     if (Number.isInteger(pid) && !isRunning(pid)) await rm(join(dir, name), {force: true})
   }
 }
@@ -114,7 +117,9 @@ async function downloadVerified(url: string, temp: string, file: RemoteFile, opt
     }
   } catch (error) {
     if (received > file.bytes) throw error
-    throw new Error(`connection broke after ${received} of ${file.bytes} bytes (${describeNetworkError(error, timeoutMs)})`)
+    throw new Error(
+      `connection broke after ${received} of ${file.bytes} bytes (${describeNetworkError(error, timeoutMs)})`,
+    )
   } finally {
     await out.close()
   }

@@ -8,6 +8,8 @@ export function gunzipIfCompressed(bytes: Uint8Array, label: string): Uint8Array
   try {
     return gunzipSync(bytes)
   } catch (error) {
-    throw new UserError(`${label} is not a valid gzip file (${(error as Error).message}); delete it and fetch it again.`)
+    throw new UserError(
+      `${label} is not a valid gzip file (${(error as Error).message}); delete it and fetch it again.`,
+    )
   }
 }

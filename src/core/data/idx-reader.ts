@@ -21,11 +21,13 @@ export function decodeIdx(fileBytes: Uint8Array, label: string, expectedMagic: n
   if (bytes.length < 4) throw corrupt(label, `is ${bytes.length} bytes, too short for an IDX header`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const magic = view.getUint32(0)
-  if (magic !== expectedMagic) throw corrupt(label, `has magic number ${magic}, expected ${expectedMagic} for an ${kind}`)
+  if (magic !== expectedMagic)
+    throw corrupt(label, `has magic number ${magic}, expected ${expectedMagic} for an ${kind}`)
 
   const ndims = magic & 0xff
   const headerBytes = 4 + 4 * ndims
-  if (bytes.length < headerBytes) throw corrupt(label, `is ${bytes.length} bytes, too short for its ${ndims}-dimension header`)
+  if (bytes.length < headerBytes)
+    throw corrupt(label, `is ${bytes.length} bytes, too short for its ${ndims}-dimension header`)
   const dims = Array.from({length: ndims}, (_, i) => view.getUint32(4 + 4 * i))
   const expectedBytes = headerBytes + dims.reduce((a, b) => a * b, 1)
   if (bytes.length !== expectedBytes) {

@@ -15,11 +15,19 @@ export type ImageFiles =
   | {kind: 'cifar-batches'; dir: string}
 
 /** Reads IDX or CIFAR-10 files into a Dataset, checking them against the registry entry. */
-export async function readImageDataset(entry: DatasetEntry, files: ImageFiles, origin: DatasetOrigin): Promise<Dataset> {
-  const splits = files.kind === 'idx' ? await readIdxSplits(entry, files.paths)
-    : files.kind === 'cifar-archive' ? await readCifarArchive(files.path)
-      : await readCifarBatchFiles(files.dir)
-  const where = files.kind === 'idx' ? files.paths.get('train-images') : files.kind === 'cifar-archive' ? files.path : files.dir
+export async function readImageDataset(
+  entry: DatasetEntry,
+  files: ImageFiles,
+  origin: DatasetOrigin,
+): Promise<Dataset> {
+  const splits =
+    files.kind === 'idx'
+      ? await readIdxSplits(entry, files.paths)
+      : files.kind === 'cifar-archive'
+        ? await readCifarArchive(files.path)
+        : await readCifarBatchFiles(files.dir)
+  const where =
+    files.kind === 'idx' ? files.paths.get('train-images') : files.kind === 'cifar-archive' ? files.path : files.dir
   checkCount(splits.train, entry.trainCount, `${where} (train split)`)
   checkCount(splits.test, entry.testCount, `${where} (test split)`)
   return {
@@ -33,7 +41,10 @@ export async function readImageDataset(entry: DatasetEntry, files: ImageFiles, o
   }
 }
 
-async function readIdxSplits(entry: DatasetEntry, paths: Map<FileRole, string>): Promise<{train: DataSplit; test: DataSplit}> {
+async function readIdxSplits(
+  entry: DatasetEntry,
+  paths: Map<FileRole, string>,
+): Promise<{train: DataSplit; test: DataSplit}> {
   const [, rows, cols] = entry.inputShape
   const expected = {rows, cols, classes: entry.classNames.length}
   const read = async (role: FileRole, magic: number): Promise<IdxArray> => {
@@ -44,8 +55,12 @@ async function readIdxSplits(entry: DatasetEntry, paths: Map<FileRole, string>):
   }
 
   const split = async (images: FileRole, labels: FileRole): Promise<DataSplit> =>
-    idxSplit(await read(images, IDX_IMAGES_MAGIC), await read(labels, IDX_LABELS_MAGIC),
-      {images: paths.get(images)!, labels: paths.get(labels)!}, expected)
+    idxSplit(
+      await read(images, IDX_IMAGES_MAGIC),
+      await read(labels, IDX_LABELS_MAGIC),
+      {images: paths.get(images)!, labels: paths.get(labels)!},
+      expected,
+    )
   return {train: await split('train-images', 'train-labels'), test: await split('test-images', 'test-labels')}
 }
 
@@ -65,5 +80,8 @@ async function readVerifiedContent(path: string, file: RemoteFile, dataset: stri
 }
 
 function checkCount(split: DataSplit, expected: number, label: string): void {
-  if (split.count !== expected) throw new UserError(`${label} has ${split.count} examples, expected ${expected}; the files are incomplete or belong to another dataset.`)
+  if (split.count !== expected)
+    throw new UserError(
+      `${label} has ${split.count} examples, expected ${expected}; the files are incomplete or belong to another dataset.`,
+    )
 }

@@ -27,7 +27,11 @@ export interface LoadDatasetOptions {
 export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const entry = findDataset(name, options.registry ?? REGISTRY)
   if (entry.format === 'embedded') {
-    if (options.from || options.mirror) throw new UserError(`${entry.name} is embedded in mlctl; --from and --mirror apply to downloadable datasets only.`, 2)
+    if (options.from || options.mirror)
+      throw new UserError(
+        `${entry.name} is embedded in mlctl; --from and --mirror apply to downloadable datasets only.`,
+        2,
+      )
     return loadMnistSample()
   }
 
@@ -40,10 +44,14 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
   const paths = new Map<FileRole, string>()
   for (const file of entry.files) {
     const mirrors = options.mirror ? [options.mirror] : entry.mirrors
-    paths.set(file.role, await ensureFile(file, dir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}))
+    paths.set(
+      file.role,
+      await ensureFile(file, dir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}),
+    )
   }
 
-  const files: ImageFiles = entry.format === 'idx' ? {kind: 'idx', paths} : {kind: 'cifar-archive', path: paths.get('archive')!}
+  const files: ImageFiles =
+    entry.format === 'idx' ? {kind: 'idx', paths} : {kind: 'cifar-archive', path: paths.get('archive')!}
   const verified = `sha256 of ${entry.files.length} downloaded file${entry.files.length === 1 ? '' : 's'} matches the registry`
   return readImageDataset(entry, files, {kind: 'download', location: dir, verified})
 }

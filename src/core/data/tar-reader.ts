@@ -10,7 +10,7 @@ const BLOCK = 512
 export function readTar(tar: Uint8Array, label: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>()
   let nextName: string | undefined
-  for (let offset = 0; offset + BLOCK <= tar.length; ) {
+  for (let offset = 0; offset + BLOCK <= tar.length;) {
     const header = tar.subarray(offset, offset + BLOCK)
     if (header.every((byte) => byte === 0)) return files
 
@@ -18,7 +18,8 @@ export function readTar(tar: Uint8Array, label: string): Map<string, Uint8Array>
     const size = octal(header, 124, 12)
     const type = String.fromCharCode(header[156])
     const dataStart = offset + BLOCK
-    if (dataStart + size > tar.length) throw corrupt(label, `is truncated: an entry needs ${size} bytes at byte ${dataStart}`)
+    if (dataStart + size > tar.length)
+      throw corrupt(label, `is truncated: an entry needs ${size} bytes at byte ${dataStart}`)
     const data = tar.subarray(dataStart, dataStart + size)
 
     if (type === 'L') {
@@ -38,7 +39,10 @@ export function readTar(tar: Uint8Array, label: string): Map<string, Uint8Array>
 
 /** pax records are "<length> <key>=<value>\n"; only `path` matters here. */
 function paxPath(data: Uint8Array): string | undefined {
-  const record = Buffer.from(data).toString('utf8').split('\n').find((line) => /^\d+ path=/.test(line))
+  const record = Buffer.from(data)
+    .toString('utf8')
+    .split('\n')
+    .find((line) => /^\d+ path=/.test(line))
   return record?.slice(record.indexOf('=') + 1)
 }
 

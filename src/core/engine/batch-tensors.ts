@@ -14,11 +14,15 @@ export type BatchTargets = Uint8Array | Float32Array
 export function inputTensor(model: ResolvedModel, x: BatchInputs, from: number, count: number): Tensor {
   const expected = model.inputType === 'uint8' ? Uint8Array : Float32Array
   if (!(x instanceof expected)) {
-    throw new UserError(`the model takes ${model.inputType} inputs but got a ${x.constructor.name}; set the spec's inputType to match the data`)
+    throw new UserError(
+      `the model takes ${model.inputType} inputs but got a ${x.constructor.name}; set the spec's inputType to match the data`,
+    )
   }
   const size = sizeOf(model.inputShape)
   if (x.length < (from + count) * size) {
-    throw new UserError(`inputs hold ${Math.floor(x.length / size)} examples of [${model.inputShape}], fewer than the ${from + count} asked for`)
+    throw new UserError(
+      `inputs hold ${Math.floor(x.length / size)} examples of [${model.inputShape}], fewer than the ${from + count} asked for`,
+    )
   }
   return tensor(x.subarray(from * size, (from + count) * size), [count, ...model.inputShape])
 }
@@ -26,16 +30,21 @@ export function inputTensor(model: ResolvedModel, x: BatchInputs, from: number, 
 /** Examples [from, from + count) of y as a `target` tensor; labels are checked against the class count. */
 export function targetTensor(kind: TargetKind, outputs: number, y: BatchTargets, from: number, count: number): Tensor {
   if (kind === 'labels') {
-    if (!(y instanceof Uint8Array)) throw new UserError('softmax cross-entropy needs integer class labels (a Uint8Array), got float targets')
-    if (y.length < from + count) throw new UserError(`targets hold ${y.length} labels, fewer than the ${from + count} asked for`)
+    if (!(y instanceof Uint8Array))
+      throw new UserError('softmax cross-entropy needs integer class labels (a Uint8Array), got float targets')
+    if (y.length < from + count)
+      throw new UserError(`targets hold ${y.length} labels, fewer than the ${from + count} asked for`)
     const labels = y.subarray(from, from + count)
     for (const label of labels) {
-      if (label >= outputs) throw new UserError(`label ${label} is out of range for a model with ${outputs} outputs; check numClasses`)
+      if (label >= outputs)
+        throw new UserError(`label ${label} is out of range for a model with ${outputs} outputs; check numClasses`)
     }
     return tensor(labels, [count])
   }
   if (y.length < (from + count) * outputs) {
-    throw new UserError(`targets hold ${Math.floor(y.length / outputs)} rows of ${outputs} values, fewer than the ${from + count} asked for`)
+    throw new UserError(
+      `targets hold ${Math.floor(y.length / outputs)} rows of ${outputs} values, fewer than the ${from + count} asked for`,
+    )
   }
   const values = y.subarray(from * outputs, (from + count) * outputs)
   // 0/1 labels for binary cross-entropy: a handful of values per example, not worth a graph variant

@@ -34,10 +34,15 @@ export interface InferenceModelOptions {
  * `probabilities`. Weights are baked in as initializers, which the prototype measured ~40% faster than
  * feeding them as inputs. Batch norm uses the moving statistics; dropout is absent.
  */
-export function buildInferenceModel(spec: ModelSpec, weights: NamedTensor[], options: InferenceModelOptions = {}): Uint8Array {
+export function buildInferenceModel(
+  spec: ModelSpec,
+  weights: NamedTensor[],
+  options: InferenceModelOptions = {},
+): Uint8Array {
   const model = resolveModel(spec)
   const normaliseInput = options.normaliseInput ?? true
-  if (!normaliseInput && options.inputType === 'uint8') throw new Error('buildInferenceModel: uint8 input needs normaliseInput')
+  if (!normaliseInput && options.inputType === 'uint8')
+    throw new Error('buildInferenceModel: uint8 input needs normaliseInput')
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
     throw new UserError(`batch size must be a positive integer, got ${options.batchSize}`)
   }
@@ -62,7 +67,8 @@ export function buildInferenceModel(spec: ModelSpec, weights: NamedTensor[], opt
   g.output(forward.output, LOGITS_OUTPUT, 'float32', outputShape)
   const probabilities = options.probabilities ?? (model.endsWithSoftmax ? 'softmax' : 'none')
   if (probabilities !== 'none') {
-    const op = probabilities === 'softmax' ? g.node('Softmax', [forward.output], {axis: 1}) : g.node('Sigmoid', [forward.output])
+    const op =
+      probabilities === 'softmax' ? g.node('Softmax', [forward.output], {axis: 1}) : g.node('Sigmoid', [forward.output])
     g.output(op, PROBABILITIES_OUTPUT, 'float32', outputShape)
   }
   return g.toBytes({producerVersion: options.producerVersion, metadata: options.metadata})

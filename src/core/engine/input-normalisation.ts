@@ -8,7 +8,12 @@ import {toFloat} from './graph-ops.js'
  * per-pixel JavaScript loop touches the data: uint8 values are divided by 255, then the spec's optional
  * per-channel (x - mean) / std is applied, folded into one multiply and one add.
  */
-export function emitInputNormalisation(g: GraphBuilder, input: string, inputType: InputType, model: ResolvedModel): string {
+export function emitInputNormalisation(
+  g: GraphBuilder,
+  input: string,
+  inputType: InputType,
+  model: ResolvedModel,
+): string {
   const scale = inputType === 'uint8' ? 1 / 255 : 1
   const x = inputType === 'uint8' ? toFloat(g, input) : input
   const normalize = model.spec.normalize

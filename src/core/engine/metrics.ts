@@ -33,7 +33,8 @@ export function metricRule(name: MetricName, loss: LossConfig, outputs: number):
     if (loss.name === 'softmaxCrossEntropy') {
       return {
         name,
-        emitSum: (g, logits, labels) => sumAll(g, toFloat(g, g.node('Equal', [g.node('ArgMax', [logits], {axis: 1, keepdims: 0}), labels]))),
+        emitSum: (g, logits, labels) =>
+          sumAll(g, toFloat(g, g.node('Equal', [g.node('ArgMax', [logits], {axis: 1, keepdims: 0}), labels]))),
         termsPerExample: 1,
         finish: identity,
       }
@@ -42,14 +43,23 @@ export function metricRule(name: MetricName, loss: LossConfig, outputs: number):
       return {
         name,
         emitSum: (g, logits, targets) =>
-          sumAll(g, toFloat(g, g.node('Equal', [g.node('Greater', [logits, g.scalar(0)]), g.node('Greater', [targets, g.scalar(0.5)])]))),
+          sumAll(
+            g,
+            toFloat(
+              g,
+              g.node('Equal', [g.node('Greater', [logits, g.scalar(0)]), g.node('Greater', [targets, g.scalar(0.5)])]),
+            ),
+          ),
         termsPerExample: outputs,
         finish: identity,
       }
     }
-    throw new UserError(`metric accuracy needs a classification loss (softmaxCrossEntropy or binaryCrossEntropy), not ${loss.name}`)
+    throw new UserError(
+      `metric accuracy needs a classification loss (softmaxCrossEntropy or binaryCrossEntropy), not ${loss.name}`,
+    )
   }
-  if (name !== 'mae' && name !== 'rmse') throw new UserError(`unknown metric ${JSON.stringify(name)}; use one of ${METRIC_NAMES.join(', ')}`)
+  if (name !== 'mae' && name !== 'rmse')
+    throw new UserError(`unknown metric ${JSON.stringify(name)}; use one of ${METRIC_NAMES.join(', ')}`)
   if (loss.name === 'softmaxCrossEntropy' || loss.name === 'binaryCrossEntropy') {
     throw new UserError(`metric ${name} needs a regression loss (mse, mae or huber), not ${loss.name}`)
   }

@@ -13,7 +13,12 @@ export interface ChannelStatistics {
  * (as PyTorch and TensorFlow's fused batch norm do). `batch.variance` is the biased variance of n
  * examples. Every training engine updates batch norm with this rule, so their runs agree.
  */
-export function updateMovingStatistics(layer: ResolvedLayer<BatchNormSpec>, moving: ChannelStatistics, batch: ChannelStatistics, n: number): void {
+export function updateMovingStatistics(
+  layer: ResolvedLayer<BatchNormSpec>,
+  moving: ChannelStatistics,
+  batch: ChannelStatistics,
+  n: number,
+): void {
   const momentum = layer.spec.momentum ?? 0.99
   const perChannel = n * sizeOf(layer.inputShape.slice(1))
   const unbias = perChannel > 1 ? perChannel / (perChannel - 1) : 1

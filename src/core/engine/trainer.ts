@@ -61,16 +61,31 @@ export class Trainer {
     const {spec, loss, seed} = options
     if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${seed}`)
     const threads = options.threads ?? availableParallelism()
-    if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be a positive integer, got ${threads}`)
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new UserError(`threads must be a positive integer, got ${threads}`)
     const model = resolveModel(spec)
     const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
     const graph = buildTrainingGraph(model, loss, metric)
-    const optimizer = createOptimizer(options.optimizer, graph.trainable.map((p) => sizeOf(p.shape)))
+    const optimizer = createOptimizer(
+      options.optimizer,
+      graph.trainable.map((p) => sizeOf(p.shape)),
+    )
     const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
     const parameterFeeds: Record<string, Tensor> = {}
     for (const p of model.parameters) parameterFeeds[p.name] = tensor(values.get(p.name)!, p.shape)
     const session = await OrtSession.create(graph.bytes, threads)
-    return new Trainer(model, metric, options, threads, graph, session, optimizer, values, parameterFeeds, new DropoutNoise(seed, graph.noiseInputs))
+    return new Trainer(
+      model,
+      metric,
+      options,
+      threads,
+      graph,
+      session,
+      optimizer,
+      values,
+      parameterFeeds,
+      new DropoutNoise(seed, graph.noiseInputs),
+    )
   }
 
   /** One optimizer step on n examples; returns the batch's loss and metric before the update. */
@@ -85,14 +100,20 @@ export class Trainer {
     const outputs = await this.session.run(feeds)
     this.updateMovingStatistics(outputs, n)
     const params = this.graph.trainable.map((p) => this.values.get(p.name)!)
-    this.optimizer.step(params, this.graph.gradientOutputs.map((name) => outputs[name]))
+    this.optimizer.step(
+      params,
+      this.graph.gradientOutputs.map((name) => outputs[name]),
+    )
     return {loss: outputs[LOSS_OUTPUT][0], metric: this.finishMetric(outputs[METRIC_OUTPUT][0], n)}
   }
 
   /** Mean loss and metric over n examples in inference mode, in batches of batchSize. */
   async evaluate(x: BatchInputs, y: BatchTargets, n: number, batchSize: number): Promise<LossAndMetric> {
     this.checkUsable(n, batchSize)
-    this.evaluationSession ??= await OrtSession.create(buildEvaluationGraph(this.model, this.options.loss, this.metric), this.threads)
+    this.evaluationSession ??= await OrtSession.create(
+      buildEvaluationGraph(this.model, this.options.loss, this.metric),
+      this.threads,
+    )
     let lossSum = 0
     let metricSum = 0
     for (let from = 0; from < n; from += batchSize) {
@@ -114,7 +135,10 @@ export class Trainer {
    */
   async predict(x: BatchInputs, n: number, batchSize: number): Promise<Float32Array> {
     this.checkUsable(n, batchSize)
-    const session = await OrtSession.create(buildInferenceModel(this.model.spec, this.namedTensors(false), {probabilities: 'none'}), this.threads)
+    const session = await OrtSession.create(
+      buildInferenceModel(this.model.spec, this.namedTensors(false), {probabilities: 'none'}),
+      this.threads,
+    )
     try {
       const logits = new Float32Array(n * this.model.outputs)
       for (let from = 0; from < n; from += batchSize) {
@@ -148,7 +172,10 @@ export class Trainer {
 
   private updateMovingStatistics(outputs: Record<string, Float32Array>, n: number): void {
     for (const {layer, mean, variance} of this.graph.batchStatistics) {
-      const moving = {mean: this.values.get(`${layer.name}/movingMean`)!, variance: this.values.get(`${layer.name}/movingVariance`)!}
+      const moving = {
+        mean: this.values.get(`${layer.name}/movingMean`)!,
+        variance: this.values.get(`${layer.name}/movingVariance`)!,
+      }
       updateMovingStatistics(layer, moving, {mean: outputs[mean], variance: outputs[variance]}, n)
     }
   }
@@ -166,7 +193,9 @@ export class Trainer {
 
   private checkUsable(n: number, batchSize = 1): void {
     if (this.released) throw new Error('Trainer used after release()')
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of examples must be a positive integer, got ${n}`)
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError(`the number of examples must be a positive integer, got ${n}`)
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
   }
 }

@@ -1,4 +1,11 @@
-import {averageStatistics, type AveragedStatistics, classStatistics, type ClassStatistics, emptyConfusionMatrix, mostConfusedPairs} from './confusion-matrix.js'
+import {
+  averageStatistics,
+  type AveragedStatistics,
+  classStatistics,
+  type ClassStatistics,
+  emptyConfusionMatrix,
+  mostConfusedPairs,
+} from './confusion-matrix.js'
 
 /**
  * What a classifier's output holds per example: one score per class, as logits (before softmax) or as
@@ -83,7 +90,11 @@ export class ClassificationAccumulator {
       ...averageStatistics(this.counts, stats),
       classNames: this.classNames,
       confusionMatrix: this.counts,
-      mostConfused: mostConfusedPairs(this.counts, MOST_CONFUSED_PAIRS).map((p) => ({...p, actual: name(p.actual), predicted: name(p.predicted)})),
+      mostConfused: mostConfusedPairs(this.counts, MOST_CONFUSED_PAIRS).map((p) => ({
+        ...p,
+        actual: name(p.actual),
+        predicted: name(p.predicted),
+      })),
     }
   }
 

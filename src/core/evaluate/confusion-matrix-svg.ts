@@ -32,9 +32,13 @@ export function confusionMatrixSvg(classNames: string[], counts: number[][], tit
       const strength = shadeStrength(share, actual === predicted)
       const x = left + predicted * cell
       const y = top + actual * cell
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${shade(strength, actual === predicted)}" stroke="#ddd"><title>${escapeXml(`${classNames[actual]} → ${classNames[predicted]}: ${count} (${(share * 100).toFixed(1)}%)`)}</title></rect>`)
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${shade(strength, actual === predicted)}" stroke="#ddd"><title>${escapeXml(`${classNames[actual]} → ${classNames[predicted]}: ${count} (${(share * 100).toFixed(1)}%)`)}</title></rect>`,
+      )
       if (showCounts && count > 0) {
-        parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${strength > 0.6 ? 'white' : 'black'}">${count}</text>`)
+        parts.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${strength > 0.6 ? 'white' : 'black'}">${count}</text>`,
+        )
       }
     })
   })

@@ -43,11 +43,16 @@ export function classStatistics(counts: number[][]): ClassStatistics[] {
 }
 
 /** Macro: the plain mean over classes; weighted: the mean weighted by support. */
-export function averageStatistics(counts: number[][], stats: ClassStatistics[]): {macro: AveragedStatistics; weighted: AveragedStatistics} {
+export function averageStatistics(
+  counts: number[][],
+  stats: ClassStatistics[],
+): {macro: AveragedStatistics; weighted: AveragedStatistics} {
   const present = stats.filter((s, c) => s.support > 0 || counts.some((row) => row[c] > 0))
   const total = sum(stats.map((s) => s.support))
-  const mean = (key: keyof AveragedStatistics) => (present.length === 0 ? 0 : sum(present.map((s) => s[key])) / present.length)
-  const weighted = (key: keyof AveragedStatistics) => (total === 0 ? 0 : sum(stats.map((s) => s[key] * s.support)) / total)
+  const mean = (key: keyof AveragedStatistics) =>
+    present.length === 0 ? 0 : sum(present.map((s) => s[key])) / present.length
+  const weighted = (key: keyof AveragedStatistics) =>
+    total === 0 ? 0 : sum(stats.map((s) => s[key] * s.support)) / total
   return {
     macro: {precision: mean('precision'), recall: mean('recall'), f1: mean('f1')},
     weighted: {precision: weighted('precision'), recall: weighted('recall'), f1: weighted('f1')},

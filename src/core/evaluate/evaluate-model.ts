@@ -42,8 +42,12 @@ export interface Evaluation {
 }
 
 export async function evaluateModel(request: EvaluateRequest): Promise<Evaluation> {
-  for (const [name, value] of [['--batch-size', request.batchSize], ['--top-k', request.topK]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
+  for (const [name, value] of [
+    ['--batch-size', request.batchSize],
+    ['--top-k', request.topK],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
   }
   const model = await openEvaluationModel(request.model, request.threads ?? availableParallelism())
   try {
@@ -67,12 +71,21 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
 }
 
 /** Runs every example of the split through the model in batches and accumulates the report. */
-export async function evaluateSplit(model: EvaluationModel, plan: EvaluationPlan, split: DataSplit, exampleShape: number[], options: SplitOptions): Promise<SplitResult> {
+export async function evaluateSplit(
+  model: EvaluationModel,
+  plan: EvaluationPlan,
+  split: DataSplit,
+  exampleShape: number[],
+  options: SplitOptions,
+): Promise<SplitResult> {
   if (split.count === 0) throw new UserError('the split has no examples; choose another --split', 2)
   const batches = new InputBatches(split.inputs, exampleShape, plan.input, options.batchSize)
   const width = plan.outputWidth
   const targets = plan.labelMap ? Int32Array.from(split.targets, (label) => plan.labelMap![label]) : split.targets
-  const classification = plan.task === 'classification' ? new ClassificationAccumulator(plan.classNames!, plan.output.kind as ScoreKind, plan.binary, options.topK) : undefined
+  const classification =
+    plan.task === 'classification'
+      ? new ClassificationAccumulator(plan.classNames!, plan.output.kind as ScoreKind, plan.binary, options.topK)
+      : undefined
   const regression = plan.task === 'regression' ? new RegressionAccumulator(width, plan.regressionLoss) : undefined
   const started = performance.now()
   for (let from = 0; from < split.count; from += batches.rows) {
@@ -80,7 +93,10 @@ export async function evaluateSplit(model: EvaluationModel, plan: EvaluationPlan
     const input = batches.batch(from, count)
     const output = (await model.session.run({[plan.input.name]: input}))[plan.output.name]
     if (output.length !== input.dims[0] * width) {
-      throw new UserError(`the model's output "${plan.output.name}" has ${output.length / input.dims[0]} values per example, not the ${width} the data needs; use the data it was trained on`, 2)
+      throw new UserError(
+        `the model's output "${plan.output.name}" has ${output.length / input.dims[0]} values per example, not the ${width} the data needs; use the data it was trained on`,
+        2,
+      )
     }
     if (classification) classification.add(output, targets.subarray(from, from + count), count)
     else regression!.add(output, targets.subarray(from * width, (from + count) * width), count)

@@ -31,7 +31,10 @@ export interface EvaluationData {
  * The split to evaluate on: from the flags, else the data the model was trained on. `val` and `train`
  * redo train's hold-out with the run's --val-split, so they are the very examples train used.
  */
-export async function loadEvaluationData(request: DataRequest, trainedOn: ModelFacts['trainedOn']): Promise<EvaluationData> {
+export async function loadEvaluationData(
+  request: DataRequest,
+  trainedOn: ModelFacts['trainedOn'],
+): Promise<EvaluationData> {
   const explicit = request.dataset !== undefined || request.data !== undefined
   const csv = explicit ? request.data : trainedOn.data
   const target = explicit ? request.target : trainedOn.target
@@ -44,14 +47,24 @@ export async function loadEvaluationData(request: DataRequest, trainedOn: ModelF
     source = `${csv} (target ${target})`
   } else if (name !== undefined) {
     if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {
-      throw new UserError(`the model was trained on "${name}", which is not a registry dataset; pass --dataset NAME or --data FILE.csv --target COL`, 2)
+      throw new UserError(
+        `the model was trained on "${name}", which is not a registry dataset; pass --dataset NAME or --data FILE.csv --target COL`,
+        2,
+      )
     }
     dataset = await loadDataset(name, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
     source = name
   } else {
-    throw new UserError('the model does not say which data it was trained on; pass --dataset NAME or --data FILE.csv --target COL', 2)
+    throw new UserError(
+      'the model does not say which data it was trained on; pass --dataset NAME or --data FILE.csv --target COL',
+      2,
+    )
   }
-  return {dataset, split: pickSplit(dataset, request.split, request.valSplit ?? trainedOn.valSplit ?? TRAIN_DEFAULTS['val-split']), source}
+  return {
+    dataset,
+    split: pickSplit(dataset, request.split, request.valSplit ?? trainedOn.valSplit ?? TRAIN_DEFAULTS['val-split']),
+    source,
+  }
 }
 
 function pickSplit(dataset: Dataset, split: SplitName, valSplit: number): DataSplit {
@@ -61,6 +74,10 @@ function pickSplit(dataset: Dataset, split: SplitName, valSplit: number): DataSp
   }
   const {fit, validation} = holdOut(dataset.train, valSplit)
   if (split === 'train') return fit
-  if (!validation) throw new UserError(`a validation split of ${valSplit} holds out no examples of ${dataset.name}; use --split test, or --val-split with the fraction train used`, 2)
+  if (!validation)
+    throw new UserError(
+      `a validation split of ${valSplit} holds out no examples of ${dataset.name}; use --split test, or --val-split with the fraction train used`,
+      2,
+    )
   return validation
 }

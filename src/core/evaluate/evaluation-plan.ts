@@ -42,10 +42,20 @@ export interface EvaluationPlan {
 export function planEvaluation(model: EvaluationModel, dataset: Dataset): EvaluationPlan {
   const {facts} = model
   if (facts.task && facts.task !== dataset.task) {
-    throw new UserError(`the model is a ${facts.task} model but ${dataset.name} is a ${dataset.task} dataset; evaluate it on data like it was trained on`, 2)
+    throw new UserError(
+      `the model is a ${facts.task} model but ${dataset.name} is a ${dataset.task} dataset; evaluate it on data like it was trained on`,
+      2,
+    )
   }
-  if (facts.featureNames && dataset.featureNames && facts.featureNames.join('\u0000') !== dataset.featureNames.join('\u0000')) {
-    throw new UserError(`${dataset.name} has the feature columns ${dataset.featureNames.join(', ')} but the model was trained on ${facts.featureNames.join(', ')} (same names, same order)`, 2)
+  if (
+    facts.featureNames &&
+    dataset.featureNames &&
+    facts.featureNames.join('\u0000') !== dataset.featureNames.join('\u0000')
+  ) {
+    throw new UserError(
+      `${dataset.name} has the feature columns ${dataset.featureNames.join(', ')} but the model was trained on ${facts.featureNames.join(', ')} (same names, same order)`,
+      2,
+    )
   }
   const input = planInput(model, dataset)
   const output = pickOutput(model.session.outputMetadata)
@@ -54,10 +64,20 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
   if (dataset.task === 'regression') {
     const targets = dataset.train.targets.length / dataset.train.count
     if (declaredWidth !== undefined && declaredWidth !== targets) {
-      throw new UserError(`the model outputs ${declaredWidth} values per example but ${dataset.name} has ${targets} target${targets === 1 ? '' : 's'}; use the data it was trained on`, 2)
+      throw new UserError(
+        `the model outputs ${declaredWidth} values per example but ${dataset.name} has ${targets} target${targets === 1 ? '' : 's'}; use the data it was trained on`,
+        2,
+      )
     }
     const loss = facts.loss?.name === 'mae' || facts.loss?.name === 'huber' ? facts.loss : {name: 'mse' as const}
-    return {task: 'regression', input, output: {name: output.name, kind: 'values'}, outputWidth: targets, binary: false, regressionLoss: loss}
+    return {
+      task: 'regression',
+      input,
+      output: {name: output.name, kind: 'values'},
+      outputWidth: targets,
+      binary: false,
+      regressionLoss: loss,
+    }
   }
 
   const datasetNames = dataset.classNames ?? []
@@ -65,30 +85,56 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
   const binary = classNames.length === 2 && (declaredWidth === 1 || facts.loss?.name === 'binaryCrossEntropy')
   const width = binary ? 1 : classNames.length
   if (declaredWidth !== undefined && declaredWidth !== width) {
-    throw new UserError(`the model outputs ${declaredWidth} scores per example but ${facts.classNames ? 'its metadata names' : `${dataset.name} has`} ${classNames.length} classes; evaluate it on the data it was trained on`, 2)
+    throw new UserError(
+      `the model outputs ${declaredWidth} scores per example but ${facts.classNames ? 'its metadata names' : `${dataset.name} has`} ${classNames.length} classes; evaluate it on the data it was trained on`,
+      2,
+    )
   }
   const kind: ScoreKind = output.name === 'probabilities' ? 'probabilities' : 'logits'
-  return {task: 'classification', input, output: {name: output.name, kind}, outputWidth: width, classNames, binary, labelMap: labelMap(datasetNames, classNames, dataset.name)}
+  return {
+    task: 'classification',
+    input,
+    output: {name: output.name, kind},
+    outputWidth: width,
+    classNames,
+    binary,
+    labelMap: labelMap(datasetNames, classNames, dataset.name),
+  }
 }
 
 function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['input'] {
   const inputs = model.session.inputMetadata
-  if (inputs.length !== 1) throw new UserError(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); evaluate feeds models with one input`)
+  if (inputs.length !== 1)
+    throw new UserError(
+      `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); evaluate feeds models with one input`,
+    )
   const input = inputs[0]
   if (!input.isTensor || (input.type !== 'uint8' && input.type !== 'float32')) {
-    throw new UserError(`the model's input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}; evaluate feeds uint8 or float32 tensors`)
+    throw new UserError(
+      `the model's input "${input.name}" is ${input.isTensor ? input.type : 'not a tensor'}; evaluate feeds uint8 or float32 tensors`,
+    )
   }
   const shape = [...input.shape]
   const expected = ['batch', ...dataset.inputShape]
-  const fits = shape.length === 0 || (shape.length === expected.length && shape.every((dim, i) => i === 0 || typeof dim !== 'number' || dim === expected[i]))
+  const fits =
+    shape.length === 0 ||
+    (shape.length === expected.length &&
+      shape.every((dim, i) => i === 0 || typeof dim !== 'number' || dim === expected[i]))
   if (!fits) {
-    throw new UserError(`the model's input "${input.name}" is [${shape.join(', ')}] but ${dataset.name}'s examples are [${dataset.inputShape.join(', ')}] (plus a batch dimension); use the data it was trained on (images are channels-first, NCHW)`, 2)
+    throw new UserError(
+      `the model's input "${input.name}" is [${shape.join(', ')}] but ${dataset.name}'s examples are [${dataset.inputShape.join(', ')}] (plus a batch dimension); use the data it was trained on (images are channels-first, NCHW)`,
+      2,
+    )
   }
   const batch = shape[0]
   const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : undefined
   const dataType = dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32'
   if (input.type === 'uint8') {
-    if (dataType !== 'uint8') throw new UserError(`the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`, 2)
+    if (dataType !== 'uint8')
+      throw new UserError(
+        `the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`,
+        2,
+      )
     return {name: input.name, type: input.type, shape, fixedBatch}
   }
   const normalization = model.facts.inputNormalization
@@ -96,7 +142,9 @@ function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['in
     const channels = dataset.inputShape[0]
     for (const values of [normalization.mean, normalization.std]) {
       if (values.length !== 1 && values.length !== channels) {
-        throw new UserError(`the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels or features`)
+        throw new UserError(
+          `the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels or features`,
+        )
       }
     }
   }
@@ -111,9 +159,11 @@ function pickOutput(outputs: readonly InferenceSession.ValueMetadata[]): Inferen
   if (named) return named
   if (tensors.length === 1) return tensors[0]
   const names = outputs.map((o) => o.name).join(', ')
-  throw new UserError(tensors.length === 0
-    ? `the model has no float32 output (outputs: ${names}); evaluate reads class scores or predicted values`
-    : `the model has several float32 outputs (${names}) and none is named logits or probabilities; evaluate cannot tell which holds the scores`)
+  throw new UserError(
+    tensors.length === 0
+      ? `the model has no float32 output (outputs: ${names}); evaluate reads class scores or predicted values`
+      : `the model has several float32 outputs (${names}) and none is named logits or probabilities; evaluate cannot tell which holds the scores`,
+  )
 }
 
 /** The declared values per example, or undefined when the model leaves it symbolic. [batch] counts as one. */
@@ -130,7 +180,10 @@ function labelMap(datasetNames: string[], modelNames: string[], dataset: string)
   const map = Int32Array.from(datasetNames, (name) => modelNames.indexOf(name))
   const unknown = datasetNames.filter((name) => !modelNames.includes(name))
   if (unknown.length > 0) {
-    throw new UserError(`${dataset} has classes the model does not know (${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}); the model's classes are ${modelNames.slice(0, 10).join(', ')}${modelNames.length > 10 ? ', …' : ''}`, 2)
+    throw new UserError(
+      `${dataset} has classes the model does not know (${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}); the model's classes are ${modelNames.slice(0, 10).join(', ')}${modelNames.length > 10 ? ', …' : ''}`,
+      2,
+    )
   }
   return map.every((m, i) => m === i) ? undefined : map
 }

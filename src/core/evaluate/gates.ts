@@ -19,9 +19,27 @@ interface GateRule {
 
 /** The gate flags, named as on the command line. */
 export const GATES = {
-  'min-accuracy': {metric: 'accuracy', bound: 'min', task: 'classification', fraction: true, value: (r) => (r as ClassificationReport).accuracy},
-  'min-top-k-accuracy': {metric: 'top-k accuracy', bound: 'min', task: 'classification', fraction: true, value: (r) => (r as ClassificationReport).topK.accuracy},
-  'min-macro-f1': {metric: 'macro F1', bound: 'min', task: 'classification', fraction: true, value: (r) => (r as ClassificationReport).macro.f1},
+  'min-accuracy': {
+    metric: 'accuracy',
+    bound: 'min',
+    task: 'classification',
+    fraction: true,
+    value: (r) => (r as ClassificationReport).accuracy,
+  },
+  'min-top-k-accuracy': {
+    metric: 'top-k accuracy',
+    bound: 'min',
+    task: 'classification',
+    fraction: true,
+    value: (r) => (r as ClassificationReport).topK.accuracy,
+  },
+  'min-macro-f1': {
+    metric: 'macro F1',
+    bound: 'min',
+    task: 'classification',
+    fraction: true,
+    value: (r) => (r as ClassificationReport).macro.f1,
+  },
   'max-loss': {metric: 'loss', bound: 'max', value: (r) => (r.task === 'classification' ? r.loss : r.loss.value)},
   'max-mse': {metric: 'MSE', bound: 'max', task: 'regression', value: (r) => (r as RegressionReport).mse},
   'max-rmse': {metric: 'RMSE', bound: 'max', task: 'regression', value: (r) => (r as RegressionReport).rmse},
@@ -46,9 +64,11 @@ export interface GateResult {
 export function checkGatesApply(task: Report['task'], thresholds: GateThresholds): void {
   for (const [flag, threshold] of gateEntries(thresholds)) {
     const rule: GateRule = GATES[flag]
-    if (rule.task && rule.task !== task) throw new UserError(`--${flag} applies to ${rule.task} models, and this one is ${task}; drop it`, 2)
+    if (rule.task && rule.task !== task)
+      throw new UserError(`--${flag} applies to ${rule.task} models, and this one is ${task}; drop it`, 2)
     if (!Number.isFinite(threshold)) throw new UserError(`--${flag} must be a number, got ${threshold}`, 2)
-    if (rule.fraction && (threshold < 0 || threshold > 1)) throw new UserError(`--${flag} is a fraction in [0, 1] (e.g. 0.9 for 90%), got ${threshold}`, 2)
+    if (rule.fraction && (threshold < 0 || threshold > 1))
+      throw new UserError(`--${flag} is a fraction in [0, 1] (e.g. 0.9 for 90%), got ${threshold}`, 2)
   }
 }
 
@@ -66,7 +86,9 @@ export function checkGates(report: Report, thresholds: GateThresholds): GateResu
 export function gateFailureReason(results: GateResult[]): string | undefined {
   const failed = results.filter((r) => !r.passed)
   if (failed.length === 0) return undefined
-  return failed.map((r) => `${r.metric} ${formatValue(r.value)} ${r.bound === 'min' ? '<' : '>'} ${r.threshold} (--${r.flag})`).join('; ')
+  return failed
+    .map((r) => `${r.metric} ${formatValue(r.value)} ${r.bound === 'min' ? '<' : '>'} ${r.threshold} (--${r.flag})`)
+    .join('; ')
 }
 
 function formatValue(value: number): string {
@@ -74,5 +96,7 @@ function formatValue(value: number): string {
 }
 
 function gateEntries(thresholds: GateThresholds): Array<[GateFlag, number]> {
-  return (Object.entries(thresholds) as Array<[GateFlag, number | undefined]>).filter((entry): entry is [GateFlag, number] => entry[1] !== undefined)
+  return (Object.entries(thresholds) as Array<[GateFlag, number | undefined]>).filter(
+    (entry): entry is [GateFlag, number] => entry[1] !== undefined,
+  )
 }

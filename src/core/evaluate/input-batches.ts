@@ -22,7 +22,9 @@ export class InputBatches {
     this.rows = plan.fixedBatch ?? batchSize
     this.perExample = exampleShape.reduce((a, b) => a * b, 1)
     const needsBuffer = plan.conversion !== undefined || plan.fixedBatch !== undefined
-    this.buffer = needsBuffer ? new (plan.type === 'uint8' ? Uint8Array : Float32Array)(this.rows * this.perExample) : undefined
+    this.buffer = needsBuffer
+      ? new (plan.type === 'uint8' ? Uint8Array : Float32Array)(this.rows * this.perExample)
+      : undefined
   }
 
   /** Examples [from, from + count) as the model's input tensor; count <= rows. */

@@ -36,7 +36,8 @@ export interface EvaluationModel {
 }
 
 export async function openEvaluationModel(path: string, threads: number): Promise<EvaluationModel> {
-  if (!existsSync(path)) throw new UserError(`${path} not found; pass a run directory written by mlctl train or an .onnx file`)
+  if (!existsSync(path))
+    throw new UserError(`${path} not found; pass a run directory written by mlctl train or an .onnx file`)
   return statSync(path).isDirectory() ? openRunDir(path, threads) : openOnnxFile(path, threads)
 }
 
@@ -44,13 +45,16 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
   // Accept the run directory or its model/ folder.
   const modelDir = existsSync(join(path, MODEL_JSON)) ? path : join(path, RUN_FILES.model)
   if (!existsSync(join(modelDir, MODEL_JSON))) {
-    throw new UserError(`${path} holds no ${RUN_FILES.model}/${MODEL_JSON}; pass a finished run directory of mlctl train (an interrupted run has no model yet) or an .onnx file`)
+    throw new UserError(
+      `${path} holds no ${RUN_FILES.model}/${MODEL_JSON}; pass a finished run directory of mlctl train (an interrupted run has no model yet) or an .onnx file`,
+    )
   }
   const runDir = modelDir === path ? dirname(path) : path
   const {spec, weights, metadata} = readLayersModelDir(modelDir)
   const config = readRunConfig(join(runDir, RUN_FILES.config))
   const session = await OrtSession.create(buildInferenceModel(spec, weights, {probabilities: 'none'}), threads)
-  const stringList = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined)
+  const stringList = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined
   return {
     kind: 'run',
     path,
@@ -61,7 +65,9 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       featureNames: stringList(metadata.featureNames),
       loss: metadata.loss as LossConfig | undefined,
       trainedOn: {
-        dataset: config?.data ? undefined : (config?.dataset ?? (typeof metadata.dataset === 'string' ? metadata.dataset : undefined)),
+        dataset: config?.data
+          ? undefined
+          : (config?.dataset ?? (typeof metadata.dataset === 'string' ? metadata.dataset : undefined)),
         data: config?.data,
         target: config?.target,
         valSplit: config?.['val-split'],
@@ -76,7 +82,9 @@ function readRunConfig(path: string): Partial<TrainConfig> | undefined {
   try {
     return (JSON.parse(readFileSync(path, 'utf8')) as {config?: Partial<TrainConfig>}).config
   } catch {
-    throw new UserError(`${path} is not valid JSON; the run directory is damaged (pass --dataset or --data to evaluate its model/ anyway, after moving the file aside)`)
+    throw new UserError(
+      `${path} is not valid JSON; the run directory is damaged (pass --dataset or --data to evaluate its model/ anyway, after moving the file aside)`,
+    )
   }
 }
 
@@ -86,7 +94,9 @@ async function openOnnxFile(path: string, threads: number): Promise<EvaluationMo
     session = await OrtSession.create(await readFile(path), threads)
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0]
-    throw new UserError(`cannot load ${basename(path)} as an ONNX model (${reason}); pass an .onnx file or a run directory`)
+    throw new UserError(
+      `cannot load ${basename(path)} as an ONNX model (${reason}); pass an .onnx file or a run directory`,
+    )
   }
   try {
     const props = await readOnnxMetadataProps(path)
@@ -108,8 +118,13 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     }
   }
   const classNames = json('class_names')
-  if (classNames !== undefined && !(Array.isArray(classNames) && classNames.every((name) => typeof name === 'string'))) {
-    throw new UserError(`${path}: metadata_props class_names is not a JSON array of strings; re-export the model or remove that entry`)
+  if (
+    classNames !== undefined &&
+    !(Array.isArray(classNames) && classNames.every((name) => typeof name === 'string'))
+  ) {
+    throw new UserError(
+      `${path}: metadata_props class_names is not a JSON array of strings; re-export the model or remove that entry`,
+    )
   }
   const task = props.task
   if (task !== undefined && task !== 'classification' && task !== 'regression') {
@@ -127,9 +142,12 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
 function parseNormalization(value: unknown, path: string): Standardization | undefined {
   if (value === undefined) return undefined
   const {scale = 1, mean = [0], std = [1]} = value as {scale?: unknown; mean?: unknown; std?: unknown}
-  const numbers = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+  const numbers = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
   if (typeof scale !== 'number' || !numbers(mean) || !numbers(std) || (std as number[]).includes(0)) {
-    throw new UserError(`${path}: metadata_props input_normalization needs a number scale and non-empty number lists mean and std (std without 0)`)
+    throw new UserError(
+      `${path}: metadata_props input_normalization needs a number scale and non-empty number lists mean and std (std without 0)`,
+    )
   }
   const normalization = {scale, mean: mean as number[], std: std as number[]}
   const identity = scale === 1 && normalization.mean.every((m) => m === 0) && normalization.std.every((d) => d === 1)

@@ -47,7 +47,8 @@ export class RegressionAccumulator {
         this.squaredErrorSum += error * error
         this.absoluteErrorSum += absolute
         this.residualSquares[o] += error * error
-        if (this.loss.name === 'huber') this.lossSum += absolute <= delta ? 0.5 * error * error : delta * (absolute - 0.5 * delta)
+        if (this.loss.name === 'huber')
+          this.lossSum += absolute <= delta ? 0.5 * error * error : delta * (absolute - 0.5 * delta)
         const fromMean = y - this.targetMean[o]
         this.targetMean[o] += fromMean / seen
         this.targetDeviationSquares[o] += fromMean * (y - this.targetMean[o])

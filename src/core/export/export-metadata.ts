@@ -7,7 +7,11 @@ import type {TrainedRun} from './trained-run.js'
  * input_normalization (JSON, see InputNormalization), dataset, training_metrics (JSON: the best epoch's
  * record, which is the epoch exported), mlctl_version.
  */
-export function exportMetadata(run: TrainedRun, normalization: InputNormalization, mlctlVersion: string): Record<string, string> {
+export function exportMetadata(
+  run: TrainedRun,
+  normalization: InputNormalization,
+  mlctlVersion: string,
+): Record<string, string> {
   return {
     ...(run.classNames && {class_names: JSON.stringify(run.classNames)}),
     task: run.task,

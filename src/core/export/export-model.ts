@@ -62,14 +62,31 @@ export function buildExportModel(run: TrainedRun, settings: ExportModelSettings)
   const bytes = encodeModel(model)
   const written = decodeModel(bytes)
   const problems = checkOnnxStructure(written)
-  if (problems.length > 0) throw new Error(`mlctl built a malformed ONNX graph (please report this bug): ${problems.join('; ')}`)
-  return {bytes, inputs: written.graph.input.map(describe), outputs: written.graph.output.map(describe), probabilities, metadata, float32Bytes}
+  if (problems.length > 0)
+    throw new Error(`mlctl built a malformed ONNX graph (please report this bug): ${problems.join('; ')}`)
+  return {
+    bytes,
+    inputs: written.graph.input.map(describe),
+    outputs: written.graph.output.map(describe),
+    probabilities,
+    metadata,
+    float32Bytes,
+  }
 }
 
-function probabilitiesOutput(run: TrainedRun, endsWithSoftmax: boolean, outputs: number, includeSoftmax: boolean): ExportModel['probabilities'] {
+function probabilitiesOutput(
+  run: TrainedRun,
+  endsWithSoftmax: boolean,
+  outputs: number,
+  includeSoftmax: boolean,
+): ExportModel['probabilities'] {
   if (endsWithSoftmax) return 'softmax'
   if (!includeSoftmax) return 'none'
-  if (run.task !== 'classification') throw new UserError('--include-softmax adds class probabilities, but this run is a regression model; export it without the flag', 2)
+  if (run.task !== 'classification')
+    throw new UserError(
+      '--include-softmax adds class probabilities, but this run is a regression model; export it without the flag',
+      2,
+    )
   return outputs === 1 ? 'sigmoid' : 'softmax'
 }
 
@@ -77,5 +94,9 @@ const TYPE_NAMES = Object.fromEntries(Object.entries(OnnxDataType).map(([name, c
 
 function describe(value: ValueInfoProto): TensorDescription {
   const {elemType, shape} = value.type.tensorType
-  return {name: value.name, type: TYPE_NAMES[elemType] ?? String(elemType), shape: shape.dim.map((d) => ('dimParam' in d && d.dimParam ? d.dimParam : (d as {dimValue: number}).dimValue))}
+  return {
+    name: value.name,
+    type: TYPE_NAMES[elemType] ?? String(elemType),
+    shape: shape.dim.map((d) => ('dimParam' in d && d.dimParam ? d.dimParam : (d as {dimValue: number}).dimValue)),
+  }
 }

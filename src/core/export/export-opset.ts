@@ -10,14 +10,31 @@ import type {ModelProto} from '../onnx/onnx-proto.js'
  * Below 9 the IR version (3) would require every weight to be listed as a graph input as well.
  */
 const IR_VERSION_FOR_OPSET: Record<number, number> = {
-  9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11,
+  9: 4,
+  10: 5,
+  11: 6,
+  12: 7,
+  13: 7,
+  14: 7,
+  15: 8,
+  16: 8,
+  17: 8,
+  18: 8,
+  19: 9,
+  20: 9,
+  21: 10,
+  22: 10,
+  23: 11,
 }
 
 export const SUPPORTED_OPSETS = {min: 9, max: 23} as const
 
 export function checkOpset(opset: number): void {
   if (!(opset in IR_VERSION_FOR_OPSET)) {
-    throw new UserError(`--opset ${opset} is not supported; mlctl's graphs can be written for opsets ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max} (default 17)`, 2)
+    throw new UserError(
+      `--opset ${opset} is not supported; mlctl's graphs can be written for opsets ${SUPPORTED_OPSETS.min} to ${SUPPORTED_OPSETS.max} (default 17)`,
+      2,
+    )
   }
 }
 

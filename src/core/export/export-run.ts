@@ -69,11 +69,14 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
     mlctlVersion: request.mlctlVersion,
   }
   checkOpset(settings.opset)
-  if (request.tolerance !== undefined && !(request.tolerance >= 0)) throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
+  if (request.tolerance !== undefined && !(request.tolerance >= 0))
+    throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
   const output = request.output ?? join(run.dir, 'model.onnx')
   if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) {
-    throw new UserError(`cannot write ${output}: directory ${dirname(output)} does not exist; create it or choose another -o`)
+    throw new UserError(
+      `cannot write ${output}: directory ${dirname(output)} does not exist; create it or choose another -o`,
+    )
   }
 
   const exported = buildExportModel(run, settings)
@@ -81,9 +84,19 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
   request.signal?.throwIfAborted()
   const model = resolveModel(run.spec)
   const reference = await tfjsReferenceLogits(run.modelDir, sample, model.endsWithSoftmax)
-  const tolerance = request.tolerance ?? DEFAULT_TOLERANCE[settings.fp16 ? 'float16' : 'float32'] * Math.max(1, largestMagnitude(reference))
-  const verification = await writeVerifiedFile(output, exported.bytes, (path) =>
-    verifyOnnxFile(path, sample, reference, {tolerance, task: run.task, outputs: model.outputs, probabilities: exported.probabilities}),
+  const tolerance =
+    request.tolerance ??
+    DEFAULT_TOLERANCE[settings.fp16 ? 'float16' : 'float32'] * Math.max(1, largestMagnitude(reference))
+  const verification = await writeVerifiedFile(
+    output,
+    exported.bytes,
+    (path) =>
+      verifyOnnxFile(path, sample, reference, {
+        tolerance,
+        task: run.task,
+        outputs: model.outputs,
+        probabilities: exported.probabilities,
+      }),
     request.signal,
   )
   return {

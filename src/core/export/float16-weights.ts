@@ -11,7 +11,13 @@ export function withFloat16Weights(model: ModelProto, weights: ReadonlySet<strin
   model.graph.initializer = model.graph.initializer.map((init) => {
     if (!weights.has(init.name) || init.dataType !== OnnxDataType.float32) return init
     const stored = `${init.name}/float16`
-    casts.push({name: `cast_${init.name}`, opType: 'Cast', input: [stored], output: [init.name], attribute: [{name: 'to', type: AttributeType.int, i: OnnxDataType.float32}]})
+    casts.push({
+      name: `cast_${init.name}`,
+      opType: 'Cast',
+      input: [stored],
+      output: [init.name],
+      attribute: [{name: 'to', type: AttributeType.int, i: OnnxDataType.float32}],
+    })
     return {...init, name: stored, dataType: OnnxDataType.float16, rawData: float16Bytes(init)}
   })
   model.graph.node = [...casts, ...model.graph.node]

@@ -65,7 +65,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     checkKernelShape(attributes, kernel)
     if (bias) {
       sameType(x!, bias)
-      if (bias.shape.length !== 1 || !compatible(bias.shape[0], filters)) throw new ShapeProblem(`B has shape [${bias.shape}], not [${filters}]`)
+      if (bias.shape.length !== 1 || !compatible(bias.shape[0], filters))
+        throw new ShapeProblem(`B has shape [${bias.shape}], not [${filters}]`)
     }
     return [{type: x!.type, shape: [batch, filters, ...windowedSize(spatial, kernel as number[], attributes)]}]
   },
@@ -77,7 +78,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
     for (const [i, name] of ['scale', 'B', 'mean', 'var'].entries()) {
       const t = required(perChannel[i], name)
       sameType(x!, t)
-      if (t.shape.length !== 1 || !compatible(t.shape[0], channels)) throw new ShapeProblem(`${name} has shape [${t.shape}], not [${channels}]`)
+      if (t.shape.length !== 1 || !compatible(t.shape[0], channels))
+        throw new ShapeProblem(`${name} has shape [${t.shape}], not [${channels}]`)
     }
     return [x!]
   },
@@ -86,7 +88,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
 function pool(inputs: Array<TensorInfo | undefined>, attributes: Attributes): TensorInfo[] {
   const [batch, channels, ...spatial] = image(required(inputs[0], 'X'))
   const kernel = attributes.get('kernel_shape')?.ints
-  if (!kernel || kernel.length !== spatial.length) throw new ShapeProblem(`kernel_shape must give ${spatial.length} sizes`)
+  if (!kernel || kernel.length !== spatial.length)
+    throw new ShapeProblem(`kernel_shape must give ${spatial.length} sizes`)
   return [{type: inputs[0]!.type, shape: [batch, channels, ...windowedSize(spatial, kernel, attributes)]}]
 }
 
@@ -99,7 +102,8 @@ function elementwise([a, b]: Array<TensorInfo | undefined>): TensorInfo[] {
 function windowedSize(spatial: Dim[], kernel: number[], attributes: Attributes): Dim[] {
   const strides = attributes.get('strides')?.ints ?? spatial.map(() => 1)
   const pads = attributes.get('pads')?.ints ?? [...spatial, ...spatial].map(() => 0)
-  if ((attributes.get('dilations')?.ints ?? []).some((d) => d !== 1)) throw new ShapeProblem('dilations are not used by mlctl graphs')
+  if ((attributes.get('dilations')?.ints ?? []).some((d) => d !== 1))
+    throw new ShapeProblem('dilations are not used by mlctl graphs')
   return spatial.map((size, i) => {
     if (typeof size !== 'number') throw new ShapeProblem(`spatial size ${size} is not fixed`)
     const out = Math.floor((size + pads[i] + pads[i + spatial.length] - kernel[i]) / strides[i]) + 1
@@ -110,7 +114,8 @@ function windowedSize(spatial: Dim[], kernel: number[], attributes: Attributes):
 
 function checkKernelShape(attributes: Attributes, kernel: Dim[]): void {
   const declared = attributes.get('kernel_shape')?.ints
-  if (declared && declared.join('x') !== kernel.join('x')) throw new ShapeProblem(`kernel_shape [${declared}] differs from W's [${kernel}]`)
+  if (declared && declared.join('x') !== kernel.join('x'))
+    throw new ShapeProblem(`kernel_shape [${declared}] differs from W's [${kernel}]`)
 }
 
 /** Numpy-style broadcasting; a symbolic dimension is taken to match whatever it meets. */
@@ -121,7 +126,8 @@ function broadcast(a: Dim[], b: Dim[]): Dim[] {
     const y = b[b.length - rank + i] ?? 1
     if (x === 1) return y
     if (y === 1 || x === y) return x
-    if (typeof x === 'number' && typeof y === 'number') throw new ShapeProblem(`shapes [${a}] and [${b}] do not broadcast`)
+    if (typeof x === 'number' && typeof y === 'number')
+      throw new ShapeProblem(`shapes [${a}] and [${b}] do not broadcast`)
     return typeof x === 'number' ? x : y
   })
 }

@@ -19,7 +19,10 @@ const BYTES_PER_ELEMENT: Record<number, number> = {
  */
 export function checkOnnxStructure(model: ModelProto): string[] {
   const problems: string[] = []
-  if (!(model.irVersion >= 4)) problems.push(`ir_version ${model.irVersion} is below 4, which would need every initializer listed as a graph input`)
+  if (!(model.irVersion >= 4))
+    problems.push(
+      `ir_version ${model.irVersion} is below 4, which would need every initializer listed as a graph input`,
+    )
   const imported = new Map(model.opsetImport.map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, o.version]))
   if (!((imported.get('') ?? 0) > 0)) problems.push('no opset_import for the default ONNX domain')
 
@@ -36,7 +39,9 @@ export function checkOnnxStructure(model: ModelProto): string[] {
     const count = init.dims.reduce((a, b) => a * b, 1)
     if (size === undefined) problems.push(`initializer '${init.name}' has unsupported data type ${init.dataType}`)
     else if (init.rawData.byteLength !== count * size) {
-      problems.push(`initializer '${init.name}' holds ${init.rawData.byteLength} bytes, but [${init.dims}] of type ${init.dataType} needs ${count * size}`)
+      problems.push(
+        `initializer '${init.name}' holds ${init.rawData.byteLength} bytes, but [${init.dims}] of type ${init.dataType} needs ${count * size}`,
+      )
     }
     define(init.name, {type: init.dataType, shape: init.dims}, 'initializer')
   }
@@ -44,9 +49,11 @@ export function checkOnnxStructure(model: ModelProto): string[] {
   for (const node of model.graph.node) {
     const label = `node ${node.name} (${node.opType})`
     const domain = (node as {domain?: string}).domain ?? ''
-    if (!imported.has(domain === 'ai.onnx' ? '' : domain)) problems.push(`${label} uses domain '${domain}', which is not imported`)
+    if (!imported.has(domain === 'ai.onnx' ? '' : domain))
+      problems.push(`${label} uses domain '${domain}', which is not imported`)
     const undefinedInputs = node.input.filter((name) => name !== '' && !tensors.has(name))
-    for (const name of undefinedInputs) problems.push(`${label} reads '${name}', which no graph input, initializer or earlier node defines`)
+    for (const name of undefinedInputs)
+      problems.push(`${label} reads '${name}', which no graph input, initializer or earlier node defines`)
     let outputs: Array<TensorInfo | undefined> = []
     const inputs = node.input.map((name) => (name === '' ? undefined : tensors.get(name)))
     const inputsKnown = inputs.every((info, i) => info || node.input[i] === '')
@@ -55,7 +62,8 @@ export function checkOnnxStructure(model: ModelProto): string[] {
     else if (inputsKnown) {
       try {
         outputs = rule(inputs, new Map(node.attribute.map((a) => [a.name, a])))
-        if (outputs.length !== node.output.length) problems.push(`${label} has ${node.output.length} outputs; the op gives ${outputs.length} here`)
+        if (outputs.length !== node.output.length)
+          problems.push(`${label} has ${node.output.length} outputs; the op gives ${outputs.length} here`)
       } catch (error) {
         if (!(error instanceof ShapeProblem)) throw error
         problems.push(`${label}: ${error.message}`)
@@ -72,8 +80,10 @@ export function checkOnnxStructure(model: ModelProto): string[] {
     const inferred = tensors.get(output.name)
     const want = declared(output)
     if (!inferred || !want) continue
-    if (inferred.type !== want.type) problems.push(`graph output '${output.name}' is declared type ${want.type} but computed as ${inferred.type}`)
-    if (!sameShape(inferred.shape, want.shape)) problems.push(`graph output '${output.name}' is declared [${want.shape}] but computed as [${inferred.shape}]`)
+    if (inferred.type !== want.type)
+      problems.push(`graph output '${output.name}' is declared type ${want.type} but computed as ${inferred.type}`)
+    if (!sameShape(inferred.shape, want.shape))
+      problems.push(`graph output '${output.name}' is declared [${want.shape}] but computed as [${inferred.shape}]`)
   }
   return problems
 }
@@ -81,7 +91,12 @@ export function checkOnnxStructure(model: ModelProto): string[] {
 function declared(value: ValueInfoProto): TensorInfo | undefined {
   const tensorType = value.type?.tensorType
   if (!tensorType?.shape) return undefined
-  return {type: tensorType.elemType, shape: tensorType.shape.dim.map((d): Dim => ('dimParam' in d && d.dimParam ? d.dimParam : (d as {dimValue: number}).dimValue))}
+  return {
+    type: tensorType.elemType,
+    shape: tensorType.shape.dim.map((d): Dim =>
+      'dimParam' in d && d.dimParam ? d.dimParam : (d as {dimValue: number}).dimValue,
+    ),
+  }
 }
 
 function sameShape(a: Dim[], b: Dim[]): boolean {

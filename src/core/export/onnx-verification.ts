@@ -98,16 +98,22 @@ export function compareWithReference(
 ): VerificationReport {
   const logits = outputs[LOGITS_OUTPUT]
   if (!logits || logits.length !== referenceLogits.length) {
-    throw new Error(`the exported file's ${LOGITS_OUTPUT} output has ${logits?.length ?? 0} values, the reference ${referenceLogits.length}`)
+    throw new Error(
+      `the exported file's ${LOGITS_OUTPUT} output has ${logits?.length ?? 0} values, the reference ${referenceLogits.length}`,
+    )
   }
   let maxAbsDiff = maxDifference(logits, referenceLogits)
   if (settings.probabilities !== 'none') {
     const probabilities = outputs[PROBABILITIES_OUTPUT]
     if (!probabilities) throw new Error(`the exported file has no ${PROBABILITIES_OUTPUT} output`)
-    maxAbsDiff = Math.max(maxAbsDiff, maxDifference(probabilities, activate(referenceLogits, settings.outputs, settings.probabilities)))
+    maxAbsDiff = Math.max(
+      maxAbsDiff,
+      maxDifference(probabilities, activate(referenceLogits, settings.outputs, settings.probabilities)),
+    )
   }
   const k = settings.outputs
-  const classify = (values: Float32Array, n: number) => (k === 1 ? (values[n] > 0 ? 1 : 0) : argmax(values.subarray(n * k, (n + 1) * k)))
+  const classify = (values: Float32Array, n: number) =>
+    k === 1 ? (values[n] > 0 ? 1 : 0) : argmax(values.subarray(n * k, (n + 1) * k))
   let agree = 0
   let fileCorrect = 0
   let referenceCorrect = 0

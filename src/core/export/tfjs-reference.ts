@@ -21,10 +21,16 @@ const BATCH = 64
  * mlctl spec, and the input scaling of a Rescaling layer instead of the graph's. The engine's own
  * predict would run the very graph the exporter builds and could not catch a mistake in it.
  */
-export async function tfjsReferenceLogits(modelDir: string, sample: DataSplit, endsWithSoftmax: boolean): Promise<Float32Array> {
+export async function tfjsReferenceLogits(
+  modelDir: string,
+  sample: DataSplit,
+  endsWithSoftmax: boolean,
+): Promise<Float32Array> {
   const {tf} = await loadTfjs()
   const modelJson = JSON.parse(readFileSync(join(modelDir, MODEL_JSON), 'utf8')) as LayersModelJson
-  const weightData = Buffer.concat(modelJson.weightsManifest.flatMap((group) => group.paths.map((path) => readFileSync(join(modelDir, path)))))
+  const weightData = Buffer.concat(
+    modelJson.weightsManifest.flatMap((group) => group.paths.map((path) => readFileSync(join(modelDir, path)))),
+  )
   const loaded = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
@@ -34,7 +40,9 @@ export async function tfjsReferenceLogits(modelDir: string, sample: DataSplit, e
   )
   try {
     const beforeSoftmax = loaded.layers[loaded.layers.length - 2]
-    const model = endsWithSoftmax ? tf.model({inputs: loaded.inputs, outputs: beforeSoftmax.output as SymbolicTensor}) : loaded
+    const model = endsWithSoftmax
+      ? tf.model({inputs: loaded.inputs, outputs: beforeSoftmax.output as SymbolicTensor})
+      : loaded
     const exampleShape = loaded.inputs[0].shape.slice(1) as number[]
     const perExample = exampleShape.reduce((a, b) => a * b, 1)
     const logits: Float32Array[] = []
@@ -58,7 +66,8 @@ function nchwToNhwc(raw: Uint8Array | Float32Array, count: number, [height, widt
   const plane = height * width
   for (let n = 0; n < count; n++) {
     const base = n * plane * channels
-    for (let c = 0; c < channels; c++) for (let p = 0; p < plane; p++) out[base + p * channels + c] = raw[base + c * plane + p]
+    for (let c = 0; c < channels; c++)
+      for (let p = 0; p < plane; p++) out[base + p * channels + c] = raw[base + c * plane + p]
   }
   return out
 }

@@ -28,7 +28,9 @@ export interface TrainedRun {
   trainingMetrics: TrainingMetrics
 }
 
-export type TrainingMetrics = {metric: MetricName; epoch?: number} & Partial<Pick<EpochRecord, 'trainLoss' | 'trainMetric' | 'valLoss' | 'valMetric'>>
+export type TrainingMetrics = {metric: MetricName; epoch?: number} & Partial<
+  Pick<EpochRecord, 'trainLoss' | 'trainMetric' | 'valLoss' | 'valMetric'>
+>
 
 interface RunRecord {
   config?: Partial<TrainConfig>
@@ -37,10 +39,15 @@ interface RunRecord {
 
 export function readTrainedRun(dir: string): TrainedRun {
   const configPath = join(dir, RUN_FILES.config)
-  if (!existsSync(configPath)) throw new UserError(`${dir} is not a training run (no ${RUN_FILES.config}); pass a run directory written by mlctl train`)
+  if (!existsSync(configPath))
+    throw new UserError(
+      `${dir} is not a training run (no ${RUN_FILES.config}); pass a run directory written by mlctl train`,
+    )
   const modelDir = join(dir, RUN_FILES.model)
   if (!existsSync(join(modelDir, MODEL_JSON))) {
-    throw new UserError(`${dir} has no ${RUN_FILES.model}/ yet: the run did not finish; finish it with mlctl train --resume ${dir}`)
+    throw new UserError(
+      `${dir} has no ${RUN_FILES.model}/ yet: the run did not finish; finish it with mlctl train --resume ${dir}`,
+    )
   }
   let record: RunRecord
   try {
@@ -50,12 +57,19 @@ export function readTrainedRun(dir: string): TrainedRun {
   }
   const {spec, weights, metadata} = readLayersModelDir(modelDir)
   const task = metadata.task ?? record.dataset?.task
-  if (task !== 'classification' && task !== 'regression') throw new UserError(`${dir}: the run records no task (classification or regression); the run directory is damaged`)
-  const loss = (metadata.loss as LossConfig | undefined) ?? {name: task === 'classification' ? 'softmaxCrossEntropy' : 'mse'}
+  if (task !== 'classification' && task !== 'regression')
+    throw new UserError(`${dir}: the run records no task (classification or regression); the run directory is damaged`)
+  const loss = (metadata.loss as LossConfig | undefined) ?? {
+    name: task === 'classification' ? 'softmaxCrossEntropy' : 'mse',
+  }
   const config = record.config ?? {}
   const datasetName = (metadata.dataset as string | undefined) ?? record.dataset?.name ?? config.dataset
-  if (datasetName === undefined) throw new UserError(`${configPath} does not say which dataset the run was trained on; the run directory is damaged`)
-  const data = config.data !== undefined && config.target !== undefined ? {csv: config.data, target: config.target} : {dataset: config.dataset ?? datasetName}
+  if (datasetName === undefined)
+    throw new UserError(`${configPath} does not say which dataset the run was trained on; the run directory is damaged`)
+  const data =
+    config.data !== undefined && config.target !== undefined
+      ? {csv: config.data, target: config.target}
+      : {dataset: config.dataset ?? datasetName}
   const classNames = (metadata.classNames as string[] | undefined) ?? record.dataset?.classNames
   return {
     dir,
@@ -67,16 +81,28 @@ export function readTrainedRun(dir: string): TrainedRun {
     loss,
     datasetName,
     data,
-    trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch as {epoch: number; metric: number} | undefined),
+    trainingMetrics: bestEpochMetrics(
+      dir,
+      defaultMetric(loss),
+      metadata.bestEpoch as {epoch: number; metric: number} | undefined,
+    ),
   }
 }
 
 /** The best epoch's line of metrics.jsonl; without that file, what model/ says about the best epoch. */
-function bestEpochMetrics(dir: string, metric: MetricName, best: {epoch: number; metric: number} | undefined): TrainingMetrics {
+function bestEpochMetrics(
+  dir: string,
+  metric: MetricName,
+  best: {epoch: number; metric: number} | undefined,
+): TrainingMetrics {
   const path = join(dir, RUN_FILES.metrics)
   let records: EpochRecord[] = []
   try {
-    if (existsSync(path)) records = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as EpochRecord)
+    if (existsSync(path))
+      records = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as EpochRecord)
   } catch {
     throw new UserError(`${path} is not valid JSON lines; the run directory is damaged`)
   }

@@ -19,13 +19,23 @@ export interface SampleSourceOptions {
  * Up to `size` examples spread evenly over the test split (the train split when the dataset has no test
  * split), so that the sample is deterministic and covers the whole split rather than its first rows.
  */
-export async function loadVerificationSample(run: TrainedRun, size: number, options: SampleSourceOptions = {}): Promise<VerificationSample> {
+export async function loadVerificationSample(
+  run: TrainedRun,
+  size: number,
+  options: SampleSourceOptions = {},
+): Promise<VerificationSample> {
   const dataset =
     'csv' in run.data
       ? await loadCsvDataset(run.data.csv, run.data.target)
-      : await loadDataset(run.data.dataset, {from: options.from, dataDir: options.dataDir, onDownload: options.onDownload})
+      : await loadDataset(run.data.dataset, {
+          from: options.from,
+          dataDir: options.dataDir,
+          onDownload: options.onDownload,
+        })
   if (dataset.inputShape.join('x') !== run.spec.inputShape.join('x')) {
-    throw new UserError(`${dataset.name} has examples of shape [${dataset.inputShape}] but the model takes [${run.spec.inputShape}]; the run's data has changed since training`)
+    throw new UserError(
+      `${dataset.name} has examples of shape [${dataset.inputShape}] but the model takes [${run.spec.inputShape}]; the run's data has changed since training`,
+    )
   }
   const split = dataset.test && dataset.test.count > 0 ? 'test' : 'train'
   const source = split === 'test' ? dataset.test! : dataset.train

@@ -9,7 +9,10 @@ export function checkWeights(parameters: ParameterInfo[], weights: NamedTensor[]
   const byName = new Map(weights.map((w) => [w.name, w]))
   const known = new Set(parameters.map((p) => p.name))
   for (const w of weights) {
-    if (!known.has(w.name)) throw new UserError(`the weights have a tensor ${w.name} that this model does not; they belong to another model spec`)
+    if (!known.has(w.name))
+      throw new UserError(
+        `the weights have a tensor ${w.name} that this model does not; they belong to another model spec`,
+      )
   }
   for (const p of parameters) {
     const w = byName.get(p.name)

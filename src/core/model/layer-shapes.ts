@@ -21,7 +21,10 @@ export interface LayerShape {
  */
 export function inferLayerShape(layer: LayerSpec, index: number, inputShape: number[]): LayerShape {
   if (typeof layer !== 'object' || layer === null || !LAYER_TYPES.includes(layer.type)) {
-    const type = typeof layer === 'object' && layer !== null ? `'${String((layer as {type?: unknown}).type)}'` : JSON.stringify(layer)
+    const type =
+      typeof layer === 'object' && layer !== null
+        ? `'${String((layer as {type?: unknown}).type)}'`
+        : JSON.stringify(layer)
     throw new UserError(`layer ${index + 1}: unknown type ${type}; use one of ${LAYER_TYPES.join(', ')}`)
   }
   const where = `layer ${index + 1} ${layer.type}`
@@ -42,7 +45,12 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
     if (inputShape.length !== 1) fail(`needs a flat input, got ${inputShape.join('x')}; add a flatten layer before it`)
     return inputShape[0]
   }
-  const channel = (role: ParameterRole, size: number, trainable = true): LayerParameterShape => ({role, shape: [size], layout: 'C', trainable})
+  const channel = (role: ParameterRole, size: number, trainable = true): LayerParameterShape => ({
+    role,
+    shape: [size],
+    layout: 'C',
+    trainable,
+  })
 
   switch (layer.type) {
     case 'conv2d': {
@@ -54,12 +62,16 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
       if (padding !== 'same' && padding !== 'valid') integer("padding (or 'same' / 'valid')", padding, 0)
       const geometry = convGeometry(layer, height, width)
       if (geometry.outHeight < 1 || geometry.outWidth < 1) {
-        const padded = typeof padding === 'number' && padding > 0 ? ` (padded ${height + 2 * padding}x${width + 2 * padding})` : ''
+        const padded =
+          typeof padding === 'number' && padding > 0 ? ` (padded ${height + 2 * padding}x${width + 2 * padding})` : ''
         fail(`kernel ${kernel} larger than input ${height}x${width}${padded}`)
       }
       return {
         outputShape: [filters, geometry.outHeight, geometry.outWidth],
-        parameters: [{role: 'kernel', shape: [filters, channels, kernel, kernel], layout: 'OIHW', trainable: true}, channel('bias', filters)],
+        parameters: [
+          {role: 'kernel', shape: [filters, channels, kernel, kernel], layout: 'OIHW', trainable: true},
+          channel('bias', filters),
+        ],
       }
     }
     case 'maxPool2d':
@@ -82,18 +94,26 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
     case 'flatten':
       return {outputShape: [inputShape.reduce((a, b) => a * b, 1)], parameters: []}
     case 'dropout':
-      if (typeof layer.rate !== 'number' || !(layer.rate >= 0 && layer.rate < 1)) fail(`rate must be in [0, 1), got ${JSON.stringify(layer.rate)}`)
+      if (typeof layer.rate !== 'number' || !(layer.rate >= 0 && layer.rate < 1))
+        fail(`rate must be in [0, 1), got ${JSON.stringify(layer.rate)}`)
       return {outputShape: inputShape, parameters: []}
     case 'batchNorm': {
-      if (inputShape.length !== 1 && inputShape.length !== 3) fail(`needs a flat or image input, got [${inputShape.join(', ')}]`)
+      if (inputShape.length !== 1 && inputShape.length !== 3)
+        fail(`needs a flat or image input, got [${inputShape.join(', ')}]`)
       const momentum = layer.momentum ?? 0.99
       const epsilon = layer.epsilon ?? 1e-3
-      if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) fail(`momentum must be in [0, 1), got ${JSON.stringify(momentum)}`)
+      if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1))
+        fail(`momentum must be in [0, 1), got ${JSON.stringify(momentum)}`)
       if (typeof epsilon !== 'number' || !(epsilon > 0)) fail(`epsilon must be > 0, got ${JSON.stringify(epsilon)}`)
       const channels = inputShape[0]
       return {
         outputShape: inputShape,
-        parameters: [channel('gamma', channels), channel('beta', channels), channel('movingMean', channels, false), channel('movingVariance', channels, false)],
+        parameters: [
+          channel('gamma', channels),
+          channel('beta', channels),
+          channel('movingMean', channels, false),
+          channel('movingVariance', channels, false),
+        ],
       }
     }
     case 'leakyRelu':

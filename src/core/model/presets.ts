@@ -20,7 +20,9 @@ export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec 
   const {inputShape, outputs, inputType} = options
   const needsImage = name !== 'mlp'
   if (needsImage && inputShape.length !== 3) {
-    throw new UserError(`preset ${name} needs image inputs [channels, height, width], got [${inputShape.join(', ')}]; use the mlp preset`)
+    throw new UserError(
+      `preset ${name} needs image inputs [channels, height, width], got [${inputShape.join(', ')}]; use the mlp preset`,
+    )
   }
   const layers = name === 'mlp' ? mlp(outputs) : name === 'lenet' ? lenet(inputShape, outputs) : cnn(outputs)
   return {inputShape, ...(inputType ? {inputType} : {}), layers}

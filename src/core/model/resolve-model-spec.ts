@@ -41,16 +41,27 @@ export async function resolveModelSpec(presetNameOrSpecFile: string, dataset: Da
   }
   const inputShape = parsed.inputShape ?? dataset.inputShape
   if (JSON.stringify(inputShape) !== JSON.stringify(dataset.inputShape)) {
-    throw new UserError(`spec file ${file} has inputShape [${inputShape}] but the dataset's inputs are [${dataset.inputShape}]; fix or remove inputShape`)
+    throw new UserError(
+      `spec file ${file} has inputShape [${inputShape}] but the dataset's inputs are [${dataset.inputShape}]; fix or remove inputShape`,
+    )
   }
   const inputType = parsed.inputType ?? dataset.inputType
   if (parsed.inputType !== undefined && dataset.inputType !== undefined && parsed.inputType !== dataset.inputType) {
-    throw new UserError(`spec file ${file} has inputType ${parsed.inputType} but the dataset's inputs are ${dataset.inputType}; fix or remove inputType`)
+    throw new UserError(
+      `spec file ${file} has inputType ${parsed.inputType} but the dataset's inputs are ${dataset.inputType}; fix or remove inputType`,
+    )
   }
-  const spec: ModelSpec = {...parsed, inputShape, ...(inputType ? {inputType} : {}), layers: parsed.layers as ModelSpec['layers']}
+  const spec: ModelSpec = {
+    ...parsed,
+    inputShape,
+    ...(inputType ? {inputType} : {}),
+    layers: parsed.layers as ModelSpec['layers'],
+  }
   const model = resolveModel(spec)
   if (model.outputs !== dataset.outputs) {
-    throw new UserError(`spec file ${file} ends with ${model.outputs} outputs but the dataset needs ${dataset.outputs}; change the last dense layer's units`)
+    throw new UserError(
+      `spec file ${file} ends with ${model.outputs} outputs but the dataset needs ${dataset.outputs}; change the last dense layer's units`,
+    )
   }
   return spec
 }

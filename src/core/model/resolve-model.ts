@@ -34,14 +34,16 @@ export interface ResolvedModel {
 
 /** Checks a spec (it may come from a hand-written file) and infers every layer's shape; throws UserError. */
 export function resolveModel(spec: ModelSpec): ResolvedModel {
-  if (typeof spec !== 'object' || spec === null) throw new UserError('the model spec must be a JSON object with inputShape and layers')
+  if (typeof spec !== 'object' || spec === null)
+    throw new UserError('the model spec must be a JSON object with inputShape and layers')
   const inputShape = checkInputShape(spec.inputShape)
   const inputType = spec.inputType ?? 'float32'
   if (inputType !== 'uint8' && inputType !== 'float32') {
     throw new UserError(`inputType must be 'uint8' or 'float32', got ${JSON.stringify(inputType)}`)
   }
   if (spec.normalize !== undefined) checkNormalize(spec.normalize, inputShape[0])
-  if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new UserError('the model spec needs a non-empty "layers" list')
+  if (!Array.isArray(spec.layers) || spec.layers.length === 0)
+    throw new UserError('the model spec needs a non-empty "layers" list')
 
   const layers = resolveLayers(inputShape, spec.layers)
   layers.forEach((layer, i) => {
@@ -54,7 +56,8 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
     throw new UserError(`the model's output is ${outputShape.join('x')}; end it with flatten and dense layers`)
   }
   const parameters = layers.flatMap((l) => l.parameters)
-  if (!parameters.some((p) => p.trainable)) throw new UserError('the model has no trainable parameters; add a dense or conv2d layer')
+  if (!parameters.some((p) => p.trainable))
+    throw new UserError('the model has no trainable parameters; add a dense or conv2d layer')
   return {
     spec,
     inputShape,
@@ -89,9 +92,14 @@ export function resolveLayers(inputShape: number[], specs: LayerSpec[]): Resolve
 }
 
 function checkInputShape(shape: unknown): number[] {
-  const ok = Array.isArray(shape) && (shape.length === 1 || shape.length === 3) && shape.every((d) => Number.isInteger(d) && d > 0)
+  const ok =
+    Array.isArray(shape) &&
+    (shape.length === 1 || shape.length === 3) &&
+    shape.every((d) => Number.isInteger(d) && d > 0)
   if (!ok) {
-    throw new UserError(`inputShape must be [channels, height, width] or [features] of positive integers, got ${JSON.stringify(shape)}`)
+    throw new UserError(
+      `inputShape must be [channels, height, width] or [features] of positive integers, got ${JSON.stringify(shape)}`,
+    )
   }
   return shape as number[]
 }
@@ -99,8 +107,12 @@ function checkInputShape(shape: unknown): number[] {
 function checkNormalize(normalize: {mean: number[]; std: number[]}, channels: number): void {
   for (const key of ['mean', 'std'] as const) {
     const values: unknown = normalize?.[key]
-    const ok = Array.isArray(values) && (values.length === 1 || values.length === channels) && values.every((v) => Number.isFinite(v))
-    if (!ok) throw new UserError(`normalize.${key} must be a list of 1 or ${channels} numbers, got ${JSON.stringify(values)}`)
+    const ok =
+      Array.isArray(values) &&
+      (values.length === 1 || values.length === channels) &&
+      values.every((v) => Number.isFinite(v))
+    if (!ok)
+      throw new UserError(`normalize.${key} must be a list of 1 or ${channels} numbers, got ${JSON.stringify(values)}`)
   }
   if (normalize.std.some((s) => s <= 0)) throw new UserError('normalize.std values must be > 0')
 }

@@ -64,14 +64,7 @@ export interface ActivationSpec {
 }
 
 export type LayerSpec =
-  | Conv2dSpec
-  | Pool2dSpec
-  | DenseSpec
-  | FlattenSpec
-  | DropoutSpec
-  | BatchNormSpec
-  | LeakyReluSpec
-  | ActivationSpec
+  Conv2dSpec | Pool2dSpec | DenseSpec | FlattenSpec | DropoutSpec | BatchNormSpec | LeakyReluSpec | ActivationSpec
 
 export type LayerType = LayerSpec['type']
 

@@ -17,7 +17,13 @@ export function convGeometry(spec: Conv2dSpec, height: number, width: number): W
   if (padding === 'same') {
     const [top, bottom] = samePadding(height, kernel, stride)
     const [left, right] = samePadding(width, kernel, stride)
-    return {kernel, stride, pads: [top, left, bottom, right], outHeight: Math.ceil(height / stride), outWidth: Math.ceil(width / stride)}
+    return {
+      kernel,
+      stride,
+      pads: [top, left, bottom, right],
+      outHeight: Math.ceil(height / stride),
+      outWidth: Math.ceil(width / stride),
+    }
   }
   const p = padding === 'valid' ? 0 : padding
   return {

@@ -135,7 +135,12 @@ export class GraphBuilder {
     return name
   }
 
-  private addNode(opType: string, inputs: string[], attributes: Record<string, AttributeValue>, outputs: string[]): string[] {
+  private addNode(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue>,
+    outputs: string[],
+  ): string[] {
     const node: NodeProto = {
       name: this.uniqueName(`node_${opType}`),
       opType,
@@ -173,7 +178,8 @@ export class GraphBuilder {
     const read = new Set<string>(this.outputs.map((o) => o.name))
     for (const node of this.nodes) for (const input of node.input) read.add(input)
     for (const node of this.nodes) {
-      if (!node.output.some((o) => read.has(o))) throw new Error(`GraphBuilder: node ${node.name} (${node.opType}) is never used`)
+      if (!node.output.some((o) => read.has(o)))
+        throw new Error(`GraphBuilder: node ${node.name} (${node.opType}) is never used`)
     }
     for (const input of this.inputs) {
       if (!read.has(input.name)) throw new Error(`GraphBuilder: graph input '${input.name}' is never used`)
@@ -195,13 +201,19 @@ function valueInfo(name: string, type: ElementType, shape: Dim[]): ValueInfoProt
 
 function tensorProto(name: string, type: ElementType, dims: number[], data: Float32Array | BigInt64Array): TensorProto {
   // raw_data must be little-endian; every platform Node ships for is.
-  return {name, dims, dataType: OnnxDataType[type], rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength)}
+  return {
+    name,
+    dims,
+    dataType: OnnxDataType[type],
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  }
 }
 
 function attribute(name: string, value: AttributeValue): AttributeProto {
   if (typeof value === 'string') return {name, type: AttributeType.string, s: new TextEncoder().encode(value)}
   if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw new Error(`GraphBuilder: attribute ${name}=${value} is not an integer; wrap floats with float()`)
+    if (!Number.isInteger(value))
+      throw new Error(`GraphBuilder: attribute ${name}=${value} is not an integer; wrap floats with float()`)
     return {name, type: AttributeType.int, i: value}
   }
   if (Array.isArray(value)) {

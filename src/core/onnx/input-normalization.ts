@@ -24,11 +24,20 @@ export interface Standardization {
  */
 export function describeInputNormalization(spec: ModelSpec, inGraph: boolean): InputNormalization {
   if (inGraph) return {inputType: spec.inputType ?? 'float32', scale: 1, mean: [0], std: [1]}
-  return {inputType: 'float32', scale: spec.inputType === 'uint8' ? 1 / 255 : 1, mean: spec.normalize?.mean ?? [0], std: spec.normalize?.std ?? [1]}
+  return {
+    inputType: 'float32',
+    scale: spec.inputType === 'uint8' ? 1 / 255 : 1,
+    mean: spec.normalize?.mean ?? [0],
+    std: spec.normalize?.std ?? [1],
+  }
 }
 
 /** What a client does to raw examples of `exampleShape` before sending them: the input tensor's data. */
-export function applyInputNormalization(raw: Uint8Array | Float32Array, exampleShape: number[], n: InputNormalization): Uint8Array | Float32Array {
+export function applyInputNormalization(
+  raw: Uint8Array | Float32Array,
+  exampleShape: number[],
+  n: InputNormalization,
+): Uint8Array | Float32Array {
   if (n.inputType === 'uint8') {
     if (!(raw instanceof Uint8Array)) throw new Error('a uint8 input needs uint8 examples')
     return raw
@@ -43,7 +52,12 @@ export function applyInputNormalization(raw: Uint8Array | Float32Array, exampleS
  * x * multiplier[c] + offset[c] so the inner loop is one multiply-add per value. Channels (or features)
  * are dimension 0 of `exampleShape`.
  */
-export function standardiseInto(source: Uint8Array | Float32Array, target: Float32Array, n: Standardization, exampleShape: number[]): void {
+export function standardiseInto(
+  source: Uint8Array | Float32Array,
+  target: Float32Array,
+  n: Standardization,
+  exampleShape: number[],
+): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
   const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]

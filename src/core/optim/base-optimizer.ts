@@ -57,20 +57,28 @@ export abstract class BaseOptimizer implements Optimizer {
   /** Throws UserError when the state belongs to another optimizer or model (a checkpoint from another run). */
   setState(state: OptimizerState): void {
     if (state.name !== this.config.name) {
-      throw new UserError(`the saved optimizer state is for '${state.name}' but this run uses '${this.config.name}'; resume with the same optimizer`)
+      throw new UserError(
+        `the saved optimizer state is for '${state.name}' but this run uses '${this.config.name}'; resume with the same optimizer`,
+      )
     }
     if (!Number.isInteger(state.step) || state.step < 0) {
-      throw new UserError(`the saved optimizer state has step ${state.step}; the checkpoint is damaged, start a fresh run`)
+      throw new UserError(
+        `the saved optimizer state has step ${state.step}; the checkpoint is damaged, start a fresh run`,
+      )
     }
     const expected = Object.keys(this.slots).sort().join(',')
     const found = Object.keys(state.slots).sort().join(',')
     if (expected !== found) {
-      throw new UserError(`the saved optimizer state has slots [${found}] where '${this.config.name}' needs [${expected}]; resume with the same optimizer settings`)
+      throw new UserError(
+        `the saved optimizer state has slots [${found}] where '${this.config.name}' needs [${expected}]; resume with the same optimizer settings`,
+      )
     }
     for (const [name, arrays] of Object.entries(state.slots)) {
       const lengths = arrays.map((a) => a.length).join(',')
       if (lengths !== this.paramLengths.join(',')) {
-        throw new UserError(`the saved optimizer state '${name}' has tensor sizes [${lengths}], the model has [${this.paramLengths.join(',')}]; resume with the same model`)
+        throw new UserError(
+          `the saved optimizer state '${name}' has tensor sizes [${lengths}], the model has [${this.paramLengths.join(',')}]; resume with the same model`,
+        )
       }
     }
     for (const [name, arrays] of Object.entries(state.slots)) {
@@ -85,7 +93,9 @@ export abstract class BaseOptimizer implements Optimizer {
     }
     for (let k = 0; k < tensors.length; k++) {
       if (tensors[k].length !== this.paramLengths[k]) {
-        throw new Error(`optimizer step: ${what}[${k}] has ${tensors[k].length} values, expected ${this.paramLengths[k]}`)
+        throw new Error(
+          `optimizer step: ${what}[${k}] has ${tensors[k].length} values, expected ${this.paramLengths[k]}`,
+        )
       }
     }
   }

@@ -15,7 +15,8 @@ export class Sgd extends BaseOptimizer {
   constructor(config: OptimizerConfig, paramLengths: readonly number[]) {
     const momentum = config.momentum ?? (config.name === 'momentum' ? 0.9 : 0)
     const nesterov = config.nesterov ?? false
-    if (nesterov && momentum === 0) throw new UserError('nesterov needs a momentum above 0; set momentum (e.g. 0.9) or drop nesterov')
+    if (nesterov && momentum === 0)
+      throw new UserError('nesterov needs a momentum above 0; set momentum (e.g. 0.9) or drop nesterov')
     super(config, paramLengths, momentum > 0 ? ['momentumBuffer'] : [])
     this.momentum = momentum
     this.nesterov = nesterov

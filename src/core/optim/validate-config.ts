@@ -31,11 +31,23 @@ export function validateOptimizerConfig(config: OptimizerConfig): void {
       checkNumber('schedule gamma', schedule.gamma, (v) => v > 0, 'a number > 0')
       return
     case 'cosine':
-      checkNumber('schedule totalSteps', schedule.totalSteps, (v) => Number.isInteger(v) && v >= 1, 'a whole number >= 1')
-      checkOptional('schedule minLr', schedule.minLr, (v) => v >= 0 && v <= config.lr, `a number in [0, lr = ${config.lr}]`)
+      checkNumber(
+        'schedule totalSteps',
+        schedule.totalSteps,
+        (v) => Number.isInteger(v) && v >= 1,
+        'a whole number >= 1',
+      )
+      checkOptional(
+        'schedule minLr',
+        schedule.minLr,
+        (v) => v >= 0 && v <= config.lr,
+        `a number in [0, lr = ${config.lr}]`,
+      )
       return
     default:
-      throw new UserError(`unknown learning-rate schedule '${(schedule as {type: unknown}).type}'; use constant, step or cosine`)
+      throw new UserError(
+        `unknown learning-rate schedule '${(schedule as {type: unknown}).type}'; use constant, step or cosine`,
+      )
   }
 }
 

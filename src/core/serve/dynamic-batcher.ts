@@ -63,7 +63,10 @@ export class DynamicBatcher {
   submit(inputs: Tensor[]): Promise<Tensor[]> {
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(
-        new ServeError('unavailable', `queue is full (${this.options.maxQueue} requests waiting); retry later or raise --max-queue`),
+        new ServeError(
+          'unavailable',
+          `queue is full (${this.options.maxQueue} requests waiting); retry later or raise --max-queue`,
+        ),
       )
     }
     return new Promise((resolve, reject) => {
@@ -107,7 +110,9 @@ export class DynamicBatcher {
       const next = this.queue[0]
       if (now - next.enqueuedAt > this.options.timeoutMs) {
         this.remove()
-        next.reject(new ServeError('deadline_exceeded', `request waited longer than ${this.options.timeoutMs} ms in the queue`))
+        next.reject(
+          new ServeError('deadline_exceeded', `request waited longer than ${this.options.timeoutMs} ms in the queue`),
+        )
         continue
       }
       if (batch.length > 0) {

@@ -17,7 +17,14 @@ import {loadGrpcServices} from './grpc-protos.js'
 import {MODEL_VERSION} from './model-version.js'
 import {asServeError, ServeError, type ServeErrorKind} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
-import {invalid, readTensorHeader, tensorFromContents, tensorFromRaw, tensorToContents, tensorToRaw} from './tensor-codec.js'
+import {
+  invalid,
+  readTensorHeader,
+  tensorFromContents,
+  tensorFromRaw,
+  tensorToContents,
+  tensorToRaw,
+} from './tensor-codec.js'
 
 const GRPC_STATUS: Record<ServeErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
@@ -103,7 +110,9 @@ export class GrpcFrontEnd {
 
   bind(address: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)))
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      )
     })
   }
 
@@ -123,13 +132,18 @@ export class GrpcFrontEnd {
     const raw = request.raw_input_contents
     const useRaw = raw.length > 0
     if (useRaw && raw.length !== request.inputs.length) {
-      throw invalid(`raw_input_contents has ${raw.length} entries for ${request.inputs.length} inputs; send one per input, in the same order`)
+      throw invalid(
+        `raw_input_contents has ${raw.length} entries for ${request.inputs.length} inputs; send one per input, in the same order`,
+      )
     }
     const inputs = request.inputs.map((input, i) => {
       const header = readTensorHeader(input, `inputs[${i}]`)
       return useRaw ? tensorFromRaw(header, raw[i]) : tensorFromContents(header, input.contents)
     })
-    const outputs = await model.infer(inputs, request.outputs.map((output) => output.name))
+    const outputs = await model.infer(
+      inputs,
+      request.outputs.map((output) => output.name),
+    )
     return {
       model_name: model.name,
       model_version: MODEL_VERSION,
@@ -149,13 +163,23 @@ export class GrpcFrontEnd {
       const started = performance.now()
       const labels: Labels = {model: ''}
       const finish = (statusName: string) =>
-        this.context.metrics.observeRequest('grpc', endpoint, labels.model, statusName, (performance.now() - started) / 1000)
+        this.context.metrics.observeRequest(
+          'grpc',
+          endpoint,
+          labels.model,
+          statusName,
+          (performance.now() - started) / 1000,
+        )
       const authorization = call.metadata.get('authorization')[0]
       const run = async () => {
         if (needsAuth && !this.context.authorize(typeof authorization === 'string' ? authorization : undefined)) {
-          throw new ServeError('unauthenticated', 'missing or wrong API key; send the metadata "authorization: Bearer <key>"')
+          throw new ServeError(
+            'unauthenticated',
+            'missing or wrong API key; send the metadata "authorization: Bearer <key>"',
+          )
         }
-        if (call.request instanceof MalformedRequest) throw invalid(`the request is not a valid protobuf message (${call.request.reason})`)
+        if (call.request instanceof MalformedRequest)
+          throw invalid(`the request is not a valid protobuf message (${call.request.reason})`)
         return handler(call.request, labels)
       }
       run().then(

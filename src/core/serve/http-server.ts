@@ -60,7 +60,10 @@ export class HttpFrontEnd {
       const body = await readBody(req, this.context.maxBodyBytes)
       // Liveness stays open so that probes need no secret; everything else, unknown paths included, needs the key.
       if (path !== '/v2/health/live' && !this.context.authorize(req.headers.authorization)) {
-        throw new ServeError('unauthenticated', 'missing or wrong API key; send the header "Authorization: Bearer <key>"')
+        throw new ServeError(
+          'unauthenticated',
+          'missing or wrong API key; send the header "Authorization: Bearer <key>"',
+        )
       }
       route = this.route(req, path, new URLSearchParams(query), body)
       reply = await route.handle()
@@ -70,7 +73,13 @@ export class HttpFrontEnd {
       reply = {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
     }
     this.send(req, res, reply)
-    this.context.metrics.observeRequest('http', route.endpoint, route.model, String(reply.status), (performance.now() - started) / 1000)
+    this.context.metrics.observeRequest(
+      'http',
+      route.endpoint,
+      route.model,
+      String(reply.status),
+      (performance.now() - started) / 1000,
+    )
     if (--this.inFlight === 0 && this.drained) this.drained()
   }
 
@@ -99,45 +108,79 @@ export class HttpFrontEnd {
       return {endpoint: 'server_live', model: '', handle: async () => json(200, {live: true})}
     }
     if (path === '/v2/health/ready') {
-      return {endpoint: 'server_ready', model: '', handle: async () => {
-        const ready = this.context.isReady()
-        return json(ready ? 200 : 503, {ready})
-      }}
+      return {
+        endpoint: 'server_ready',
+        model: '',
+        handle: async () => {
+          const ready = this.context.isReady()
+          return json(ready ? 200 : 503, {ready})
+        },
+      }
     }
     if (path === '/v2') {
-      return {endpoint: 'server_metadata', model: '', handle: async () => json(200, {...this.context.server, extensions: ['binary_tensor_data']})}
+      return {
+        endpoint: 'server_metadata',
+        model: '',
+        handle: async () => json(200, {...this.context.server, extensions: ['binary_tensor_data']}),
+      }
     }
     if (path === '/metrics') {
-      return {endpoint: 'metrics', model: '', handle: async () => {
-        return {status: 200, body: await this.context.metricsText(), headers: {'content-type': this.context.metrics.registry.contentType}}
-      }}
+      return {
+        endpoint: 'metrics',
+        model: '',
+        handle: async () => {
+          return {
+            status: 200,
+            body: await this.context.metricsText(),
+            headers: {'content-type': this.context.metrics.registry.contentType},
+          }
+        },
+      }
     }
     if (path === '/predict') {
       const name = query.get('model')
       const model = name === null ? registry.defaultModel() : registry.get(name)
-      return {endpoint: 'predict', model: model.name, handle: async () => {
-        requireMethod('POST')
-        return json(200, await predict(model, parseJsonBody(body)))
-      }}
+      return {
+        endpoint: 'predict',
+        model: model.name,
+        handle: async () => {
+          requireMethod('POST')
+          return json(200, await predict(model, parseJsonBody(body)))
+        },
+      }
     }
     const match = MODEL_PATH.exec(path)
     if (match) {
-      const model = registry.get(decodePathPart(match[1]), match[2] === undefined ? undefined : decodePathPart(match[2]))
+      const model = registry.get(
+        decodePathPart(match[1]),
+        match[2] === undefined ? undefined : decodePathPart(match[2]),
+      )
       const action = match[3]
       if (action === '/ready') {
-        return {endpoint: 'model_ready', model: model.name, handle: async () => {
-          const ready = this.context.isReady()
-          return json(ready ? 200 : 503, {name: model.name, ready})
-        }}
+        return {
+          endpoint: 'model_ready',
+          model: model.name,
+          handle: async () => {
+            const ready = this.context.isReady()
+            return json(ready ? 200 : 503, {name: model.name, ready})
+          },
+        }
       }
       if (action === '/infer') {
-        return {endpoint: 'infer', model: model.name, handle: async () => {
-          requireMethod('POST')
-          const binaryHeader = req.headers[BINARY_HEADER]
-          const request = await this.context.decoder.decode(body, Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader)
-          const outputs = await model.infer(request.inputs, request.outputs)
-          return {status: 200, ...encodeInferResponse(model.name, request, outputs)}
-        }}
+        return {
+          endpoint: 'infer',
+          model: model.name,
+          handle: async () => {
+            requireMethod('POST')
+            const binaryHeader = req.headers[BINARY_HEADER]
+            const request = await this.context.decoder.decode(
+              body,
+              Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader,
+            )
+            const outputs = await model.infer(request.inputs, request.outputs)
+            return {status: 200, ...encodeInferResponse(model.name, request, outputs)}
+          },
+        }
       }
       return {endpoint: 'model_metadata', model: model.name, handle: async () => json(200, model.metadata())}
     }
@@ -146,7 +189,12 @@ export class HttpFrontEnd {
 }
 
 function notFound(req: IncomingMessage): Reply {
-  return {status: 404, body: JSON.stringify({error: `no route ${req.method} ${req.url}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics`})}
+  return {
+    status: 404,
+    body: JSON.stringify({
+      error: `no route ${req.method} ${req.url}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics`,
+    }),
+  }
 }
 
 function decodePathPart(part: string): string {
@@ -186,7 +234,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     })
     req.on('end', () => {
       if (size > maxBytes) {
-        reject(new ServeError('too_large', `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`))
+        reject(
+          new ServeError(
+            'too_large',
+            `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`,
+          ),
+        )
       } else {
         resolve(own ?? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
       }
@@ -195,7 +248,8 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     // A client that disconnects mid-body gets neither 'end' nor always 'error'; without this the request
     // would stay in progress forever and hold up a graceful shutdown.
     req.on('close', () => {
-      if (!req.complete) reject(new ServeError('invalid_argument', 'the client closed the connection before the body was complete'))
+      if (!req.complete)
+        reject(new ServeError('invalid_argument', 'the client closed the connection before the body was complete'))
     })
   })
 }

@@ -10,7 +10,14 @@
  */
 import {parseJsonBody} from './json-body-parser.js'
 import {MODEL_VERSION} from './model-version.js'
-import {invalid, readTensorHeader, tensorFromJsonData, tensorFromRaw, tensorToJson, tensorToRaw} from './tensor-codec.js'
+import {
+  invalid,
+  readTensorHeader,
+  tensorFromJsonData,
+  tensorFromRaw,
+  tensorToJson,
+  tensorToRaw,
+} from './tensor-codec.js'
 import type {Tensor} from './tensor.js'
 
 export const BINARY_HEADER = 'inference-header-content-length'
@@ -41,7 +48,8 @@ export function decodeInferRequest(body: Buffer, jsonLength: string | undefined)
     body = body.subarray(0, length)
   }
   const request = parseJsonBody(body)
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalid('the request body must be a JSON object with "inputs"')
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw invalid('the request body must be a JSON object with "inputs"')
   const {id, inputs, outputs, parameters} = request as Record<string, unknown>
   if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string')
   if (!Array.isArray(inputs) || inputs.length === 0) throw invalid('"inputs" must be a non-empty array of tensors')
@@ -51,13 +59,18 @@ export function decodeInferRequest(body: Buffer, jsonLength: string | undefined)
     const size = parameter(input, 'binary_data_size')
     if (size === undefined) return tensorFromJsonData(header, (input as {data?: unknown}).data)
     if (!Number.isSafeInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length) {
-      throw invalid(`input "${header.name}" has binary_data_size ${size} but only ${binary.length - offset} bytes of binary data follow the JSON`)
+      throw invalid(
+        `input "${header.name}" has binary_data_size ${size} but only ${binary.length - offset} bytes of binary data follow the JSON`,
+      )
     }
     const tensor = tensorFromRaw(header, binary.subarray(offset, offset + (size as number)))
     offset += size as number
     return tensor
   })
-  if (offset !== binary.length) throw invalid(`${binary.length - offset} bytes of binary data follow the JSON that no input's binary_data_size claims`)
+  if (offset !== binary.length)
+    throw invalid(
+      `${binary.length - offset} bytes of binary data follow the JSON that no input's binary_data_size claims`,
+    )
 
   let outputNames: string[] | undefined
   const binaryNames = new Set<string>()
@@ -86,7 +99,12 @@ export function encodeInferResponse(modelName: string, request: InferRequest, ou
     ...(request.id === undefined ? {} : {id: request.id}),
     outputs: outputs.map((output) =>
       wantsBinaryOutput(request, output.name)
-        ? {name: output.name, datatype: output.datatype, shape: output.shape, parameters: {binary_data_size: output.data.byteLength}}
+        ? {
+            name: output.name,
+            datatype: output.datatype,
+            shape: output.shape,
+            parameters: {binary_data_size: output.data.byteLength},
+          }
         : tensorToJson(output),
     ),
   })
@@ -100,5 +118,7 @@ export function encodeInferResponse(modelName: string, request: InferRequest, ou
 
 function parameter(value: unknown, name: string): unknown {
   const parameters = (value as {parameters?: unknown} | null)?.parameters
-  return typeof parameters === 'object' && parameters !== null ? (parameters as Record<string, unknown>)[name] : undefined
+  return typeof parameters === 'object' && parameters !== null
+    ? (parameters as Record<string, unknown>)[name]
+    : undefined
 }

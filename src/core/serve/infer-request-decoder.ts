@@ -23,7 +23,8 @@ export interface DecodeJob {
   jsonLength: string | undefined
 }
 
-export type DecodeReply = {id: number; request: InferRequest} | {id: number; error: {kind: ServeErrorKind; message: string}}
+export type DecodeReply =
+  {id: number; request: InferRequest} | {id: number; error: {kind: ServeErrorKind; message: string}}
 
 interface DecoderThread {
   worker: Worker
@@ -81,7 +82,8 @@ async function startThread(): Promise<DecoderThread> {
   })
   const failAll = (err: Error) => {
     thread.alive = false
-    for (const pending of thread.pending.values()) pending.reject(new ServeError('internal', `request decoder stopped: ${err.message}`))
+    for (const pending of thread.pending.values())
+      pending.reject(new ServeError('internal', `request decoder stopped: ${err.message}`))
     thread.pending.clear()
   }
   worker.on('error', failAll)

@@ -72,7 +72,10 @@ export class InferenceThread {
         worker.off('error', reject)
         worker.off('exit', onExit)
         if (message.type === 'ready') resolve(new InferenceThread(worker, message.inputs, message.outputs))
-        else reject(new Error(message.type === 'load-error' ? message.message : `unexpected worker message ${message.type}`))
+        else
+          reject(
+            new Error(message.type === 'load-error' ? message.message : `unexpected worker message ${message.type}`),
+          )
       })
     })
   }

@@ -58,7 +58,8 @@ async function main(): Promise<void> {
 async function run(session: ort.InferenceSession, id: number, feeds: WireTensor[]): Promise<void> {
   try {
     const inputs: Record<string, ort.Tensor> = {}
-    for (const feed of feeds) inputs[feed.name] = new ort.Tensor(feed.type as 'float32', feed.data as Float32Array, feed.dims)
+    for (const feed of feeds)
+      inputs[feed.name] = new ort.Tensor(feed.type as 'float32', feed.data as Float32Array, feed.dims)
     const started = performance.now()
     const results = await session.run(inputs)
     const seconds = (performance.now() - started) / 1000
@@ -66,7 +67,10 @@ async function run(session: ort.InferenceSession, id: number, feeds: WireTensor[
     for (const [name, value] of Object.entries(results)) {
       outputs.push({name, type: value.type, dims: [...value.dims], data: value.data as WireTensor['data']})
     }
-    reply({type: 'result', id, seconds, outputs}, outputs.map((output) => output.data.buffer as ArrayBuffer))
+    reply(
+      {type: 'result', id, seconds, outputs},
+      outputs.map((output) => output.data.buffer as ArrayBuffer),
+    )
   } catch (err) {
     reply({type: 'run-error', id, message: err instanceof Error ? err.message : String(err)})
   }

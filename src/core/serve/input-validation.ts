@@ -22,21 +22,31 @@ export function validateInputs(signature: ModelSignature, inputs: Tensor[]): Ten
   const byName = new Map<string, Tensor>()
   for (const input of inputs) {
     if (!signature.inputs.some((spec) => spec.name === input.name)) {
-      throw new ServeError('invalid_argument', `unknown input "${input.name}"; the model's inputs are ${names(signature.inputs)}`)
+      throw new ServeError(
+        'invalid_argument',
+        `unknown input "${input.name}"; the model's inputs are ${names(signature.inputs)}`,
+      )
     }
     if (byName.has(input.name)) throw new ServeError('invalid_argument', `input "${input.name}" is given twice`)
     byName.set(input.name, input)
   }
   const ordered = signature.inputs.map((spec) => {
     const input = byName.get(spec.name)
-    if (!input) throw new ServeError('invalid_argument', `missing input "${spec.name}"; the model's inputs are ${names(signature.inputs)}`)
+    if (!input)
+      throw new ServeError(
+        'invalid_argument',
+        `missing input "${spec.name}"; the model's inputs are ${names(signature.inputs)}`,
+      )
     checkAgainstSpec(input, spec)
     return input
   })
   const rows = ordered[0]?.shape[0]
   for (const input of ordered) {
     if (input.shape[0] !== rows) {
-      throw new ServeError('invalid_argument', `inputs disagree on the batch size: "${ordered[0].name}" has ${rows} rows, "${input.name}" has ${input.shape[0]}`)
+      throw new ServeError(
+        'invalid_argument',
+        `inputs disagree on the batch size: "${ordered[0].name}" has ${rows} rows, "${input.name}" has ${input.shape[0]}`,
+      )
     }
   }
   return ordered
@@ -47,7 +57,10 @@ export function validateOutputNames(signature: ModelSignature, requested: string
   if (!requested || requested.length === 0) return signature.outputs.map((spec) => spec.name)
   for (const name of requested) {
     if (!signature.outputs.some((spec) => spec.name === name)) {
-      throw new ServeError('invalid_argument', `unknown output "${name}"; the model's outputs are ${names(signature.outputs)}`)
+      throw new ServeError(
+        'invalid_argument',
+        `unknown output "${name}"; the model's outputs are ${names(signature.outputs)}`,
+      )
     }
   }
   return requested
@@ -55,9 +68,13 @@ export function validateOutputNames(signature: ModelSignature, requested: string
 
 function checkAgainstSpec(input: Tensor, spec: TensorSpec): void {
   if (input.datatype !== spec.datatype) {
-    throw new ServeError('invalid_argument', `input "${spec.name}" has datatype ${input.datatype} but the model expects ${spec.datatype}`)
+    throw new ServeError(
+      'invalid_argument',
+      `input "${spec.name}" has datatype ${input.datatype} but the model expects ${spec.datatype}`,
+    )
   }
-  const fits = input.shape.length === spec.shape.length && spec.shape.every((dim, i) => dim === -1 || dim === input.shape[i])
+  const fits =
+    input.shape.length === spec.shape.length && spec.shape.every((dim, i) => dim === -1 || dim === input.shape[i])
   if (!fits) {
     throw new ServeError(
       'invalid_argument',
@@ -68,7 +85,11 @@ function checkAgainstSpec(input: Tensor, spec: TensorSpec): void {
     const data = input.data as Float32Array
     for (let i = 0; i < data.length; i++) {
       // NaN and infinities are almost always a client bug (e.g. a division by zero in preprocessing).
-      if (!Number.isFinite(data[i])) throw new ServeError('invalid_argument', `input "${spec.name}" has a non-finite value (${data[i]}) at element ${i}`)
+      if (!Number.isFinite(data[i]))
+        throw new ServeError(
+          'invalid_argument',
+          `input "${spec.name}" has a non-finite value (${data[i]}) at element ${i}`,
+        )
     }
   }
 }

@@ -80,7 +80,11 @@ class Parser {
     if (c === Char.OpenBracket) return this.array(depth)
     if (c === Char.Quote) return this.string()
     if (c === Char.Minus || (c >= Char.Zero && c <= Char.Nine)) return this.number()
-    for (const [word, literal] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, literal] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.buf.toString('latin1', this.pos, this.pos + word.length) === word) {
         this.pos += word.length
         return literal
@@ -108,7 +112,8 @@ class Parser {
       const fast = FAST_KEYS.has(key) && this.buf[this.pos] === Char.OpenBracket ? this.float32Array() : undefined
       const value = fast ?? this.value(depth + 1)
       // As with JSON.parse, the last of repeated keys wins and "__proto__" is an ordinary property.
-      if (key === '__proto__') Object.defineProperty(result, key, {value, enumerable: true, writable: true, configurable: true})
+      if (key === '__proto__')
+        Object.defineProperty(result, key, {value, enumerable: true, writable: true, configurable: true})
       else result[key] = value
       this.skipSpace()
       const c = this.buf[this.pos++]
@@ -225,7 +230,8 @@ class Parser {
         if (exponent >= -22 && exponent <= 22 && digits <= 30) {
           value = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent]
           // Up to 15 digits the double is exact; beyond, check that its error cannot change the float32.
-          if (digits > 15 && Math.fround(value * BELOW) !== Math.fround(value * ABOVE)) value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
+          if (digits > 15 && Math.fround(value * BELOW) !== Math.fround(value * ABOVE))
+            value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
         } else {
           value = Number(buf.toString('latin1', numberStart + (negative ? 1 : 0), pos))
         }
@@ -278,5 +284,12 @@ class Parser {
 }
 
 function isNumberChar(c: number): boolean {
-  return (c >= Char.Zero && c <= Char.Nine) || c === Char.Minus || c === Char.Plus || c === Char.Dot || c === Char.SmallE || c === Char.BigE
+  return (
+    (c >= Char.Zero && c <= Char.Nine) ||
+    c === Char.Minus ||
+    c === Char.Plus ||
+    c === Char.Dot ||
+    c === Char.SmallE ||
+    c === Char.BigE
+  )
 }

@@ -7,14 +7,14 @@ import {MODEL_VERSION} from './model-version.js'
 import {ServeError} from './serve-error.js'
 import {ServedModel, type ModelConfig, type ModelObserver} from './served-model.js'
 
-
 export class ModelRegistry {
   private constructor(private readonly models: Map<string, ServedModel>) {}
 
   static async load(configs: ModelConfig[], observer: ModelObserver): Promise<ModelRegistry> {
     const names = new Set<string>()
     for (const config of configs) {
-      if (names.has(config.name)) throw new UserError(`two models are named "${config.name}"; give each its own name with --model NAME=PATH`)
+      if (names.has(config.name))
+        throw new UserError(`two models are named "${config.name}"; give each its own name with --model NAME=PATH`)
       names.add(config.name)
     }
     const loaded = await Promise.allSettled(configs.map((config) => ServedModel.load(config, observer)))
@@ -38,9 +38,16 @@ export class ModelRegistry {
 
   get(name: string, version?: string): ServedModel {
     const model = this.models.get(name)
-    if (!model) throw new ServeError('not_found', `unknown model "${name}"; this server has ${[...this.models.keys()].map((n) => `"${n}"`).join(', ')}`)
+    if (!model)
+      throw new ServeError(
+        'not_found',
+        `unknown model "${name}"; this server has ${[...this.models.keys()].map((n) => `"${n}"`).join(', ')}`,
+      )
     if (version && version !== MODEL_VERSION) {
-      throw new ServeError('not_found', `model "${name}" has no version "${version}"; the only version is "${MODEL_VERSION}"`)
+      throw new ServeError(
+        'not_found',
+        `model "${name}" has no version "${version}"; the only version is "${MODEL_VERSION}"`,
+      )
     }
     return model
   }

@@ -15,7 +15,11 @@ export interface ModelSource {
 // Model names appear in URL paths and metric labels.
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
-export function resolveModelSources(positional: string | undefined, name: string | undefined, namedPaths: string[]): ModelSource[] {
+export function resolveModelSources(
+  positional: string | undefined,
+  name: string | undefined,
+  namedPaths: string[],
+): ModelSource[] {
   const sources: ModelSource[] = []
   if (positional !== undefined) {
     const path = resolveOnnxPath(positional)
@@ -25,10 +29,12 @@ export function resolveModelSources(positional: string | undefined, name: string
   }
   for (const pair of namedPaths) {
     const separator = pair.indexOf('=')
-    if (separator <= 0) throw new UserError(`--model ${pair} is not NAME=PATH; write e.g. --model digits=runs/lenet/model.onnx`, 2)
+    if (separator <= 0)
+      throw new UserError(`--model ${pair} is not NAME=PATH; write e.g. --model digits=runs/lenet/model.onnx`, 2)
     sources.push({name: checkName(pair.slice(0, separator)), path: resolveOnnxPath(pair.slice(separator + 1))})
   }
-  if (sources.length === 0) throw new UserError('no model to serve; pass MODEL.onnx or a run directory, or --model NAME=PATH', 2)
+  if (sources.length === 0)
+    throw new UserError('no model to serve; pass MODEL.onnx or a run directory, or --model NAME=PATH', 2)
   return sources
 }
 
@@ -43,10 +49,13 @@ function resolveOnnxPath(path: string): string {
 }
 
 function defaultName(path: string): string {
-  return basename(path.replace(/\/+$/, '')).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]/g, '-')
+  return basename(path.replace(/\/+$/, ''))
+    .replace(/\.onnx$/i, '')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
 }
 
 function checkName(name: string): string {
-  if (!NAME.test(name)) throw new UserError(`model name "${name}" is not usable in URLs; use letters, digits, ".", "_" and "-"`, 2)
+  if (!NAME.test(name))
+    throw new UserError(`model name "${name}" is not usable in URLs; use letters, digits, ".", "_" and "-"`, 2)
   return name
 }

@@ -3,13 +3,7 @@
  * the HTTP and gRPC front ends each translate it to their own status.
  */
 export type ServeErrorKind =
-  | 'invalid_argument'
-  | 'unauthenticated'
-  | 'not_found'
-  | 'too_large'
-  | 'unavailable'
-  | 'deadline_exceeded'
-  | 'internal'
+  'invalid_argument' | 'unauthenticated' | 'not_found' | 'too_large' | 'unavailable' | 'deadline_exceeded' | 'internal'
 
 export class ServeError extends Error {
   constructor(

@@ -55,7 +55,14 @@ export class ServedModel {
   ) {
     const mergeable = [...signature.inputs, ...signature.outputs].every((spec) => spec.shape[0] === -1)
     const runBatch = async (inputs: Tensor[]): Promise<Tensor[]> => {
-      const result = await thread.run(inputs.map((input) => ({name: input.name, type: DATATYPES[input.datatype].ortType, dims: input.shape, data: input.data})))
+      const result = await thread.run(
+        inputs.map((input) => ({
+          name: input.name,
+          type: DATATYPES[input.datatype].ortType,
+          dims: input.shape,
+          data: input.data,
+        })),
+      )
       observer.onInference(name, result.seconds)
       return result.outputs.map((output) => ({
         name: output.name,
@@ -65,19 +72,26 @@ export class ServedModel {
       }))
     }
     // Two batches out: one running, the next already waiting in the thread (see dynamic-batcher.ts).
-    this.batcher = new DynamicBatcher(runBatch, {...config.batching, mergeable, maxInFlight: 2}, {
-      onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
-      onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
-    })
+    this.batcher = new DynamicBatcher(
+      runBatch,
+      {...config.batching, mergeable, maxInFlight: 2},
+      {
+        onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
+        onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
+      },
+    )
   }
 
   static async load(config: ModelConfig, observer: ModelObserver): Promise<ServedModel> {
-    if (!existsSync(config.path)) throw new UserError(`model file ${config.path} not found; pass the path of an .onnx file or of a run directory`)
+    if (!existsSync(config.path))
+      throw new UserError(`model file ${config.path} not found; pass the path of an .onnx file or of a run directory`)
     let thread: InferenceThread
     try {
       thread = await InferenceThread.start({modelPath: config.path, intraOpThreads: config.threads})
     } catch (err) {
-      throw new UserError(`cannot load ${config.path} as an ONNX model (${(err as Error).message.split('\n')[0]}); check that it is an ONNX file`)
+      throw new UserError(
+        `cannot load ${config.path} as an ONNX model (${(err as Error).message.split('\n')[0]}); check that it is an ONNX file`,
+      )
     }
     try {
       const signature = {
@@ -108,7 +122,8 @@ export class ServedModel {
 
   /** What a person starting the server wants to see about this model. */
   summary(): ModelSummary {
-    const describe = (specs: TensorSpec[]) => specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
+    const describe = (specs: TensorSpec[]) =>
+      specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
     return {
       name: this.name,
       path: this.path,

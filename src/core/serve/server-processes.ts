@@ -32,14 +32,17 @@ export async function startServerProcesses(count: number, log: (line: string) =>
   const aggregator = new AggregatorRegistry()
   const workers = Array.from({length: count}, () => cluster.fork())
   let stopping = false
-  const exited = workers.map((worker) => new Promise<number>((resolve) => worker.once('exit', (code) => resolve(code ?? 1))))
+  const exited = workers.map(
+    (worker) => new Promise<number>((resolve) => worker.once('exit', (code) => resolve(code ?? 1))),
+  )
 
   for (const worker of workers) {
     worker.on('message', (message: ClusterMessage) => {
       if (message.type !== 'mlctl:metrics-request') return
       aggregator.clusterMetrics().then(
         (text) => send(worker, {type: 'mlctl:metrics', id: message.id, text}),
-        (err: Error) => send(worker, {type: 'mlctl:metrics', id: message.id, text: `# metrics unavailable: ${err.message}\n`}),
+        (err: Error) =>
+          send(worker, {type: 'mlctl:metrics', id: message.id, text: `# metrics unavailable: ${err.message}\n`}),
       )
     })
   }
@@ -68,12 +71,13 @@ export async function startServerProcesses(count: number, log: (line: string) =>
   }
   // From now on, a server process that dies on its own takes the whole server down, so that the
   // supervisor (systemd, Kubernetes) restarts it rather than leaving it running at part strength.
-  exited.forEach((done, index) =>
-    void done.then((code) => {
-      if (stopping) return
-      log(`server process ${index + 1} exited with code ${code}; stopping the others`)
-      void shutdown().then(() => process.exit(1))
-    }),
+  exited.forEach(
+    (done, index) =>
+      void done.then((code) => {
+        if (stopping) return
+        log(`server process ${index + 1} exited with code ${code}; stopping the others`)
+        void shutdown().then(() => process.exit(1))
+      }),
   )
   return {...ready[0], shutdown}
 }

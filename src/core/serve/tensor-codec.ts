@@ -5,7 +5,18 @@
  */
 import {Float32JsonArray} from './json-body-parser.js'
 import {ServeError} from './serve-error.js'
-import {DATATYPES, allocateData, bytesPerElement, elementCount, isBigIntDatatype, isDatatype, isRequestOwned, type Datatype, type Tensor, type TensorData} from './tensor.js'
+import {
+  DATATYPES,
+  allocateData,
+  bytesPerElement,
+  elementCount,
+  isBigIntDatatype,
+  isDatatype,
+  isRequestOwned,
+  type Datatype,
+  type Tensor,
+  type TensorData,
+} from './tensor.js'
 
 /** The header of a tensor, validated: everything but its data. */
 export interface TensorHeader {
@@ -31,10 +42,14 @@ export function invalid(message: string): ServeError {
 
 /** Validates name, datatype and shape of a JSON or protobuf tensor object. */
 export function readTensorHeader(value: unknown, what: string): TensorHeader {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${what} must be an object with name, shape, datatype and data`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(`${what} must be an object with name, shape, datatype and data`)
   const {name, datatype, shape} = value as Record<string, unknown>
   if (typeof name !== 'string' || name === '') throw invalid(`${what} needs a "name"`)
-  if (!isDatatype(datatype)) throw invalid(`${what} "${name}" has datatype ${JSON.stringify(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}`)
+  if (!isDatatype(datatype))
+    throw invalid(
+      `${what} "${name}" has datatype ${JSON.stringify(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}`,
+    )
   if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
     throw invalid(`${what} "${name}" needs a "shape": an array of non-negative integers`)
   }
@@ -55,7 +70,9 @@ export function tensorFromJsonData(header: TensorHeader, data: unknown): Tensor 
 function checkedCount<T extends {length: number}>(header: TensorHeader, values: T): T {
   const expected = elementCount(header.shape)
   if (values.length !== expected) {
-    throw invalid(`input "${header.name}" has ${values.length} values but shape [${header.shape.join(',')}] needs ${expected}`)
+    throw invalid(
+      `input "${header.name}" has ${values.length} values but shape [${header.shape.join(',')}] needs ${expected}`,
+    )
   }
   return values
 }
@@ -66,7 +83,8 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
   if (header.datatype === 'BOOL') {
     for (let i = 0; i < values.length; i++) {
       const value = values[i]
-      if (typeof value !== 'boolean') throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a boolean`)
+      if (typeof value !== 'boolean')
+        throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a boolean`)
       data[i] = value ? 1 : 0
     }
     return data
@@ -74,7 +92,8 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
   const range = INTEGER_RANGES[header.datatype]
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
-    if (typeof value !== 'number') throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a number`)
+    if (typeof value !== 'number')
+      throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a number`)
     if (range && !(Number.isInteger(value) && value >= range[0] && value <= range[1])) {
       throw invalid(`input "${header.name}" element ${i} is ${value}, not a ${header.datatype} integer`)
     }
@@ -96,7 +115,9 @@ export function tensorFromRaw(header: TensorHeader, bytes: Uint8Array): Tensor {
   const count = elementCount(header.shape)
   const size = bytesPerElement(header.datatype)
   if (bytes.byteLength !== count * size) {
-    throw invalid(`raw contents of input "${header.name}" have ${bytes.byteLength} bytes but shape [${header.shape.join(',')}] of ${header.datatype} needs ${count * size}`)
+    throw invalid(
+      `raw contents of input "${header.name}" have ${bytes.byteLength} bytes but shape [${header.shape.join(',')}] of ${header.datatype} needs ${count * size}`,
+    )
   }
   if (isRequestOwned(bytes.buffer) && bytes.byteOffset % size === 0) {
     return {...header, data: new DATATYPES[header.datatype].array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count)}
@@ -111,7 +132,12 @@ export function tensorToRaw(tensor: Tensor): Buffer {
 }
 
 /** JSON numbers for every datatype; int64 values beyond 2^53 lose precision, as JSON numbers do. */
-export function tensorToJson(tensor: Tensor): {name: string; datatype: Datatype; shape: number[]; data: Array<number | boolean>} {
+export function tensorToJson(tensor: Tensor): {
+  name: string
+  datatype: Datatype
+  shape: number[]
+  data: Array<number | boolean>
+} {
   let data: Array<number | boolean>
   if (tensor.datatype === 'BOOL') data = Array.from(tensor.data as Uint8Array, (value) => value !== 0)
   else if (isBigIntDatatype(tensor.datatype)) data = Array.from(tensor.data as BigInt64Array, Number)
@@ -137,7 +163,8 @@ const CONTENTS_FIELD: Record<Datatype, string> = {
 /** gRPC typed contents, as @grpc/proto-loader decodes them (int64 as numbers). */
 export function tensorFromContents(header: TensorHeader, contents: Record<string, unknown> | null | undefined): Tensor {
   const values = contents?.[CONTENTS_FIELD[header.datatype]]
-  if (!Array.isArray(values)) throw invalid(`input "${header.name}" has no ${CONTENTS_FIELD[header.datatype]} and no raw contents`)
+  if (!Array.isArray(values))
+    throw invalid(`input "${header.name}" has no ${CONTENTS_FIELD[header.datatype]} and no raw contents`)
   return {...header, data: typedArrayFrom(header, values)}
 }
 

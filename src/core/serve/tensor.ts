@@ -98,5 +98,8 @@ export function isRequestOwned(buffer: ArrayBufferLike): boolean {
  * memory that anyone else uses: it spans all of its buffer, or the buffer is a request's own.
  */
 export function canHandOver(data: ArrayBufferView): boolean {
-  return (isRequestOwned(data.buffer) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)) && data.buffer instanceof ArrayBuffer
+  return (
+    (isRequestOwned(data.buffer) || (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength)) &&
+    data.buffer instanceof ArrayBuffer
+  )
 }

@@ -14,9 +14,20 @@ import type {Tfjs} from './load-tfjs.js'
  * 'transposedConv' formulation does. Native backends keep TensorFlow's own gradient.
  * `needInputGradient` false (the lowest layer with parameters) skips dx, which nothing reads.
  */
-export function conv2d(tf: Tfjs, x: Tensor4D, kernel: Tensor4D, geometry: WindowGeometry, options: {pureJavaScript: boolean; needInputGradient: boolean}): Tensor4D {
+export function conv2d(
+  tf: Tfjs,
+  x: Tensor4D,
+  kernel: Tensor4D,
+  geometry: WindowGeometry,
+  options: {pureJavaScript: boolean; needInputGradient: boolean},
+): Tensor4D {
   const {kernel: k, stride, pads} = geometry
-  const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]]
+  const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pads[0], pads[2]],
+    [pads[1], pads[3]],
+    [0, 0],
+  ]
   if (!options.pureJavaScript) return tf.conv2d(x, kernel, stride, padding)
   const convolve = tf.customGrad((input, filter, save) => {
     const [xs, w] = [input as Tensor4D, filter as Tensor4D]
@@ -26,7 +37,13 @@ export function conv2d(tf: Tfjs, x: Tensor4D, kernel: Tensor4D, geometry: Window
       gradFunc: (dy: Tensor, [xSaved, wSaved]: Tensor[]) => {
         const dy4 = dy as Tensor4D
         const dx = options.needInputGradient
-          ? tf.conv2dTranspose(dy4, wSaved as Tensor4D, xSaved.shape as [number, number, number, number], stride, padding)
+          ? tf.conv2dTranspose(
+              dy4,
+              wSaved as Tensor4D,
+              xSaved.shape as [number, number, number, number],
+              stride,
+              padding,
+            )
           : tf.zerosLike(xSaved)
         const xT = tf.transpose(xSaved as Tensor4D, [3, 1, 2, 0])
         const dyT = tf.transpose(dy4, [1, 2, 0, 3])

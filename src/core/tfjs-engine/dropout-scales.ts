@@ -10,7 +10,12 @@ import {chwToHwc, imageOrderOfInputs} from './activation-layout.js'
  * The noise is drawn as engine/dropout-noise.ts draws it (the same seeded stream per step, layers in the
  * same order, NCHW), so both engines drop the same activations and a resumed run draws the same masks.
  */
-export function dropoutScales(model: ResolvedModel, seed: number, step: number, count: number): Map<number, Float32Array> {
+export function dropoutScales(
+  model: ResolvedModel,
+  seed: number,
+  step: number,
+  count: number,
+): Map<number, Float32Array> {
   const random = new Random(deriveSeed(seed, RandomStream.dropout, step))
   const imageOrder = imageOrderOfInputs(model)
   const scales = new Map<number, Float32Array>()

@@ -31,7 +31,13 @@ export interface ForwardPass {
  * TF.js pooling ops only take NHWC, TensorFlow's native CPU kernels are NHWC-first, per-channel values
  * broadcast over the last axis (TF.js's fast path), and it is the layout of the layers format.
  */
-export function forwardPass(tf: Tfjs, model: ResolvedModel, parameter: (p: ParameterInfo) => Tensor, x: Tensor, options: ForwardOptions): ForwardPass {
+export function forwardPass(
+  tf: Tfjs,
+  model: ResolvedModel,
+  parameter: (p: ParameterInfo) => Tensor,
+  x: Tensor,
+  options: ForwardOptions,
+): ForwardPass {
   const layers = model.endsWithSoftmax && !options.includeFinalSoftmax ? model.layers.slice(0, -1) : model.layers
   const lowestWithParameters = model.layers.findIndex((l) => l.parameters.some((p) => p.trainable))
   const batchStatistics: ForwardPass['batchStatistics'] = []
@@ -51,7 +57,10 @@ export function forwardPass(tf: Tfjs, model: ResolvedModel, parameter: (p: Param
       case 'maxPool2d':
       case 'avgPool2d': {
         const geometry = poolGeometry(s, layer.inputShape[1], layer.inputShape[2])
-        x = s.type === 'maxPool2d' ? maxPool2d(tf, x as Tensor4D, geometry, options.pureJavaScript) : tf.avgPool(x as Tensor4D, geometry.kernel, geometry.stride, 'valid')
+        x =
+          s.type === 'maxPool2d'
+            ? maxPool2d(tf, x as Tensor4D, geometry, options.pureJavaScript)
+            : tf.avgPool(x as Tensor4D, geometry.kernel, geometry.stride, 'valid')
         break
       }
       case 'dense':

@@ -37,7 +37,12 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
       // CommonJS packages: the default export is module.exports, with every re-exported tfjs name
       const tf = (module.default ?? module) as Tfjs
       await tf.ready()
-      return {tf, packageName, native: true, description: `TensorFlow.js ${tf.version.tfjs}, native TensorFlow through ${packageName} (${tf.getBackend()} backend)`}
+      return {
+        tf,
+        packageName,
+        native: true,
+        description: `TensorFlow.js ${tf.version.tfjs}, native TensorFlow through ${packageName} (${tf.getBackend()} backend)`,
+      }
     } catch (error) {
       failures.push(`${packageName} is ${whyNotLoaded(error)}`)
     }
@@ -50,7 +55,12 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
     `TensorFlow.js runs in pure JavaScript, tens of times slower than --engine ort (${failures.join('; ')}). ` +
       'Use --engine ort, or install @tensorflow/tfjs-node where its install script can download libtensorflow.',
   )
-  return {tf, packageName: '@tensorflow/tfjs', native: false, description: `TensorFlow.js ${tf.version.tfjs}, pure JavaScript (cpu backend, 1 thread)`}
+  return {
+    tf,
+    packageName: '@tensorflow/tfjs',
+    native: false,
+    description: `TensorFlow.js ${tf.version.tfjs}, pure JavaScript (cpu backend, 1 thread)`,
+  }
 }
 
 function whyNotLoaded(error: unknown): string {

@@ -6,7 +6,14 @@ import type {MetricRule} from '../engine/metrics.js'
  * [count, outputs]: correct examples (labels: arg-max, first maximum on ties, as ONNX ArgMax), outputs on
  * the target's side of 0.5 (binary: logit > 0), or absolute / squared errors.
  */
-export function metricSum(rule: MetricRule, labels: boolean, output: Float32Array, targets: BatchTargets, count: number, outputs: number): number {
+export function metricSum(
+  rule: MetricRule,
+  labels: boolean,
+  output: Float32Array,
+  targets: BatchTargets,
+  count: number,
+  outputs: number,
+): number {
   let sum = 0
   if (rule.name === 'accuracy' && labels) {
     for (let n = 0; n < count; n++) {

@@ -62,7 +62,10 @@ export class TfjsTrainer implements TrainingEngine {
     const target = lossRule(loss).target
     const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
     const trainable = model.parameters.filter((p) => p.trainable)
-    const optimizer = createOptimizer(options.optimizer, trainable.map((p) => sizeOf(p.shape)))
+    const optimizer = createOptimizer(
+      options.optimizer,
+      trainable.map((p) => sizeOf(p.shape)),
+    )
     const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
     const tfjs = await loadTfjs(options.onWarning)
     return new TfjsTrainer(tfjs, model, metric, options, target, trainable, optimizer, values)
@@ -77,10 +80,16 @@ export class TfjsTrainer implements TrainingEngine {
   async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
     const {loss, metric, gradients, batchStatistics} = await this.backward(x, y, n)
     for (const {layer, mean, variance} of batchStatistics) {
-      const moving = {mean: this.values.get(parameterOf(layer, 'movingMean').name)!, variance: this.values.get(parameterOf(layer, 'movingVariance').name)!}
+      const moving = {
+        mean: this.values.get(parameterOf(layer, 'movingMean').name)!,
+        variance: this.values.get(parameterOf(layer, 'movingVariance').name)!,
+      }
       updateMovingStatistics(layer, moving, {mean, variance}, n)
     }
-    this.optimizer.step(this.trainable.map((p) => this.values.get(p.name)!), gradients.map((g) => g.data))
+    this.optimizer.step(
+      this.trainable.map((p) => this.values.get(p.name)!),
+      gradients.map((g) => g.data),
+    )
     return {loss, metric}
   }
 
@@ -95,13 +104,22 @@ export class TfjsTrainer implements TrainingEngine {
   }
 
   /** Forward and backward pass of a training step; gradients and batch statistics in engine order. */
-  private async backward(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: BatchStatistics[]}> {
+  private async backward(
+    x: BatchInputs,
+    y: BatchTargets,
+    n: number,
+  ): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: BatchStatistics[]}> {
     this.checkUsable(n)
     const {tf} = this.tfjs
     const {values, targets} = this.batchTargets(y, 0, n)
     const input = tf.tensor(this.batchInputs(x, 0, n), [n, ...this.tfjsShape()])
     const target = tf.tensor2d(values, [n, this.model.outputs])
-    const scales = new Map([...dropoutScales(this.model, this.options.seed, this.optimizer.stepCount, n)].map(([i, s]) => [i, tf.tensor(s, [n, ...this.tfjsShape(i)])]))
+    const scales = new Map(
+      [...dropoutScales(this.model, this.options.seed, this.optimizer.stepCount, n)].map(([i, s]) => [
+        i,
+        tf.tensor(s, [n, ...this.tfjsShape(i)]),
+      ]),
+    )
     const parameters = this.trainable.map((p) => this.parameterTensor(p))
     const made: Tensor[] = [input, target, ...scales.values(), ...parameters]
     try {
@@ -115,16 +133,40 @@ export class TfjsTrainer implements TrainingEngine {
           pureJavaScript: !this.tfjs.native,
         })
         // kept: valueAndGrads disposes what its function made, and these are read below
-        forward = {output: tf.keep(pass.output), batchStatistics: pass.batchStatistics.map((s) => ({layer: s.layer, mean: tf.keep(s.mean), variance: tf.keep(s.variance)}))}
+        forward = {
+          output: tf.keep(pass.output),
+          batchStatistics: pass.batchStatistics.map((s) => ({
+            layer: s.layer,
+            mean: tf.keep(s.mean),
+            variance: tf.keep(s.variance),
+          })),
+        }
         return lossValue(tf, this.options.loss, pass.output, target)
       })(parameters)
       const {output, batchStatistics} = forward!
       made.push(value, ...grads, output, ...batchStatistics.flatMap((s) => [s.mean, s.variance]))
-      const engineOrder = async (p: ParameterInfo, t: Tensor) => convertParameter(this.model, p, (await t.data()) as Float32Array, 'fromTfjs').data
+      const engineOrder = async (p: ParameterInfo, t: Tensor) =>
+        convertParameter(this.model, p, (await t.data()) as Float32Array, 'fromTfjs').data
       return {
         loss: (await value.data())[0],
-        metric: this.finishMetric(metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, n, this.model.outputs), n),
-        gradients: await Promise.all(this.trainable.map(async (p, i) => ({name: p.name, shape: [...p.shape], data: await engineOrder(p, grads[i])}))),
+        metric: this.finishMetric(
+          metricSum(
+            this.metric,
+            this.target === 'labels',
+            (await output.data()) as Float32Array,
+            targets,
+            n,
+            this.model.outputs,
+          ),
+          n,
+        ),
+        gradients: await Promise.all(
+          this.trainable.map(async (p, i) => ({
+            name: p.name,
+            shape: [...p.shape],
+            data: await engineOrder(p, grads[i]),
+          })),
+        ),
         batchStatistics: await Promise.all(
           batchStatistics.map(async ({layer, mean, variance}) => ({
             layer,
@@ -143,14 +185,29 @@ export class TfjsTrainer implements TrainingEngine {
     this.checkUsable(n, batchSize)
     let lossSum = 0
     let metricSumTotal = 0
-    await this.inBatches(x, n, batchSize, this.options.loss.name !== 'softmaxCrossEntropy', async (output, from, count) => {
-      const {tf} = this.tfjs
-      const {values, targets} = this.batchTargets(y, from, count)
-      const loss = tf.tidy(() => lossValue(tf, this.options.loss, output, tf.tensor2d(values, [count, this.model.outputs])))
-      lossSum += (await loss.data())[0] * count
-      loss.dispose()
-      metricSumTotal += metricSum(this.metric, this.target === 'labels', (await output.data()) as Float32Array, targets, count, this.model.outputs)
-    })
+    await this.inBatches(
+      x,
+      n,
+      batchSize,
+      this.options.loss.name !== 'softmaxCrossEntropy',
+      async (output, from, count) => {
+        const {tf} = this.tfjs
+        const {values, targets} = this.batchTargets(y, from, count)
+        const loss = tf.tidy(() =>
+          lossValue(tf, this.options.loss, output, tf.tensor2d(values, [count, this.model.outputs])),
+        )
+        lossSum += (await loss.data())[0] * count
+        loss.dispose()
+        metricSumTotal += metricSum(
+          this.metric,
+          this.target === 'labels',
+          (await output.data()) as Float32Array,
+          targets,
+          count,
+          this.model.outputs,
+        )
+      },
+    )
     return {loss: lossSum / n, metric: this.finishMetric(metricSumTotal, n)}
   }
 
@@ -158,13 +215,19 @@ export class TfjsTrainer implements TrainingEngine {
   async predict(x: BatchInputs, n: number, batchSize: number): Promise<Float32Array> {
     this.checkUsable(n, batchSize)
     const logits = new Float32Array(n * this.model.outputs)
-    await this.inBatches(x, n, batchSize, false, async (output, from) => logits.set(await output.data(), from * this.model.outputs))
+    await this.inBatches(x, n, batchSize, false, async (output, from) =>
+      logits.set(await output.data(), from * this.model.outputs),
+    )
     return logits
   }
 
   /** Copies of every parameter tensor (trainable and moving statistics), in model.parameters order. */
   getWeights(): NamedTensor[] {
-    return this.model.parameters.map((p) => ({name: p.name, shape: [...p.shape], data: this.values.get(p.name)!.slice()}))
+    return this.model.parameters.map((p) => ({
+      name: p.name,
+      shape: [...p.shape],
+      data: this.values.get(p.name)!.slice(),
+    }))
   }
 
   /** Replaces every parameter tensor; names and shapes must be exactly the model's. */
@@ -178,7 +241,13 @@ export class TfjsTrainer implements TrainingEngine {
   }
 
   /** Runs the inference-mode forward pass over n examples in batches, handing each batch's output to `use`. */
-  private async inBatches(x: BatchInputs, n: number, batchSize: number, includeFinalSoftmax: boolean, use: (output: Tensor2D, from: number, count: number) => Promise<void>): Promise<void> {
+  private async inBatches(
+    x: BatchInputs,
+    n: number,
+    batchSize: number,
+    includeFinalSoftmax: boolean,
+    use: (output: Tensor2D, from: number, count: number) => Promise<void>,
+  ): Promise<void> {
     const {tf} = this.tfjs
     const parameters = new Map(this.model.parameters.map((p) => [p.name, this.parameterTensor(p)]))
     try {
@@ -233,8 +302,10 @@ export class TfjsTrainer implements TrainingEngine {
 
   private checkUsable(n: number, batchSize = 1): void {
     if (this.released) throw new Error('TfjsTrainer used after release()')
-    if (!Number.isInteger(n) || n < 1) throw new UserError(`the number of examples must be a positive integer, got ${n}`)
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
+    if (!Number.isInteger(n) || n < 1)
+      throw new UserError(`the number of examples must be a positive integer, got ${n}`)
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
   }
 }
 

@@ -9,7 +9,13 @@ import {fromLayersModel, type LayersModelJson, toLayersModel, WEIGHTS_FILE} from
 export const MODEL_JSON = 'model.json'
 
 /** Writes model.json + weights into `dir`, replacing what was there only once the new folder is complete. */
-export function writeLayersModelDir(dir: string, spec: ModelSpec, weights: NamedTensor[], generatedBy: string, metadata: Record<string, unknown> = {}): void {
+export function writeLayersModelDir(
+  dir: string,
+  spec: ModelSpec,
+  weights: NamedTensor[],
+  generatedBy: string,
+  metadata: Record<string, unknown> = {},
+): void {
   const {modelJson, weightData} = toLayersModel(spec, weights, generatedBy, metadata)
   const staging = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`)
   rmSync(staging, {recursive: true, force: true})
@@ -22,7 +28,11 @@ export function writeLayersModelDir(dir: string, spec: ModelSpec, weights: Named
   rmSync(old, {recursive: true, force: true})
 }
 
-export function readLayersModelDir(dir: string): {spec: ModelSpec; weights: NamedTensor[]; metadata: Record<string, unknown>} {
+export function readLayersModelDir(dir: string): {
+  spec: ModelSpec
+  weights: NamedTensor[]
+  metadata: Record<string, unknown>
+} {
   const jsonPath = join(dir, MODEL_JSON)
   let modelJson: LayersModelJson
   try {

@@ -15,7 +15,12 @@ export interface LayersModelJson {
   format: 'layers-model'
   generatedBy: string
   convertedBy: null
-  modelTopology: {class_name: 'Sequential'; config: {name: string; layers: KerasLayer[]}; keras_version: string; backend: string}
+  modelTopology: {
+    class_name: 'Sequential'
+    config: {name: string; layers: KerasLayer[]}
+    keras_version: string
+    backend: string
+  }
   weightsManifest: Array<{paths: string[]; weights: Array<{name: string; shape: number[]; dtype: 'float32'}>}>
   userDefinedMetadata: {mlctl: {spec: ModelSpec} & Record<string, unknown>}
 }
@@ -69,7 +74,12 @@ export function toLayersModel(
       format: 'layers-model',
       generatedBy,
       convertedBy: null,
-      modelTopology: {class_name: 'Sequential', config: {name: 'sequential', layers}, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js'},
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {name: 'sequential', layers},
+        keras_version: 'tfjs-layers 4.22.0',
+        backend: 'tensor_flow.js',
+      },
       weightsManifest: [{paths: [WEIGHTS_FILE], weights: manifest}],
       userDefinedMetadata: {mlctl: {...metadata, spec}},
     },
@@ -78,9 +88,16 @@ export function toLayersModel(
 }
 
 /** Reads back what toLayersModel wrote: the spec and the weights in engine (NCHW/OIHW) layout. */
-export function fromLayersModel(modelJson: LayersModelJson, weightData: Uint8Array, source: string): {spec: ModelSpec; weights: NamedTensor[]; metadata: Record<string, unknown>} {
+export function fromLayersModel(
+  modelJson: LayersModelJson,
+  weightData: Uint8Array,
+  source: string,
+): {spec: ModelSpec; weights: NamedTensor[]; metadata: Record<string, unknown>} {
   const mlctl = modelJson?.userDefinedMetadata?.mlctl
-  if (!mlctl?.spec) throw new UserError(`${source} was not written by mlctl (no mlctl spec in userDefinedMetadata); train it with mlctl or export it to ONNX`)
+  if (!mlctl?.spec)
+    throw new UserError(
+      `${source} was not written by mlctl (no mlctl spec in userDefinedMetadata); train it with mlctl or export it to ONNX`,
+    )
   const model = resolveModel(mlctl.spec)
   const specs = modelJson.weightsManifest.flatMap((group) => group.weights)
   const aligned = new Uint8Array(weightData).buffer
@@ -88,7 +105,8 @@ export function fromLayersModel(modelJson: LayersModelJson, weightData: Uint8Arr
   let offset = 0
   for (const w of specs) {
     const length = w.shape.reduce((a, b) => a * b, 1)
-    if (offset + length * 4 > aligned.byteLength) throw new UserError(`${source}: weights file is shorter than its manifest; the model folder is damaged`)
+    if (offset + length * 4 > aligned.byteLength)
+      throw new UserError(`${source}: weights file is shorter than its manifest; the model folder is damaged`)
     stored.set(w.name, new Float32Array(aligned, offset, length))
     offset += length * 4
   }
@@ -116,7 +134,9 @@ function inputRescaling(model: ResolvedModel): {scale: number; offset: number} |
   if (!normalize) return base === 1 ? undefined : {scale: base, offset: 0}
   const uniform = (values: number[]) => values.every((v) => v === values[0])
   if (!uniform(normalize.mean) || !uniform(normalize.std)) {
-    throw new UserError('per-channel normalize values cannot be written in the TensorFlow.js layers format; use one mean and one std value')
+    throw new UserError(
+      'per-channel normalize values cannot be written in the TensorFlow.js layers format; use one mean and one std value',
+    )
   }
   const [mean, std] = [normalize.mean[0], normalize.std[0]]
   return {scale: base / std, offset: -mean / std}
@@ -131,16 +151,50 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
       const padding = s.padding ?? 'valid'
       const conv: KerasLayer = {
         class_name: 'Conv2D',
-        config: {name, filters: s.filters, kernel_size: [s.kernel, s.kernel], strides: [stride, stride], padding: typeof padding === 'number' ? 'valid' : padding, data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: true},
+        config: {
+          name,
+          filters: s.filters,
+          kernel_size: [s.kernel, s.kernel],
+          strides: [stride, stride],
+          padding: typeof padding === 'number' ? 'valid' : padding,
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: 'linear',
+          use_bias: true,
+        },
       }
       if (typeof padding !== 'number' || padding === 0) return [conv]
       // Keras has no numeric padding on Conv2D: pad explicitly, then convolve 'valid'.
-      return [{class_name: 'ZeroPadding2D', config: {name: `${name}_pad`, padding: [[padding, padding], [padding, padding]], data_format: 'channels_last'}}, conv]
+      return [
+        {
+          class_name: 'ZeroPadding2D',
+          config: {
+            name: `${name}_pad`,
+            padding: [
+              [padding, padding],
+              [padding, padding],
+            ],
+            data_format: 'channels_last',
+          },
+        },
+        conv,
+      ]
     }
     case 'maxPool2d':
     case 'avgPool2d': {
       const stride = s.stride ?? s.size
-      return [{class_name: s.type === 'maxPool2d' ? 'MaxPooling2D' : 'AveragePooling2D', config: {name, pool_size: [s.size, s.size], strides: [stride, stride], padding: 'valid', data_format: 'channels_last'}}]
+      return [
+        {
+          class_name: s.type === 'maxPool2d' ? 'MaxPooling2D' : 'AveragePooling2D',
+          config: {
+            name,
+            pool_size: [s.size, s.size],
+            strides: [stride, stride],
+            padding: 'valid',
+            data_format: 'channels_last',
+          },
+        },
+      ]
     }
     case 'dense':
       return [{class_name: 'Dense', config: {name, units: s.units, activation: 'linear', use_bias: true}}]
@@ -151,7 +205,19 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
     case 'dropout':
       return [{class_name: 'Dropout', config: {name, rate: s.rate}}]
     case 'batchNorm':
-      return [{class_name: 'BatchNormalization', config: {name, axis: -1, momentum: s.momentum ?? 0.99, epsilon: s.epsilon ?? 0.001, center: true, scale: true}}]
+      return [
+        {
+          class_name: 'BatchNormalization',
+          config: {
+            name,
+            axis: -1,
+            momentum: s.momentum ?? 0.99,
+            epsilon: s.epsilon ?? 0.001,
+            center: true,
+            scale: true,
+          },
+        },
+      ]
     case 'leakyRelu':
       return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
     case 'relu':
@@ -178,10 +244,17 @@ export function flattenedImageInputs(model: ResolvedModel): Array<number[] | und
 }
 
 /** One parameter tensor from engine layout to TF.js layout ('toTfjs') or back ('fromTfjs'). */
-export function convertParameter(model: ResolvedModel, param: ParameterInfo, data: Float32Array, direction: 'toTfjs' | 'fromTfjs'): {shape: number[]; data: Float32Array} {
+export function convertParameter(
+  model: ResolvedModel,
+  param: ParameterInfo,
+  data: Float32Array,
+  direction: 'toTfjs' | 'fromTfjs',
+): {shape: number[]; data: Float32Array} {
   if (param.layout === 'OIHW') {
     const [o, i, h, w] = param.shape
-    return direction === 'toTfjs' ? {shape: [h, w, i, o], data: oihwToHwio(data, param.shape)} : {shape: param.shape, data: hwioToOihw(data, param.shape)}
+    return direction === 'toTfjs'
+      ? {shape: [h, w, i, o], data: oihwToHwio(data, param.shape)}
+      : {shape: param.shape, data: hwioToOihw(data, param.shape)}
   }
   const image = flattenedImageInputs(model)[param.layerIndex]
   // A dense kernel's rows, or a batchNorm's per-feature values, follow the flatten order.

@@ -27,7 +27,12 @@ export function hwioToOihw(data: Float32Array, [o, i, h, w]: number[]): Float32A
  * A dense kernel [inputs, units] whose inputs are a flattened [C, H, W] image: reorder its rows from
  * CHW order (flatten of NCHW) to HWC order (flatten of NHWC), or back when `reverse`.
  */
-export function reorderFlattenedRows(data: Float32Array, [c, h, w]: number[], units: number, reverse = false): Float32Array {
+export function reorderFlattenedRows(
+  data: Float32Array,
+  [c, h, w]: number[],
+  units: number,
+  reverse = false,
+): Float32Array {
   const out = new Float32Array(data.length)
   for (let ch = 0; ch < c; ch++)
     for (let y = 0; y < h; y++)

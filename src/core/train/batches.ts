@@ -1,7 +1,10 @@
 import type {DataSplit} from '../data/dataset.js'
 
 /** Copies the examples at `indices` into one contiguous batch (inputs and targets) for the engine. */
-export function gatherBatch(split: DataSplit, indices: ArrayLike<number>): {inputs: Uint8Array | Float32Array; targets: Uint8Array | Float32Array} {
+export function gatherBatch(
+  split: DataSplit,
+  indices: ArrayLike<number>,
+): {inputs: Uint8Array | Float32Array; targets: Uint8Array | Float32Array} {
   const inputSize = split.inputs.length / split.count
   const targetSize = split.targets.length / split.count
   const n = indices.length

@@ -54,7 +54,8 @@ export function readCheckpoint<Meta>(path: string): Checkpoint<Meta> {
   } catch {
     throw new UserError(`checkpoint ${path} cannot be read; check the path`)
   }
-  const damaged = (why: string) => new UserError(`checkpoint ${path} is damaged (${why}); resume from another checkpoint`)
+  const damaged = (why: string) =>
+    new UserError(`checkpoint ${path} is damaged (${why}); resume from another checkpoint`)
   if (file.subarray(0, MAGIC.length).toString() !== MAGIC) throw damaged('not an mlctl checkpoint')
   const headerStart = MAGIC.length + 4
   if (file.byteLength < headerStart) throw damaged('truncated header')

@@ -53,10 +53,13 @@ function panelSvg(epochs: number[], panel: CurvePanel, x0: number): string {
       .map(([epoch, v]) => `${px(epoch).toFixed(1)},${py(v).toFixed(1)}`)
     if (points.length > 0) {
       parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points.join(' ')}"/>`)
-      for (const p of points) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${s.color}"/>`)
+      for (const p of points)
+        parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${s.color}"/>`)
     }
     const ly = MARGIN.top + 14 + i * 14
-    parts.push(`<line x1="${x0 + PANEL_W - 120}" y1="${ly - 4}" x2="${x0 + PANEL_W - 104}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/>`)
+    parts.push(
+      `<line x1="${x0 + PANEL_W - 120}" y1="${ly - 4}" x2="${x0 + PANEL_W - 104}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/>`,
+    )
     parts.push(`<text x="${x0 + PANEL_W - 100}" y="${ly}">${escapeXml(s.label)}</text>`)
   })
   return parts.join('\n')

@@ -20,7 +20,10 @@ export const RUN_FILES = {
 export function createRunDir(out: string | undefined, now = new Date()): string {
   if (out !== undefined) {
     mkdirSync(dirname(out), {recursive: true})
-    if (!tryMkdir(out)) throw new UserError(`run directory ${out} already exists; choose another --out, or continue it with --resume ${out}`)
+    if (!tryMkdir(out))
+      throw new UserError(
+        `run directory ${out} already exists; choose another --out, or continue it with --resume ${out}`,
+      )
     mkdirSync(join(out, RUN_FILES.checkpoints))
     return out
   }

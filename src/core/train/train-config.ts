@@ -49,8 +49,27 @@ export const TRAIN_DEFAULTS = {
 } as const satisfies Partial<TrainConfig>
 
 const KEYS: TrainConfigKey[] = [
-  'dataset', 'data', 'target', 'model', 'epochs', 'batch-size', 'optimizer', 'lr', 'momentum', 'weight-decay', 'clip-norm',
-  'schedule', 'warmup-epochs', 'loss', 'label-smoothing', 'val-split', 'early-stop', 'seed', 'threads', 'engine', 'out',
+  'dataset',
+  'data',
+  'target',
+  'model',
+  'epochs',
+  'batch-size',
+  'optimizer',
+  'lr',
+  'momentum',
+  'weight-decay',
+  'clip-norm',
+  'schedule',
+  'warmup-epochs',
+  'loss',
+  'label-smoothing',
+  'val-split',
+  'early-stop',
+  'seed',
+  'threads',
+  'engine',
+  'out',
 ]
 
 /** Reads a --config file: a JSON or YAML mapping whose keys are train's flag names. */
@@ -65,30 +84,44 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
   try {
     values = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text)
   } catch (error) {
-    throw new UserError(`config file ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`)
+    throw new UserError(
+      `config file ${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+    )
   }
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
     throw new UserError(`config file ${path} must hold a mapping of train flags to values, e.g. {"epochs": 5}`)
   }
   const unknown = Object.keys(values).filter((k) => !KEYS.includes(k as TrainConfigKey))
-  if (unknown.length > 0) throw new UserError(`config file ${path}: unknown key ${unknown[0]}; keys are train's flag names: ${KEYS.join(', ')}`)
+  if (unknown.length > 0)
+    throw new UserError(
+      `config file ${path}: unknown key ${unknown[0]}; keys are train's flag names: ${KEYS.join(', ')}`,
+    )
   return values as Partial<TrainConfig>
 }
 
 /** Flags override the config file, which overrides the defaults; then every value is checked. */
 export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Partial<TrainConfig>): TrainConfig {
   const defined = (o: Partial<TrainConfig>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
-  const config = {threads: availableParallelism(), ...TRAIN_DEFAULTS, ...defined(fromFile), ...defined(fromFlags)} as TrainConfig
-  if (config.data !== undefined && config.target === undefined) throw new UserError('--data needs --target COLUMN naming the column to predict')
+  const config = {
+    threads: availableParallelism(),
+    ...TRAIN_DEFAULTS,
+    ...defined(fromFile),
+    ...defined(fromFlags),
+  } as TrainConfig
+  if (config.data !== undefined && config.target === undefined)
+    throw new UserError('--data needs --target COLUMN naming the column to predict')
   const integer = (key: TrainConfigKey, min: number) => {
     const v = config[key]
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new UserError(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new UserError(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`)
   }
   const number = (key: TrainConfigKey, min: number, max: number, maxInclusive = true) => {
     const v = config[key]
     if (v === undefined) return
     if (typeof v !== 'number' || !(v >= min) || !(maxInclusive ? v <= max : v < max)) {
-      throw new UserError(`${key} must be a number in [${min}, ${max}${maxInclusive ? ']' : ')'}, got ${JSON.stringify(v)}`)
+      throw new UserError(
+        `${key} must be a number in [${min}, ${max}${maxInclusive ? ']' : ')'}, got ${JSON.stringify(v)}`,
+      )
     }
   }
   integer('epochs', 1)
@@ -99,7 +132,8 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
   number('val-split', 0, 1, false)
   number('warmup-epochs', 0, config.epochs)
   const oneOf = (key: TrainConfigKey, values: readonly string[]) => {
-    if (!values.includes(config[key] as string)) throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)
+    if (!values.includes(config[key] as string))
+      throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)
   }
   oneOf('schedule', ['constant', 'step', 'cosine'])
   oneOf('engine', ['ort', 'tfjs'])

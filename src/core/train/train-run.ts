@@ -17,7 +17,14 @@ import {createRunDir, RUN_FILES} from './run-dir.js'
 import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
-import {type EpochRecord, initialLoopState, type LoopOutcome, type LoopState, runTrainingLoop, type StepProgress} from './training-loop.js'
+import {
+  type EpochRecord,
+  initialLoopState,
+  type LoopOutcome,
+  type LoopState,
+  runTrainingLoop,
+  type StepProgress,
+} from './training-loop.js'
 
 /** Command-line loss names and the engine's loss configs. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
@@ -72,7 +79,12 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     ? await loadCsvDataset(config.data, config.target as string)
     : await loadDataset(config.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
   const loss = lossConfig(config, dataset)
-  const outputs = loss.name === 'binaryCrossEntropy' ? 1 : dataset.task === 'classification' ? (dataset.classNames as string[]).length : 1
+  const outputs =
+    loss.name === 'binaryCrossEntropy'
+      ? 1
+      : dataset.task === 'classification'
+        ? (dataset.classNames as string[]).length
+        : 1
   const spec = await resolveModelSpec(config.model, {
     inputShape: dataset.inputShape,
     outputs,
@@ -84,23 +96,40 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const optimizer = optimizerConfig(config, steps)
   const checkpoint = resumed ? latestCheckpoint(resumed.dir, spec) : undefined
   if (checkpoint && checkpoint.loop.epoch >= config.epochs) {
-    throw new UserError(`${resumed!.dir} already finished ${checkpoint.loop.epoch} epochs; pass a larger --epochs to train it further`)
+    throw new UserError(
+      `${resumed!.dir} already finished ${checkpoint.loop.epoch} epochs; pass a larger --epochs to train it further`,
+    )
   }
 
   const trainerOptions = {spec, loss, optimizer, seed: config.seed, threads: config.threads}
-  const engine = config.engine === 'tfjs' ? await TfjsTrainer.create({...trainerOptions, onWarning: request.onWarning}) : await Trainer.create(trainerOptions)
+  const engine =
+    config.engine === 'tfjs'
+      ? await TfjsTrainer.create({...trainerOptions, onWarning: request.onWarning})
+      : await Trainer.create(trainerOptions)
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
     const metric = defaultMetric(loss)
-    writeFileAtomic(join(runDir, RUN_FILES.config), `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`)
+    writeFileAtomic(
+      join(runDir, RUN_FILES.config),
+      `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
+    )
     request.onStart?.({
       runDir,
       config,
       spec,
-      dataset: {name: dataset.name, task: dataset.task, train: fit.count, validation: validation?.count ?? 0, test: dataset.test?.count ?? 0},
+      dataset: {
+        name: dataset.name,
+        task: dataset.task,
+        train: fit.count,
+        validation: validation?.count ?? 0,
+        test: dataset.test?.count ?? 0,
+      },
       metric,
-      engine: engine instanceof TfjsTrainer ? engine.description : `onnxruntime-node (CPU), ${config.threads} thread${config.threads === 1 ? '' : 's'}`,
+      engine:
+        engine instanceof TfjsTrainer
+          ? engine.description
+          : `onnxruntime-node (CPU), ${config.threads} thread${config.threads === 1 ? '' : 's'}`,
       ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
     })
 
@@ -108,7 +137,14 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       engine,
       fit,
       validation,
-      {epochs: config.epochs, batchSize: config['batch-size'], seed: config.seed, earlyStop: config['early-stop'], higherIsBetter: metric === 'accuracy', currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount)},
+      {
+        epochs: config.epochs,
+        batchSize: config['batch-size'],
+        seed: config.seed,
+        earlyStop: config['early-stop'],
+        higherIsBetter: metric === 'accuracy',
+        currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount),
+      },
       loop,
       {
         onStep: request.onStep,
@@ -116,7 +152,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
           writeEpochFiles(runDir, loop.history, metric)
           request.onEpoch?.(record, isBest)
         },
-        checkpoint: (kind, state) => saveTrainingCheckpoint(join(runDir, kind === 'last' ? RUN_FILES.last : RUN_FILES.best), spec, engine, state),
+        checkpoint: (kind, state) =>
+          saveTrainingCheckpoint(join(runDir, kind === 'last' ? RUN_FILES.last : RUN_FILES.best), spec, engine, state),
         shouldStop: request.shouldStop,
       },
     )
@@ -149,15 +186,27 @@ function lossConfig(config: TrainConfig, dataset: Dataset): LossConfig {
   const classes = dataset.classNames?.length ?? 0
   switch (name) {
     case 'cross-entropy':
-      if (dataset.task !== 'classification') throw new UserError(`--loss cross-entropy needs class labels but ${dataset.name} is a regression task; use mse, mae or huber`)
-      return {name: 'softmaxCrossEntropy', ...(config['label-smoothing'] !== undefined && {labelSmoothing: config['label-smoothing']})}
+      if (dataset.task !== 'classification')
+        throw new UserError(
+          `--loss cross-entropy needs class labels but ${dataset.name} is a regression task; use mse, mae or huber`,
+        )
+      return {
+        name: 'softmaxCrossEntropy',
+        ...(config['label-smoothing'] !== undefined && {labelSmoothing: config['label-smoothing']}),
+      }
     case 'binary-cross-entropy':
-      if (classes !== 2) throw new UserError(`--loss binary-cross-entropy needs a 2-class dataset, ${dataset.name} has ${classes || 'no'} classes; use cross-entropy`)
+      if (classes !== 2)
+        throw new UserError(
+          `--loss binary-cross-entropy needs a 2-class dataset, ${dataset.name} has ${classes || 'no'} classes; use cross-entropy`,
+        )
       return {name: 'binaryCrossEntropy'}
     case 'mse':
     case 'mae':
     case 'huber':
-      if (dataset.task !== 'regression') throw new UserError(`--loss ${name} needs numeric targets but ${dataset.name} is a classification task; use cross-entropy`)
+      if (dataset.task !== 'regression')
+        throw new UserError(
+          `--loss ${name} needs numeric targets but ${dataset.name} is a classification task; use cross-entropy`,
+        )
       return {name}
     default:
       throw new UserError(`unknown loss ${JSON.stringify(name)}; use one of ${LOSS_CHOICES.join(', ')}`)
@@ -176,7 +225,8 @@ function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
 export function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
   const held = Math.round(train.count * fraction)
   if (held === 0) return {fit: train}
-  if (held >= train.count) throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
+  if (held >= train.count)
+    throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
   const order = seededPermutation(train.count, VALIDATION_SPLIT_SEED)
   // Sorted, so each part keeps the dataset's order; the training loop shuffles per epoch anyway.
   const part = (indices: Uint32Array) => subsetSplit(train, Uint32Array.from(indices).sort())
@@ -186,8 +236,10 @@ export function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; va
 function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerConfig {
   const totalSteps = config.epochs * stepsPerEpoch
   const schedule =
-    config.schedule === 'cosine' ? {type: 'cosine' as const, totalSteps}
-      : config.schedule === 'step' ? {type: 'step' as const, stepSize: Math.max(1, Math.round(config.epochs / 3)) * stepsPerEpoch, gamma: 0.1}
+    config.schedule === 'cosine'
+      ? {type: 'cosine' as const, totalSteps}
+      : config.schedule === 'step'
+        ? {type: 'step' as const, stepSize: Math.max(1, Math.round(config.epochs / 3)) * stepsPerEpoch, gamma: 0.1}
         : {type: 'constant' as const}
   return {
     name: config.optimizer as OptimizerName,
@@ -203,7 +255,9 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
 function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
   const configPath = join(dir, RUN_FILES.config)
   if (!existsSync(configPath) || !existsSync(join(dir, RUN_FILES.checkpoints))) {
-    throw new UserError(`${dir} is not a training run (no ${RUN_FILES.config} and ${RUN_FILES.checkpoints}/); pass a directory that mlctl train wrote`)
+    throw new UserError(
+      `${dir} is not a training run (no ${RUN_FILES.config} and ${RUN_FILES.checkpoints}/); pass a directory that mlctl train wrote`,
+    )
   }
   let record: {config?: Partial<TrainConfig>}
   try {
@@ -231,7 +285,9 @@ function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
   }
   if (!checkpoint) throw lastError ?? new UserError(`${dir} has no checkpoint to resume from; start a new run`)
   if (JSON.stringify(checkpoint.spec) !== JSON.stringify(spec)) {
-    throw new UserError(`the checkpoint in ${dir} was trained with a different model spec; resume without --model (the run's own model), or start a new run`)
+    throw new UserError(
+      `the checkpoint in ${dir} was trained with a different model spec; resume without --model (the run's own model), or start a new run`,
+    )
   }
   return checkpoint
 }
@@ -247,8 +303,19 @@ function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctl
   return {
     config,
     spec,
-    dataset: {name: dataset.name, task: dataset.task, inputShape: dataset.inputShape, classNames: dataset.classNames, featureNames: dataset.featureNames, targetName: dataset.targetName},
-    versions: {mlctl: mlctlVersion, node: process.version, onnxruntime: (require('onnxruntime-node/package.json') as {version: string}).version},
+    dataset: {
+      name: dataset.name,
+      task: dataset.task,
+      inputShape: dataset.inputShape,
+      classNames: dataset.classNames,
+      featureNames: dataset.featureNames,
+      targetName: dataset.targetName,
+    },
+    versions: {
+      mlctl: mlctlVersion,
+      node: process.version,
+      onnxruntime: (require('onnxruntime-node/package.json') as {version: string}).version,
+    },
   }
 }
 
@@ -259,8 +326,20 @@ function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricN
   writeFileAtomic(
     join(runDir, RUN_FILES.curve),
     learningCurveSvg(epochs, [
-      {title: 'loss', series: [{label: 'train', color: '#1f77b4', values: series('trainLoss')}, {label: 'validation', color: '#ff7f0e', values: series('valLoss')}]},
-      {title: metric, series: [{label: 'train', color: '#1f77b4', values: series('trainMetric')}, {label: 'validation', color: '#ff7f0e', values: series('valMetric')}]},
+      {
+        title: 'loss',
+        series: [
+          {label: 'train', color: '#1f77b4', values: series('trainLoss')},
+          {label: 'validation', color: '#ff7f0e', values: series('valLoss')},
+        ],
+      },
+      {
+        title: metric,
+        series: [
+          {label: 'train', color: '#1f77b4', values: series('trainMetric')},
+          {label: 'validation', color: '#ff7f0e', values: series('valMetric')},
+        ],
+      },
     ]),
   )
 }

@@ -33,7 +33,11 @@ export function saveTrainingCheckpoint(path: string, spec: ModelSpec, engine: Tr
     spec,
     loop,
     weightNames: weights.map((w) => w.name),
-    optimizer: {name: optimizer.name, step: optimizer.step, slots: Object.fromEntries(Object.entries(optimizer.slots).map(([k, v]) => [k, v.length]))},
+    optimizer: {
+      name: optimizer.name,
+      step: optimizer.step,
+      slots: Object.fromEntries(Object.entries(optimizer.slots).map(([k, v]) => [k, v.length])),
+    },
   }
   writeCheckpoint(path, {meta, tensors})
 }
@@ -41,7 +45,10 @@ export function saveTrainingCheckpoint(path: string, spec: ModelSpec, engine: Tr
 export function loadTrainingCheckpoint(path: string): TrainingCheckpoint {
   const {meta, tensors} = readCheckpoint<Meta>(path)
   const slots = Object.fromEntries(
-    Object.entries(meta.optimizer.slots).map(([slot, count]) => [slot, Array.from({length: count}, (_, i) => tensors[`optimizer/${slot}/${i}`].data)]),
+    Object.entries(meta.optimizer.slots).map(([slot, count]) => [
+      slot,
+      Array.from({length: count}, (_, i) => tensors[`optimizer/${slot}/${i}`].data),
+    ]),
   )
   return {
     spec: meta.spec,

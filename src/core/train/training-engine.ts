@@ -11,7 +11,12 @@ export interface BatchResult {
 /** What the training loop needs from an engine (ONNX Runtime or TensorFlow.js). */
 export interface TrainingEngine {
   step(inputs: Uint8Array | Float32Array, targets: Uint8Array | Float32Array, count: number): Promise<BatchResult>
-  evaluate(inputs: Uint8Array | Float32Array, targets: Uint8Array | Float32Array, count: number, batchSize: number): Promise<BatchResult>
+  evaluate(
+    inputs: Uint8Array | Float32Array,
+    targets: Uint8Array | Float32Array,
+    count: number,
+    batchSize: number,
+  ): Promise<BatchResult>
   predict(inputs: Uint8Array | Float32Array, count: number, batchSize: number): Promise<Float32Array>
   getWeights(): NamedTensor[]
   setWeights(weights: NamedTensor[]): void

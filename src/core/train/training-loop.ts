@@ -44,7 +44,16 @@ export interface LoopState {
   history: EpochRecord[]
 }
 
-export const initialLoopState = (): LoopState => ({epoch: 0, step: 0, lossSum: 0, metricSum: 0, examples: 0, trainSeconds: 0, epochsSinceBest: 0, history: []})
+export const initialLoopState = (): LoopState => ({
+  epoch: 0,
+  step: 0,
+  lossSum: 0,
+  metricSum: 0,
+  examples: 0,
+  trainSeconds: 0,
+  epochsSinceBest: 0,
+  history: [],
+})
 
 export interface StepProgress {
   epoch: number
@@ -70,19 +79,34 @@ export type LoopOutcome = 'completed' | 'early-stopped' | 'interrupted'
  * Runs epochs from `state` to the end. The order of examples in epoch e depends only on (seed, e),
  * so a run resumed from a checkpoint sees exactly the batches an uninterrupted run would have seen.
  */
-export async function runTrainingLoop(engine: TrainingEngine, train: DataSplit, val: DataSplit | undefined, options: LoopOptions, state: LoopState, hooks: LoopHooks): Promise<LoopOutcome> {
+export async function runTrainingLoop(
+  engine: TrainingEngine,
+  train: DataSplit,
+  val: DataSplit | undefined,
+  options: LoopOptions,
+  state: LoopState,
+  hooks: LoopHooks,
+): Promise<LoopOutcome> {
   const steps = Math.ceil(train.count / options.batchSize)
   while (state.epoch < options.epochs) {
     const order = seededPermutation(train.count, deriveSeed(options.seed, 3, state.epoch))
     while (state.step < steps) {
-      const batch = order.subarray(state.step * options.batchSize, Math.min(train.count, (state.step + 1) * options.batchSize))
+      const batch = order.subarray(
+        state.step * options.batchSize,
+        Math.min(train.count, (state.step + 1) * options.batchSize),
+      )
       // Timed from batch assembly on, so images/s includes what the command adds to the engine's step.
       const started = performance.now()
       const {inputs, targets} = gatherBatch(train, batch)
       const result = await engine.step(inputs, targets, batch.length)
       if (!Number.isFinite(result.loss)) {
-        const kept = state.history.length > 0 ? `checkpoints/last from epoch ${state.history.at(-1)!.epoch} is kept` : 'no epoch had finished, so there is no checkpoint'
-        throw new UserError(`the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (${kept})`)
+        const kept =
+          state.history.length > 0
+            ? `checkpoints/last from epoch ${state.history.at(-1)!.epoch} is kept`
+            : 'no epoch had finished, so there is no checkpoint'
+        throw new UserError(
+          `the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (${kept})`,
+        )
       }
       state.trainSeconds += (performance.now() - started) / 1000
       state.lossSum += result.loss * batch.length
@@ -108,8 +132,17 @@ export async function runTrainingLoop(engine: TrainingEngine, train: DataSplit, 
   return 'completed'
 }
 
-async function finishEpoch(engine: TrainingEngine, val: DataSplit | undefined, options: LoopOptions, state: LoopState, hooks: LoopHooks): Promise<LoopOutcome | undefined> {
-  const valResult = val && val.count > 0 ? await engine.evaluate(val.inputs, val.targets, val.count, Math.max(options.batchSize, 256)) : undefined
+async function finishEpoch(
+  engine: TrainingEngine,
+  val: DataSplit | undefined,
+  options: LoopOptions,
+  state: LoopState,
+  hooks: LoopHooks,
+): Promise<LoopOutcome | undefined> {
+  const valResult =
+    val && val.count > 0
+      ? await engine.evaluate(val.inputs, val.targets, val.count, Math.max(options.batchSize, 256))
+      : undefined
   const record: EpochRecord = {
     epoch: state.epoch + 1,
     trainLoss: state.lossSum / state.examples,
@@ -120,7 +153,8 @@ async function finishEpoch(engine: TrainingEngine, val: DataSplit | undefined, o
     seconds: state.trainSeconds,
   }
   const monitored = record.valMetric ?? record.trainMetric
-  const isBest = state.best === undefined || (options.higherIsBetter ? monitored > state.best.metric : monitored < state.best.metric)
+  const isBest =
+    state.best === undefined || (options.higherIsBetter ? monitored > state.best.metric : monitored < state.best.metric)
   if (isBest) state.best = {epoch: record.epoch, metric: monitored}
   state.epochsSinceBest = isBest ? 0 : state.epochsSinceBest + 1
   state.history.push(record)
@@ -128,6 +162,7 @@ async function finishEpoch(engine: TrainingEngine, val: DataSplit | undefined, o
   if (isBest) hooks.checkpoint('best', state)
   hooks.checkpoint('last', state)
   hooks.onEpoch?.(record, isBest)
-  if (options.earlyStop > 0 && state.epochsSinceBest >= options.earlyStop && state.epoch < options.epochs) return 'early-stopped'
+  if (options.earlyStop > 0 && state.epochsSinceBest >= options.earlyStop && state.epoch < options.epochs)
+    return 'early-stopped'
   return hooks.shouldStop() && state.epoch < options.epochs ? 'interrupted' : undefined
 }

@@ -51,7 +51,10 @@ export function expectGradientClose(analytic: ArrayLike<number>, numeric: ArrayL
 }
 
 /** Runs ONNX bytes once on one thread with the given feeds. */
-export async function runOnce(bytes: Uint8Array, feeds: Record<string, {data: TensorData; dims: number[]}>): Promise<Record<string, Float32Array>> {
+export async function runOnce(
+  bytes: Uint8Array,
+  feeds: Record<string, {data: TensorData; dims: number[]}>,
+): Promise<Record<string, Float32Array>> {
   const session = await OrtSession.create(bytes, 1)
   try {
     const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, tensor(f.data, f.dims)]))

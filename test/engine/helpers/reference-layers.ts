@@ -63,14 +63,23 @@ export function referenceLayer(
         const max = Math.max(...row)
         const exps = row.map((v) => Math.exp(v - max))
         const total = exps.reduce((a, b) => a + b, 0)
-        y.set(exps.map((e) => e / total), n * k)
+        y.set(
+          exps.map((e) => e / total),
+          n * k,
+        )
       }
       return y
     }
   }
 }
 
-function conv2d(layer: ResolvedLayer<Conv2dSpec>, x: Float64Array, batch: number, kernel: Float64Array, bias: Float64Array): Float64Array {
+function conv2d(
+  layer: ResolvedLayer<Conv2dSpec>,
+  x: Float64Array,
+  batch: number,
+  kernel: Float64Array,
+  bias: Float64Array,
+): Float64Array {
   const [channels, height, width] = layer.inputShape
   const [filters, outHeight, outWidth] = layer.outputShape
   const {kernel: k, stride, pads} = convGeometry(layer.spec, height, width)
@@ -87,7 +96,8 @@ function conv2d(layer: ResolvedLayer<Conv2dSpec>, x: Float64Array, batch: number
                 const iy = oy * stride + ky - pads[0]
                 const ix = ox * stride + kx - pads[1]
                 if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue
-                sum += x[((n * channels + c) * height + iy) * width + ix] * kernel[((f * channels + c) * k + ky) * k + kx]
+                sum +=
+                  x[((n * channels + c) * height + iy) * width + ix] * kernel[((f * channels + c) * k + ky) * k + kx]
               }
           y[o++] = sum
         }
@@ -117,7 +127,14 @@ function pool(layer: ResolvedLayer<Pool2dSpec>, x: Float64Array, batch: number):
 }
 
 /** Normalises each channel over batch and space; training uses the batch's mean and biased variance. */
-function batchNorm(layer: ResolvedLayer, x: Float64Array, batch: number, params: Params64, mode: GraphMode, epsilon: number): Float64Array {
+function batchNorm(
+  layer: ResolvedLayer,
+  x: Float64Array,
+  batch: number,
+  params: Params64,
+  mode: GraphMode,
+  epsilon: number,
+): Float64Array {
   const channels = layer.inputShape[0]
   const spatial = layer.inputShape.slice(1).reduce((a, b) => a * b, 1)
   const y = new Float64Array(x.length)

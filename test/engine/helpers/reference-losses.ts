@@ -1,7 +1,12 @@
 /** Float64 reference losses, straight from their definitions (means as documented in src/core/engine/losses). */
 import type {LossConfig} from '../../../src/core/engine/losses/index.js'
 
-export function referenceLoss(config: LossConfig, output: Float64Array, target: ArrayLike<number>, batch: number): number {
+export function referenceLoss(
+  config: LossConfig,
+  output: Float64Array,
+  target: ArrayLike<number>,
+  batch: number,
+): number {
   const k = output.length / batch
   switch (config.name) {
     case 'softmaxCrossEntropy': {

@@ -17,11 +17,21 @@ export const TOLERANCE = 1e-5
 export const relativeError = gradientError
 
 /** A seeded batch of n examples the model and loss accept: uint8 or float inputs, labels or float targets. */
-export function batchFor(model: ResolvedModel, loss: LossConfig, n: number, seed: number): {x: BatchInputs; y: BatchTargets} {
+export function batchFor(
+  model: ResolvedModel,
+  loss: LossConfig,
+  n: number,
+  seed: number,
+): {x: BatchInputs; y: BatchTargets} {
   const random = new Random(seed)
   const size = n * sizeOf(model.inputShape)
-  const x = model.inputType === 'uint8' ? Uint8Array.from({length: size}, () => Math.floor(random.next() * 256)) : Float32Array.from({length: size}, () => 2 * random.next() - 1)
+  const x =
+    model.inputType === 'uint8'
+      ? Uint8Array.from({length: size}, () => Math.floor(random.next() * 256))
+      : Float32Array.from({length: size}, () => 2 * random.next() - 1)
   if (loss.name === 'softmaxCrossEntropy') return {x, y: Uint8Array.from({length: n}, (_, i) => i % model.outputs)}
-  const y = Float32Array.from({length: n * model.outputs}, () => (loss.name === 'binaryCrossEntropy' ? Math.round(random.next()) : 2 * random.next() - 1))
+  const y = Float32Array.from({length: n * model.outputs}, () =>
+    loss.name === 'binaryCrossEntropy' ? Math.round(random.next()) : 2 * random.next() - 1,
+  )
   return {x, y}
 }

@@ -20,7 +20,16 @@ export interface OrtStepOutputs {
  * update) at the given weights: loss, metric sum and every trainable tensor's gradient. Dropout noise is
  * that of training step `step` with `seed`, as the Trainer feeds it.
  */
-export async function ortGradients(spec: ModelSpec, loss: LossConfig, weights: NamedTensor[], x: BatchInputs, y: BatchTargets, n: number, seed: number, step: number): Promise<OrtStepOutputs> {
+export async function ortGradients(
+  spec: ModelSpec,
+  loss: LossConfig,
+  weights: NamedTensor[],
+  x: BatchInputs,
+  y: BatchTargets,
+  n: number,
+  seed: number,
+  step: number,
+): Promise<OrtStepOutputs> {
   const model = resolveModel(spec)
   const graph = buildTrainingGraph(model, loss, metricRule(defaultMetric(loss), loss, model.outputs))
   const byName = new Map(weights.map((w) => [w.name, w]))
@@ -36,7 +45,11 @@ export async function ortGradients(spec: ModelSpec, loss: LossConfig, weights: N
     return {
       loss: outputs[LOSS_OUTPUT][0],
       metricSum: outputs[METRIC_OUTPUT][0],
-      gradients: graph.trainable.map((p, i) => ({name: p.name, shape: p.shape, data: outputs[graph.gradientOutputs[i]]})),
+      gradients: graph.trainable.map((p, i) => ({
+        name: p.name,
+        shape: p.shape,
+        data: outputs[graph.gradientOutputs[i]],
+      })),
     }
   } finally {
     await session.release()

@@ -9,7 +9,10 @@ import type {LayerEmitter} from '../layer-emitter.js'
 export const emitRelu: LayerEmitter<ActivationSpec> = (g, x, _layer, _params, mode) => {
   const output = g.node('Relu', [x])
   if (mode === 'inference') return {output}
-  return {output, backward: (dy) => ({params: {}, dx: g.node('Mul', [dy, toFloat(g, g.node('Greater', [output, g.scalar(0)]))])})}
+  return {
+    output,
+    backward: (dy) => ({params: {}, dx: g.node('Mul', [dy, toFloat(g, g.node('Greater', [output, g.scalar(0)]))])}),
+  }
 }
 
 /** dx = dy where x > 0, alpha * dy elsewhere. */
@@ -19,7 +22,10 @@ export const emitLeakyRelu: LayerEmitter<LeakyReluSpec> = (g, x, layer, _params,
   if (mode === 'inference') return {output}
   return {
     output,
-    backward: (dy) => ({params: {}, dx: g.node('Where', [g.node('Greater', [x, g.scalar(0)]), dy, g.node('Mul', [dy, g.scalar(alpha)])])}),
+    backward: (dy) => ({
+      params: {},
+      dx: g.node('Where', [g.node('Greater', [x, g.scalar(0)]), dy, g.node('Mul', [dy, g.scalar(alpha)])]),
+    }),
   }
 }
 
@@ -27,7 +33,13 @@ export const emitLeakyRelu: LayerEmitter<LeakyReluSpec> = (g, x, layer, _params,
 export const emitTanh: LayerEmitter<ActivationSpec> = (g, x, _layer, _params, mode) => {
   const output = g.node('Tanh', [x])
   if (mode === 'inference') return {output}
-  return {output, backward: (dy) => ({params: {}, dx: g.node('Mul', [dy, g.node('Sub', [g.scalar(1), g.node('Mul', [output, output])])])})}
+  return {
+    output,
+    backward: (dy) => ({
+      params: {},
+      dx: g.node('Mul', [dy, g.node('Sub', [g.scalar(1), g.node('Mul', [output, output])])]),
+    }),
+  }
 }
 
 /** dx = dy * y * (1 - y). */
@@ -36,6 +48,9 @@ export const emitSigmoid: LayerEmitter<ActivationSpec> = (g, x, _layer, _params,
   if (mode === 'inference') return {output}
   return {
     output,
-    backward: (dy) => ({params: {}, dx: g.node('Mul', [dy, g.node('Mul', [output, g.node('Sub', [g.scalar(1), output])])])}),
+    backward: (dy) => ({
+      params: {},
+      dx: g.node('Mul', [dy, g.node('Mul', [output, g.node('Sub', [g.scalar(1), output])])]),
+    }),
   }
 }

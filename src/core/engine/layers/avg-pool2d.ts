@@ -16,12 +16,22 @@ export const emitAvgPool2d: LayerEmitter<Pool2dSpec> = (g, x, layer, _params, mo
     output,
     backward: (dy) => ({
       params: {},
-      dx: g.node('ConvTranspose', [dy, g.floatConstant([channels, 1, kernel, kernel], new Float32Array(channels * kernel * kernel).fill(1 / (kernel * kernel)))], {
-        kernel_shape: [kernel, kernel],
-        strides: [stride, stride],
-        group: channels,
-        output_padding: [height - kernel - stride * (outHeight - 1), width - kernel - stride * (outWidth - 1)],
-      }),
+      dx: g.node(
+        'ConvTranspose',
+        [
+          dy,
+          g.floatConstant(
+            [channels, 1, kernel, kernel],
+            new Float32Array(channels * kernel * kernel).fill(1 / (kernel * kernel)),
+          ),
+        ],
+        {
+          kernel_shape: [kernel, kernel],
+          strides: [stride, stride],
+          group: channels,
+          output_padding: [height - kernel - stride * (outHeight - 1), width - kernel - stride * (outWidth - 1)],
+        },
+      ),
     }),
   }
 }

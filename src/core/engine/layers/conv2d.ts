@@ -14,7 +14,11 @@ export const emitConv2d: LayerEmitter<Conv2dSpec> = (g, x, layer, params, mode) 
   const [, height, width] = layer.inputShape
   const [, outHeight, outWidth] = layer.outputShape
   const {kernel, stride, pads} = convGeometry(layer.spec, height, width)
-  const output = g.node('Conv', [x, params.kernel!, params.bias!], {kernel_shape: [kernel, kernel], strides: [stride, stride], pads})
+  const output = g.node('Conv', [x, params.kernel!, params.bias!], {
+    kernel_shape: [kernel, kernel],
+    strides: [stride, stride],
+    pads,
+  })
   if (mode === 'inference') return {output}
   return {
     output,
@@ -59,7 +63,9 @@ export function weightGradientFormulation(layer: ResolvedLayer<Conv2dSpec>): Wei
   const [channels] = layer.inputShape
   const [filters, outHeight, outWidth] = layer.outputShape
   const taps = layer.spec.kernel * layer.spec.kernel
-  return taps < filters && channels * taps * outHeight * outWidth <= UNFOLD_LIMIT_PER_EXAMPLE ? 'unfold' : 'transposedConv'
+  return taps < filters && channels * taps * outHeight * outWidth <= UNFOLD_LIMIT_PER_EXAMPLE
+    ? 'unfold'
+    : 'transposedConv'
 }
 
 /**
@@ -92,7 +98,10 @@ export function conv2dWeightGradient(
     const patches = g.node('Reshape', [unfolded, g.int64s([0, taps, positions])])
     const dyT = g.node('Transpose', [g.node('Reshape', [dy, g.int64s([0, filters, positions])])], {perm: [0, 2, 1]})
     const summed = reduceSum(g, g.node('MatMul', [patches, dyT]), [0], false)
-    return g.node('Reshape', [g.node('Transpose', [summed], {perm: [1, 0]}), g.int64s([filters, channels, kernel, kernel])])
+    return g.node('Reshape', [
+      g.node('Transpose', [summed], {perm: [1, 0]}),
+      g.int64s([filters, channels, kernel, kernel]),
+    ])
   }
   const xT = g.node('Transpose', [x], {perm: [1, 0, 2, 3]})
   const dyT = g.node('Transpose', [dy], {perm: [1, 0, 2, 3]})

@@ -28,7 +28,13 @@ const emitters: {[T in LayerType]: LayerEmitter<LayerOf<T>>} = {
 }
 
 /** Emits any layer with the rule for its type. */
-export function emitLayer(g: GraphBuilder, x: string, layer: ResolvedLayer, params: LayerParameters, mode: GraphMode): LayerEmission {
+export function emitLayer(
+  g: GraphBuilder,
+  x: string,
+  layer: ResolvedLayer,
+  params: LayerParameters,
+  mode: GraphMode,
+): LayerEmission {
   const emitter = emitters[layer.spec.type] as LayerEmitter<LayerSpec>
   return emitter(g, x, layer, params, mode)
 }

@@ -18,7 +18,10 @@ export const emitMaxPool2d: LayerEmitter<Pool2dSpec> = (g, x, layer, _params, mo
   const tiles = stride === kernel && height % kernel === 0 && width % kernel === 0
   return {
     output,
-    backward: (dy) => ({params: {}, dx: tiles ? tilingBackward(g, x, output, dy, kernel) : windowBackward(g, x, output, dy, layer)}),
+    backward: (dy) => ({
+      params: {},
+      dx: tiles ? tilingBackward(g, x, output, dy, kernel) : windowBackward(g, x, output, dy, layer),
+    }),
   }
 }
 
@@ -29,9 +32,16 @@ export const emitMaxPool2d: LayerEmitter<Pool2dSpec> = (g, x, layer, _params, mo
 function tilingBackward(g: GraphBuilder, x: string, y: string, dy: string, kernel: number): string {
   const scales = g.floatConstant([4], [1, 1, kernel, kernel])
   const upsample = (t: string) =>
-    g.node('Resize', [t, '', scales], {mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor'})
+    g.node('Resize', [t, '', scales], {
+      mode: 'nearest',
+      coordinate_transformation_mode: 'asymmetric',
+      nearest_mode: 'floor',
+    })
   const mask = toFloat(g, g.node('Equal', [x, upsample(y)]))
-  const ties = g.node('Mul', [g.node('AveragePool', [mask], {kernel_shape: [kernel, kernel], strides: [kernel, kernel]}), g.scalar(kernel * kernel)])
+  const ties = g.node('Mul', [
+    g.node('AveragePool', [mask], {kernel_shape: [kernel, kernel], strides: [kernel, kernel]}),
+    g.scalar(kernel * kernel),
+  ])
   return g.node('Mul', [mask, upsample(g.node('Div', [dy, ties]))])
 }
 
@@ -54,10 +64,14 @@ function windowBackward(g: GraphBuilder, x: string, y: string, dy: string, layer
   const mask = toFloat(g, g.node('Equal', [windows, perWindow(y)]))
   const ties = reduceSum(g, mask, [2], true)
   const routed = g.node('Mul', [mask, g.node('Div', [perWindow(dy), ties])])
-  return g.node('ConvTranspose', [g.node('Reshape', [routed, g.int64s([0, channels * taps, outHeight, outWidth])]), oneHot], {
-    kernel_shape: [kernel, kernel],
-    strides: [stride, stride],
-    group: channels,
-    output_padding: [height - kernel - stride * (outHeight - 1), width - kernel - stride * (outWidth - 1)],
-  })
+  return g.node(
+    'ConvTranspose',
+    [g.node('Reshape', [routed, g.int64s([0, channels * taps, outHeight, outWidth])]), oneHot],
+    {
+      kernel_shape: [kernel, kernel],
+      strides: [stride, stride],
+      group: channels,
+      output_padding: [height - kernel - stride * (outHeight - 1), width - kernel - stride * (outWidth - 1)],
+    },
+  )
 }

@@ -25,10 +25,13 @@ export function lossRule(config: LossConfig): LossRule {
       return meanAbsoluteError()
     case 'huber': {
       const delta = config.delta ?? 1
-      if (typeof delta !== 'number' || !(delta > 0)) throw new UserError(`huber delta must be > 0, got ${JSON.stringify(delta)}`)
+      if (typeof delta !== 'number' || !(delta > 0))
+        throw new UserError(`huber delta must be > 0, got ${JSON.stringify(delta)}`)
       return huber(delta)
     }
     default:
-      throw new UserError(`unknown loss ${JSON.stringify((config as {name?: unknown})?.name)}; use one of ${LOSS_NAMES.join(', ')}`)
+      throw new UserError(
+        `unknown loss ${JSON.stringify((config as {name?: unknown})?.name)}; use one of ${LOSS_NAMES.join(', ')}`,
+      )
   }
 }

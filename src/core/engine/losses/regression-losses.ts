@@ -48,7 +48,8 @@ export function huber(delta: number): LossRule {
       ])
       return {
         loss: g.node('ReduceMean', [perElement], {keepdims: 0}),
-        gradient: () => g.node('Div', [g.node('Clip', [d, g.scalar(-delta), g.scalar(delta)]), elementCount(g, output)]),
+        gradient: () =>
+          g.node('Div', [g.node('Clip', [d, g.scalar(-delta), g.scalar(delta)]), elementCount(g, output)]),
       }
     },
   }

@@ -10,12 +10,17 @@ export function softmaxCrossEntropy(labelSmoothing: number): LossRule {
     target: 'labels',
     emit(g, logits, labels, classes) {
       const off = labelSmoothing / classes
-      const oneHot = g.node('OneHot', [labels, g.int64s([classes]), g.floatConstant([2], [off, 1 - labelSmoothing + off])], {axis: -1})
+      const oneHot = g.node(
+        'OneHot',
+        [labels, g.int64s([classes]), g.floatConstant([2], [off, 1 - labelSmoothing + off])],
+        {axis: -1},
+      )
       const logProbabilities = g.node('LogSoftmax', [logits], {axis: 1})
       const perExample = reduceSum(g, g.node('Mul', [oneHot, logProbabilities]), [1], false)
       return {
         loss: g.node('Neg', [g.node('ReduceMean', [perExample], {keepdims: 0})]),
-        gradient: () => g.node('Div', [g.node('Sub', [g.node('Exp', [logProbabilities]), oneHot]), batchSize(g, logits)]),
+        gradient: () =>
+          g.node('Div', [g.node('Sub', [g.node('Exp', [logProbabilities]), oneHot]), batchSize(g, logits)]),
       }
     },
   }
