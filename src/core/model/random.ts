@@ -1,11 +1,14 @@
 /**
- * Seeded pseudo-random numbers for weight initialisation and dropout masks. Every random draw in mlctl
+ * Seeded pseudo-random numbers for weight initialisation, dropout masks and the order of examples. Every random draw in mlctl
  * comes from a generator seeded with deriveSeed(userSeed, stream, index), so each parameter tensor and
  * each training step has its own reproducible sequence that does not depend on what ran before it.
  */
 
-/** Random streams, so that e.g. initialisation and dropout never share numbers. */
-export const RandomStream = {initialisation: 1, dropout: 2} as const
+/**
+ * Random streams, so that initialisation, dropout and the data order never share numbers. The values are part
+ * of every run's reproducibility: changing one changes the weights of every run with that seed.
+ */
+export const RandomStream = {initialisation: 1, dropout: 2, dataOrder: 3} as const
 
 /** Hashes integers (any safe integers, negative included) into a 32-bit seed. */
 export function deriveSeed(...parts: number[]): number {

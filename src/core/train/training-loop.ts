@@ -1,7 +1,7 @@
 import type {DataSplit} from '../data/dataset.js'
 import {seededPermutation} from '../data/seeded-shuffle.js'
 import {UserError} from '../errors.js'
-import {deriveSeed} from '../model/random.js'
+import {deriveSeed, RandomStream} from '../model/random.js'
 import {gatherBatch} from './batches.js'
 import type {TrainingEngine} from './training-engine.js'
 
@@ -89,7 +89,7 @@ export async function runTrainingLoop(
 ): Promise<LoopOutcome> {
   const steps = Math.ceil(train.count / options.batchSize)
   while (state.epoch < options.epochs) {
-    const order = seededPermutation(train.count, deriveSeed(options.seed, 3, state.epoch))
+    const order = seededPermutation(train.count, deriveSeed(options.seed, RandomStream.dataOrder, state.epoch))
     while (state.step < steps) {
       const batch = order.subarray(
         state.step * options.batchSize,
