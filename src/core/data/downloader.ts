@@ -119,6 +119,7 @@ async function downloadVerified(url: string, temp: string, file: RemoteFile, opt
     if (received > file.bytes) throw error
     throw new Error(
       `connection broke after ${received} of ${file.bytes} bytes (${describeNetworkError(error, timeoutMs)})`,
+      {cause: error},
     )
   } finally {
     await out.close()

@@ -63,8 +63,6 @@ interface Labels {
   model: string
 }
 
-type UnaryHandler = (request: any, labels: Labels) => Promise<unknown>
-
 export class GrpcFrontEnd {
   readonly server: Server
   private readonly watchers = new Set<ServerWritableStream<unknown, unknown>>()
@@ -158,7 +156,12 @@ export class GrpcFrontEnd {
     }
   }
 
-  private unary(endpoint: string, needsAuth: boolean, handler: UnaryHandler) {
+  /** `Request` is the decoded message proto-loader hands over for this method (it types none). */
+  private unary<Request>(
+    endpoint: string,
+    needsAuth: boolean,
+    handler: (request: Request, labels: Labels) => Promise<unknown>,
+  ) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now()
       const labels: Labels = {model: ''}
@@ -180,7 +183,7 @@ export class GrpcFrontEnd {
         }
         if (call.request instanceof MalformedRequest)
           throw invalid(`the request is not a valid protobuf message (${call.request.reason})`)
-        return handler(call.request, labels)
+        return handler(call.request as Request, labels)
       }
       run().then(
         (response) => {
@@ -213,14 +216,14 @@ function tolerateMalformedRequests(definition: ServiceDefinition): ServiceDefini
     name,
     {
       ...method,
-      requestDeserialize(bytes: Buffer) {
+      requestDeserialize(bytes: Buffer): unknown {
         try {
-          return method.requestDeserialize(bytes)
+          return method.requestDeserialize(bytes) as unknown
         } catch (err) {
           return new MalformedRequest((err as Error).message)
         }
       },
     },
   ])
-  return Object.fromEntries(methods)
+  return Object.fromEntries(methods) as ServiceDefinition
 }

@@ -219,7 +219,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     let own: Buffer | undefined
     if (Number.isSafeInteger(declared) && declared > 0 && declared <= maxBytes) {
       // Unpooled and not zero-filled: every byte after the pad is about to be written.
-      const buffer = Buffer.allocUnsafeSlow(pad + declared).buffer as ArrayBuffer
+      const buffer = Buffer.allocUnsafeSlow(pad + declared).buffer
       markRequestOwned(buffer)
       own = Buffer.from(buffer, pad, declared)
     }

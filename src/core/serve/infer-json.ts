@@ -60,7 +60,7 @@ export function decodeInferRequest(body: Buffer, jsonLength: string | undefined)
     if (size === undefined) return tensorFromJsonData(header, (input as {data?: unknown}).data)
     if (!Number.isSafeInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length) {
       throw invalid(
-        `input "${header.name}" has binary_data_size ${size} but only ${binary.length - offset} bytes of binary data follow the JSON`,
+        `input "${header.name}" has binary_data_size ${JSON.stringify(size)} but only ${binary.length - offset} bytes of binary data follow the JSON`,
       )
     }
     const tensor = tensorFromRaw(header, binary.subarray(offset, offset + (size as number)))

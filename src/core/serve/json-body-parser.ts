@@ -33,6 +33,8 @@ const BELOW = 1 - 1e-12
 const ABOVE = 1 + 1e-12
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 
+// Bytes are compared with this const enum, which tsc inlines as numbers in the parser's hot loop.
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison */
 const enum Char {
   Tab = 9,
   NewLine = 10,

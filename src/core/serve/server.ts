@@ -84,12 +84,12 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
   try {
     const host = options.host
     http.server.listen(options.httpPort, host)
-    await once(http.server, 'listening').catch((err) => {
+    await once(http.server, 'listening').catch((err: Error & {code?: string}) => {
       throw portError(err, 'HTTP', options.httpPort, '--port')
     })
     const httpPort = (http.server.address() as {port: number}).port
     const grpcHost = host.includes(':') ? `[${host}]` : host
-    const grpcPort = await grpc.bind(`${grpcHost}:${options.grpcPort}`).catch((err) => {
+    const grpcPort = await grpc.bind(`${grpcHost}:${options.grpcPort}`).catch((err: Error & {code?: string}) => {
       throw portError(err, 'gRPC', options.grpcPort, '--grpc-port')
     })
     return {
