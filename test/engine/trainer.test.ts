@@ -2,9 +2,10 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {loadDataset} from '../../src/core/data/index.js'
 import {Trainer, type TrainerOptions} from '../../src/core/engine/index.js'
 import {UserError} from '../../src/core/errors.js'
-import type {NamedTensor} from '../../src/core/model/parameters.js'
+import {sizeOf, type NamedTensor} from '../../src/core/model/parameters.js'
 import {presetSpec} from '../../src/core/model/presets.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'
+import {smallConvNet} from '../helpers/small-conv-net.js'
 import {randomValues} from './helpers/gradient-check.js'
 
 const trainers: Trainer[] = []
@@ -17,25 +18,12 @@ afterEach(async () => {
   await Promise.all(trainers.splice(0).map((t) => t.release()))
 })
 
-/** Conv, batch norm and dropout: everything that could make two runs differ. */
-const smallNet: ModelSpec = {
-  inputShape: [1, 8, 8],
-  inputType: 'uint8',
-  layers: [
-    {type: 'conv2d', filters: 4, kernel: 3, padding: 'same'},
-    {type: 'batchNorm'},
-    {type: 'relu'},
-    {type: 'maxPool2d', size: 2},
-    {type: 'dropout', rate: 0.5},
-    {type: 'flatten'},
-    {type: 'dense', units: 3},
-  ],
-}
+const PIXELS = sizeOf(smallConvNet.inputShape)
 const BATCH = 8
-const images = Uint8Array.from(randomValues(6 * BATCH * 64, 1, 0, 256).map(Math.floor))
+const images = Uint8Array.from(randomValues(6 * BATCH * PIXELS, 1, 0, 256).map(Math.floor))
 const labels = Uint8Array.from({length: 6 * BATCH}, (_, i) => i % 3)
 const smallOptions: TrainerOptions = {
-  spec: smallNet,
+  spec: smallConvNet,
   loss: {name: 'softmaxCrossEntropy'},
   optimizer: {name: 'adam', lr: 0.01},
   seed: 3,
@@ -45,7 +33,7 @@ const smallOptions: TrainerOptions = {
 /** Steps [from, to) over the fixed batches; copies the batch or passes a view into the big arrays. */
 async function train(trainer: Trainer, from: number, to: number, copy: boolean): Promise<void> {
   for (let step = from; step < to; step++) {
-    const x = images.subarray(step * BATCH * 64, (step + 1) * BATCH * 64)
+    const x = images.subarray(step * BATCH * PIXELS, (step + 1) * BATCH * PIXELS)
     const y = labels.subarray(step * BATCH, (step + 1) * BATCH)
     await trainer.step(copy ? x.slice() : x, copy ? y.slice() : y, BATCH)
   }
@@ -190,13 +178,13 @@ describe('Trainer', () => {
 
   it('rejects data and weights that do not fit the model with UserErrors', async () => {
     const trainer = await createTrainer(smallOptions)
-    await expect(trainer.step(new Float32Array(BATCH * 64), labels, BATCH)).rejects.toThrow(
+    await expect(trainer.step(new Float32Array(BATCH * PIXELS), labels, BATCH)).rejects.toThrow(
       'the model takes uint8 inputs but got a Float32Array',
     )
     await expect(trainer.step(images, Uint8Array.from([0, 1, 7]), 3)).rejects.toThrow(
       'label 7 is out of range for a model with 3 outputs',
     )
-    await expect(trainer.step(images.subarray(0, 64), labels, 2)).rejects.toThrow(/fewer than the 2 asked for/)
+    await expect(trainer.step(images.subarray(0, PIXELS), labels, 2)).rejects.toThrow(/fewer than the 2 asked for/)
     await expect(trainer.step(images, new Float32Array(BATCH), BATCH)).rejects.toThrow(UserError)
     const weights = trainer.getWeights()
     expect(() => trainer.setWeights(weights.slice(1))).toThrow('the weights lack tensor conv2d_1/kernel')

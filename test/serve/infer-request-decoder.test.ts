@@ -1,8 +1,13 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-// From dist/ (built by the global setup): the decoder starts its worker from a compiled .js file beside it.
-import {InferRequestDecoder, OFFLOAD_MIN_BYTES} from '../../dist/core/serve/infer-request-decoder.js'
 import {decodeInferRequest} from '../../src/core/serve/infer-json.js'
+import type * as Decoder from '../../src/core/serve/infer-request-decoder.js'
+
+// From dist/ (built by the global setup): the decoder starts its worker from a compiled .js file beside it.
+// dist/ holds no type declarations, so the path is only known at run time and the types come from src/.
+const {InferRequestDecoder, OFFLOAD_MIN_BYTES}: typeof Decoder = await import(
+  new URL('../../dist/core/serve/infer-request-decoder.js', import.meta.url).href
+)
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
 
@@ -17,7 +22,7 @@ function imageRequest(count: number, extra: object = {}) {
 }
 
 describe('InferRequestDecoder', () => {
-  let threaded: InferRequestDecoder
+  let threaded: Decoder.InferRequestDecoder
 
   beforeAll(async () => {
     threaded = await InferRequestDecoder.start(2)

@@ -6,9 +6,9 @@
 import {describe, expect, it} from 'vitest'
 import {Trainer} from '../../src/core/engine/index.js'
 import type {LossConfig} from '../../src/core/engine/losses/index.js'
-import type {ModelSpec} from '../../src/core/model/spec.js'
 import {OPTIMIZER_NAMES, type OptimizerConfig} from '../../src/core/optim/index.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'
+import {smallConvNet} from '../helpers/small-conv-net.js'
 import {batchFor, relativeError} from './helpers/compare.js'
 
 /** Looser than the one-step tolerance: differences of ~1e-7 per step compound over the steps. */
@@ -16,21 +16,6 @@ const STEPS_TOLERANCE = 1e-4
 const STEPS = 4
 const BATCH = 6
 
-const spec: ModelSpec = {
-  inputShape: [2, 6, 6],
-  inputType: 'uint8',
-  layers: [
-    {type: 'conv2d', filters: 3, kernel: 3, padding: 'same'},
-    {type: 'relu'},
-    {type: 'batchNorm', momentum: 0.9},
-    {type: 'maxPool2d', size: 2},
-    {type: 'dropout', rate: 0.25},
-    {type: 'flatten'},
-    {type: 'dense', units: 8},
-    {type: 'tanh'},
-    {type: 'dense', units: 3},
-  ],
-}
 const loss: LossConfig = {name: 'softmaxCrossEntropy'}
 
 describe('TF.js and ONNX Runtime engines agree after optimizer steps', () => {
@@ -41,8 +26,8 @@ describe('TF.js and ONNX Runtime engines agree after optimizer steps', () => {
       clipNorm: 5,
       schedule: {type: 'cosine', totalSteps: STEPS},
     }
-    const ort = await Trainer.create({spec, loss, optimizer, seed: 3, threads: 1})
-    const tfjs = await TfjsTrainer.create({spec, loss, optimizer, seed: 3})
+    const ort = await Trainer.create({spec: smallConvNet, loss, optimizer, seed: 3, threads: 1})
+    const tfjs = await TfjsTrainer.create({spec: smallConvNet, loss, optimizer, seed: 3})
     try {
       for (let step = 0; step < STEPS; step++) {
         const {x, y} = batchFor(tfjs.model, loss, BATCH, 100 + step)

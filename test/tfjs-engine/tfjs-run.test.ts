@@ -13,6 +13,7 @@ import type {RegressionReport} from '../../src/core/evaluate/regression-report.j
 import {RUN_FILES} from '../../src/core/train/run-dir.js'
 import type {TrainConfig} from '../../src/core/train/train-config.js'
 import {trainRun} from '../../src/core/train/train-run.js'
+import {loadTfjs} from '../../src/core/tfjs-engine/load-tfjs.js'
 import {relativeError, TOLERANCE} from './helpers/compare.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mlctl-tfjs-run-'))
@@ -41,11 +42,20 @@ describe('train --engine tfjs', () => {
       onStart: (start) => (engine = start.engine),
       shouldStop: () => false,
     })
-    expect(engine).toMatch(/^TensorFlow\.js 4\.22\.0, pure JavaScript/)
-    expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(
-      /^TensorFlow\.js runs in pure JavaScript.*@tensorflow\/tfjs-node is (not installed|installed without its native binding)/,
-    )
+    // Whichever backend loaded here (tfjs-node where it installs, pure JavaScript elsewhere), the start-of-run
+    // line names it, and only the pure-JavaScript fallback warns, once, saying why no native backend loaded.
+    const {native, description} = await loadTfjs()
+    expect(engine).toBe(description)
+    if (native) {
+      expect(engine).toMatch(/^TensorFlow\.js [\d.]+, native TensorFlow through @tensorflow\/tfjs-node(-gpu)? \(/)
+      expect(warnings).toEqual([])
+    } else {
+      expect(engine).toMatch(/^TensorFlow\.js 4\.22\.0, pure JavaScript/)
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(
+        /^TensorFlow\.js runs in pure JavaScript.*@tensorflow\/tfjs-node is (not installed|installed without its native binding)/,
+      )
+    }
     expect(result.outcome).toBe('completed')
     for (const file of Object.values(RUN_FILES)) expect(existsSync(join(out, file)), file).toBe(true)
     expect(JSON.parse(readFileSync(join(out, RUN_FILES.config), 'utf8')).config.engine).toBe('tfjs')

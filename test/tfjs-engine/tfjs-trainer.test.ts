@@ -1,24 +1,12 @@
 import {describe, expect, it} from 'vitest'
 import type {LossConfig} from '../../src/core/engine/losses/index.js'
-import type {ModelSpec} from '../../src/core/model/spec.js'
 import {loadTfjs} from '../../src/core/tfjs-engine/load-tfjs.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'
+import {smallConvNet} from '../helpers/small-conv-net.js'
 import {batchFor} from './helpers/compare.js'
 
-const spec: ModelSpec = {
-  inputShape: [2, 6, 6],
-  inputType: 'uint8',
-  layers: [
-    {type: 'conv2d', filters: 3, kernel: 3, padding: 'same'},
-    {type: 'batchNorm'},
-    {type: 'maxPool2d', size: 2},
-    {type: 'dropout', rate: 0.3},
-    {type: 'flatten'},
-    {type: 'dense', units: 3},
-  ],
-}
 const loss: LossConfig = {name: 'softmaxCrossEntropy'}
-const create = () => TfjsTrainer.create({spec, loss, optimizer: {name: 'adam', lr: 0.01}, seed: 9})
+const create = () => TfjsTrainer.create({spec: smallConvNet, loss, optimizer: {name: 'adam', lr: 0.01}, seed: 9})
 const N = 8
 
 async function train(trainer: TfjsTrainer, from: number, to: number): Promise<void> {

@@ -49,7 +49,7 @@ describe('TensorFlow.js layers format', () => {
     expect(model.outputs[0].shape).toEqual([null, 4])
     expect(model.getWeights()[0].shape).toEqual([3, 3, 2, 3])
     const out = model.predict(tf.ones([1, 6, 5, 2]).mul(255)) as tf.Tensor
-    const probs = await out.data()
+    const probs = Array.from(await out.data())
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
   })
 })

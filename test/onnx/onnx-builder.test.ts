@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {float, GraphBuilder, IR_VERSION, OPSET_VERSION} from '../../src/core/onnx/graph-builder.js'
 import {decodeModel} from '../../src/core/onnx/onnx-proto.js'
-import {runOnce} from './helpers/gradient-check.js'
+import {runOnce} from '../engine/helpers/gradient-check.js'
 
 describe('GraphBuilder', () => {
   it('encodes an opset 17 / IR 8 model that ONNX Runtime runs, with typed attributes and metadata', async () => {
