@@ -14,7 +14,7 @@ import {UserError} from '../errors.js'
 import type {Standardization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from '../train/run-dir.js'
+import {RUN_FILES} from '../run/run-dir.js'
 import type {TrainConfig} from '../train/train-config.js'
 
 export interface ModelFacts {

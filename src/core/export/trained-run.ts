@@ -6,7 +6,7 @@ import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from '../train/run-dir.js'
+import {RUN_FILES} from '../run/run-dir.js'
 import type {TrainConfig} from '../train/train-config.js'
 import type {EpochRecord} from '../train/training-loop.js'
 

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
-import {seededPermutation} from '../data/seeded-shuffle.js'
+import {holdOut} from '../data/validation-split.js'
 import {defaultMetric, type LossConfig, type MetricName, Trainer} from '../engine/index.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -11,9 +11,8 @@ import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
 import {TfjsTrainer} from '../tfjs-engine/tfjs-trainer.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {subsetSplit} from './batches.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
-import {createRunDir, RUN_FILES} from './run-dir.js'
+import {createRunDir, RUN_FILES} from '../run/run-dir.js'
 import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
@@ -28,9 +27,6 @@ import {
 
 /** Command-line loss names and the engine's loss configs. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
-
-/** The validation hold-out does not move with --seed, so runs with different seeds are judged on the same examples. */
-const VALIDATION_SPLIT_SEED = 1
 
 export interface TrainRunRequest {
   /** Values given on the command line (undefined when not given). */
@@ -216,21 +212,6 @@ function lossConfig(config: TrainConfig, dataset: Dataset): LossConfig {
 /** Binary cross-entropy reads one float target per example; the dataset stores class labels. */
 function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
   return loss.name === 'binaryCrossEntropy' ? {...split, targets: Float32Array.from(split.targets)} : split
-}
-
-/**
- * Splits the training set into the examples the model is fitted on and the validation hold-out.
- * Exported so that `mlctl evaluate --split val` scores a run on exactly the examples it was validated on.
- */
-export function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
-  const held = Math.round(train.count * fraction)
-  if (held === 0) return {fit: train}
-  if (held >= train.count)
-    throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
-  const order = seededPermutation(train.count, VALIDATION_SPLIT_SEED)
-  // Sorted, so each part keeps the dataset's order; the training loop shuffles per epoch anyway.
-  const part = (indices: Uint32Array) => subsetSplit(train, Uint32Array.from(indices).sort())
-  return {fit: part(order.subarray(held)), validation: part(order.subarray(0, held))}
 }
 
 function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerConfig {
