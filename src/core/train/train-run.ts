@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
@@ -12,6 +12,7 @@ import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/in
 import {TfjsTrainer} from '../tfjs-engine/tfjs-trainer.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
+import {readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, RUN_FILES} from '../run/run-dir.js'
 import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
@@ -159,14 +160,15 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     // The model a run hands on is its best epoch's, not its last.
     const best = loadTrainingCheckpoint(join(runDir, RUN_FILES.best))
     engine.setWeights(best.weights)
-    writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, {
+    const metadata: RunModelMetadata = {
       dataset: dataset.name,
       task: dataset.task,
       loss,
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       bestEpoch: loop.best,
-    })
+    }
+    writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
     if (dataset.test) {
       const test = withTargetsFor(loss, dataset.test)
       result.test = await engine.evaluate(test.inputs, test.targets, test.count, 256)
@@ -234,20 +236,8 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
 }
 
 function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
-  const configPath = join(dir, RUN_FILES.config)
-  if (!existsSync(configPath) || !existsSync(join(dir, RUN_FILES.checkpoints))) {
-    throw new UserError(
-      `${dir} is not a training run (no ${RUN_FILES.config} and ${RUN_FILES.checkpoints}/); pass a directory that mlctl train wrote`,
-    )
-  }
-  let record: {config?: Partial<TrainConfig>}
-  try {
-    record = JSON.parse(readFileSync(configPath, 'utf8'))
-  } catch {
-    throw new UserError(`${configPath} is not valid JSON; the run directory is damaged`)
-  }
   // The run keeps its own directory: --out does not apply when resuming.
-  const {out: _out, ...config} = record.config ?? {}
+  const {out: _out, ...config} = readRun(dir).config as Partial<TrainConfig>
   return {dir, config}
 }
 
@@ -279,7 +269,7 @@ function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopSt
   return checkpoint.loop
 }
 
-function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string) {
+function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string): RunRecord {
   const require = createRequire(import.meta.url)
   return {
     config,
