@@ -21,7 +21,7 @@ export interface ModelMetadata {
 /** A metadata_props entry that is present but unusable; the caller decides whether that is fatal. */
 export interface MetadataProblem {
   key: string
-  /** e.g. 'metadata_props task is "clustering", not classification or regression' */
+  /** e.g. 'metadata_props task is "clustering"; it must be classification or regression' */
   message: string
 }
 

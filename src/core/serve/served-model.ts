@@ -102,17 +102,8 @@ export class ServedModel {
       const props = await readOnnxMetadataProps(config.path)
       const {metadata, problems} = fromMetadataProps(props)
       const warnings = problems.map((problem) => `${problem.message}; ${consequence(problem.key)}`)
-      return new ServedModel(
-        config.name,
-        config.path,
-        signature,
-        metadata.classNames,
-        props,
-        warnings,
-        thread,
-        config,
-        observer,
-      )
+      const {classNames} = metadata
+      return new ServedModel(config.name, config.path, signature, classNames, props, warnings, thread, config, observer)
     } catch (err) {
       await thread.close()
       throw err
