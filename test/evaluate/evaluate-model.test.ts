@@ -10,7 +10,7 @@ import {type EvaluateRequest, evaluateModel} from '../../src/core/evaluate/evalu
 import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
 import {UserError} from '../../src/core/errors.js'
 import type {ModelSpec} from '../../src/core/model/index.js'
-import {holdOut} from '../../src/core/train/train-run.js'
+import {holdOut} from '../../src/core/data/validation-split.js'
 import {DIGITS, IMAGE_SPEC, seededWeights, writeAnimalsCsv, writeOnnxFile, writeRunDir} from './fixtures.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-evaluate-'))

@@ -28,7 +28,8 @@ export function writeRunDir(
 ): string {
   mkdirSync(dir, {recursive: true})
   writeLayersModelDir(join(dir, 'model'), spec, weights, 'mlctl test', metadata)
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({config, spec, dataset: {name: metadata.dataset}}))
+  const dataset = {name: metadata.dataset, task: metadata.task ?? 'classification'}
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({config, spec, dataset}))
   return dir
 }
 

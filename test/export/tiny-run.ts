@@ -10,7 +10,7 @@ import {type LossConfig, Trainer} from '../../src/core/engine/index.js'
 import {presetSpec, type PresetName} from '../../src/core/model/presets.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'
 import {writeLayersModelDir} from '../../src/core/tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from '../../src/core/train/run-dir.js'
+import {RUN_FILES} from '../../src/core/run/run-dir.js'
 
 export interface TinyRunOptions {
   /** Default: the embedded mnist-sample. */

@@ -2,11 +2,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {decodeInferRequest} from '../../src/core/serve/infer-json.js'
 import type * as Decoder from '../../src/core/serve/infer-request-decoder.js'
+import {compiledModule} from '../helpers/compiled-module.js'
 
-// From dist/ (built by the global setup): the decoder starts its worker from a compiled .js file beside it.
-// dist/ holds no type declarations, so the path is only known at run time and the types come from src/.
-const {InferRequestDecoder, OFFLOAD_MIN_BYTES}: typeof Decoder = await import(
-  new URL('../../dist/core/serve/infer-request-decoder.js', import.meta.url).href
+// The decoder starts its worker thread from the compiled file beside it.
+const {InferRequestDecoder, OFFLOAD_MIN_BYTES} = await compiledModule<typeof Decoder>(
+  'core/serve/infer-request-decoder.js',
 )
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))

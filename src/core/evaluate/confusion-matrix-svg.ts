@@ -1,4 +1,4 @@
-import {escapeXml} from '../train/learning-curve-svg.js'
+import {escapeXml} from '../io/escape-xml.js'
 
 /**
  * A self-contained SVG heat map of a confusion matrix: rows are the actual class, columns the predicted

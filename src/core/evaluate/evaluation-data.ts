@@ -1,7 +1,7 @@
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset, REGISTRY} from '../data/index.js'
+import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {TRAIN_DEFAULTS} from '../train/train-config.js'
-import {holdOut} from '../train/train-run.js'
 import type {ModelFacts} from './model-source.js'
 
 /** train: the examples the model was fitted on; val: train's validation hold-out; test: the dataset's test split. */

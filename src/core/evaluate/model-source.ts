@@ -3,7 +3,7 @@
  * model says about itself. A run's model/ goes through the engine's inference model, the graph export
  * writes, so a run and its exported ONNX file are scored by the same path and give the same numbers.
  */
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
@@ -11,11 +11,12 @@ import {buildInferenceModel} from '../engine/index.js'
 import type {LossConfig} from '../engine/index.js'
 import {OrtSession} from '../engine/ort-session.js'
 import {UserError} from '../errors.js'
-import type {Standardization} from '../onnx/input-normalization.js'
+import type {InputNormalization, Standardization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
-import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from '../train/run-dir.js'
-import type {TrainConfig} from '../train/train-config.js'
+import {fromMetadataProps} from '../onnx/model-metadata.js'
+import {readRun, readRunModel, type Run} from '../run/read-run.js'
+import {RUN_FILES} from '../run/run-dir.js'
+import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
 
 export interface ModelFacts {
   task?: 'classification' | 'regression'
@@ -50,42 +51,32 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
     )
   }
   const runDir = modelDir === path ? dirname(path) : path
-  const {spec, weights, metadata} = readLayersModelDir(modelDir)
-  const config = readRunConfig(join(runDir, RUN_FILES.config))
-  const session = await OrtSession.create(buildInferenceModel(spec, weights, {probabilities: 'none'}), threads)
-  const stringList = (value: unknown) =>
-    Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined
+  const model = readRunModel(modelDir)
+  const run = existsSync(join(runDir, RUN_FILES.config)) ? readRun(runDir) : undefined
+  const session = await OrtSession.create(
+    buildInferenceModel(model.spec, model.weights, {probabilities: 'none'}),
+    threads,
+  )
+  const {metadata} = model
   return {
     kind: 'run',
     path,
     session,
     facts: {
-      task: metadata.task === 'classification' || metadata.task === 'regression' ? metadata.task : undefined,
-      classNames: stringList(metadata.classNames),
-      featureNames: stringList(metadata.featureNames),
-      loss: metadata.loss as LossConfig | undefined,
-      trainedOn: {
-        dataset: config?.data
-          ? undefined
-          : (config?.dataset ?? (typeof metadata.dataset === 'string' ? metadata.dataset : undefined)),
-        data: config?.data,
-        target: config?.target,
-        valSplit: config?.['val-split'],
-      },
+      task: metadata.task,
+      classNames: metadata.classNames,
+      featureNames: metadata.featureNames,
+      loss: metadata.loss,
+      trainedOn: trainedOn(run, metadata.dataset),
     },
   }
 }
 
-/** config.json of the run, if there is one: a model/ folder copied on its own still evaluates. */
-function readRunConfig(path: string): Partial<TrainConfig> | undefined {
-  if (!existsSync(path)) return undefined
-  try {
-    return (JSON.parse(readFileSync(path, 'utf8')) as {config?: Partial<TrainConfig>}).config
-  } catch {
-    throw new UserError(
-      `${path} is not valid JSON; the run directory is damaged (pass --dataset or --data to evaluate its model/ anyway, after moving the file aside)`,
-    )
-  }
+/** The run's config.json says where train read its data; a model/ folder copied on its own names its dataset. */
+function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): ModelFacts['trainedOn'] {
+  if (!run) return {dataset: datasetOfModel}
+  const data = 'csv' in run.data ? {data: run.data.csv, target: run.data.target} : {dataset: run.data.dataset}
+  return {...data, valSplit: run.valSplit}
 }
 
 async function openOnnxFile(path: string, threads: number): Promise<EvaluationModel> {
@@ -107,49 +98,23 @@ async function openOnnxFile(path: string, threads: number): Promise<EvaluationMo
   }
 }
 
-/** mlctl's metadata_props keys; a file from another exporter may have none of them. */
+/** A problem with mlctl's metadata is fatal here: evaluate would otherwise score the model on wrong assumptions. */
 function factsFromMetadata(props: Record<string, string>, path: string): ModelFacts {
-  const json = (key: string): unknown => {
-    if (props[key] === undefined) return undefined
-    try {
-      return JSON.parse(props[key])
-    } catch {
-      throw new UserError(`${path}: metadata_props ${key} is not valid JSON; re-export the model or remove that entry`)
-    }
-  }
-  const classNames = json('class_names')
-  if (
-    classNames !== undefined &&
-    !(Array.isArray(classNames) && classNames.every((name) => typeof name === 'string'))
-  ) {
-    throw new UserError(
-      `${path}: metadata_props class_names is not a JSON array of strings; re-export the model or remove that entry`,
-    )
-  }
-  const task = props.task
-  if (task !== undefined && task !== 'classification' && task !== 'regression') {
-    throw new UserError(`${path}: metadata_props task is "${task}"; it must be classification or regression`)
-  }
+  const {metadata, problems} = fromMetadataProps(props)
+  if (problems.length > 0)
+    throw new UserError(`${path}: ${problems[0].message}; re-export the model or remove that entry`)
   return {
-    task,
-    classNames: classNames as string[] | undefined,
-    inputNormalization: parseNormalization(json('input_normalization'), path),
-    trainedOn: {dataset: props.dataset},
+    task: metadata.task,
+    classNames: metadata.classNames,
+    inputNormalization: standardization(metadata.inputNormalization),
+    trainedOn: {dataset: metadata.dataset},
   }
 }
 
 /** undefined when absent or when it changes nothing (the graph takes the raw values). */
-function parseNormalization(value: unknown, path: string): Standardization | undefined {
-  if (value === undefined) return undefined
-  const {scale = 1, mean = [0], std = [1]} = value as {scale?: unknown; mean?: unknown; std?: unknown}
-  const numbers = (v: unknown) =>
-    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
-  if (typeof scale !== 'number' || !numbers(mean) || !numbers(std) || (std as number[]).includes(0)) {
-    throw new UserError(
-      `${path}: metadata_props input_normalization needs a number scale and non-empty number lists mean and std (std without 0)`,
-    )
-  }
-  const normalization = {scale, mean: mean as number[], std: std as number[]}
-  const identity = scale === 1 && normalization.mean.every((m) => m === 0) && normalization.std.every((d) => d === 1)
-  return identity ? undefined : normalization
+function standardization(normalization: InputNormalization | undefined): Standardization | undefined {
+  if (!normalization) return undefined
+  const {scale, mean, std} = normalization
+  const identity = scale === 1 && mean.every((m) => m === 0) && std.every((d) => d === 1)
+  return identity ? undefined : {scale, mean, std}
 }

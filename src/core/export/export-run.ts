@@ -3,6 +3,7 @@ import {dirname, join} from 'node:path'
 
 import {UserError} from '../errors.js'
 import {resolveModel} from '../model/resolve-model.js'
+import {RUN_ONNX_FILE} from '../run/run-dir.js'
 import {checkOpset} from './export-opset.js'
 import {buildExportModel, type ExportModelSettings, type TensorDescription} from './export-model.js'
 import {verifyOnnxFile, type VerificationReport} from './onnx-verification.js'
@@ -72,7 +73,7 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
   if (request.tolerance !== undefined && !(request.tolerance >= 0))
     throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
-  const output = request.output ?? join(run.dir, 'model.onnx')
+  const output = request.output ?? join(run.dir, RUN_ONNX_FILE)
   if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) {
     throw new UserError(
       `cannot write ${output}: directory ${dirname(output)} does not exist; create it or choose another -o`,

@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs'
 import {LOGITS_OUTPUT, PROBABILITIES_OUTPUT} from '../engine/index.js'
 import {OrtSession, tensor} from '../engine/ort-session.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
-import {applyInputNormalization, type InputNormalization} from '../onnx/input-normalization.js'
+import {applyInputNormalization} from '../onnx/input-normalization.js'
+import {fromMetadataProps} from '../onnx/model-metadata.js'
 import type {VerificationSample} from './verification-sample.js'
 
 export interface VerificationSettings {
@@ -41,7 +42,7 @@ export async function verifyOnnxFile(
   referenceLogits: Float32Array,
   settings: VerificationSettings,
 ): Promise<VerificationReport> {
-  const props = await readOnnxMetadataProps(path)
+  const {metadata} = fromMetadataProps(await readOnnxMetadataProps(path))
   const session = await OrtSession.create(readFileSync(path), 1)
   let outputs: Record<string, Float32Array>
   try {
@@ -49,7 +50,8 @@ export async function verifyOnnxFile(
     if (!input.isTensor) throw new Error(`${path}: input ${input.name} is not a tensor`)
     const exampleShape = input.shape.slice(1) as number[]
     const fixedBatch = typeof input.shape[0] === 'number' ? input.shape[0] : undefined
-    const normalization = JSON.parse(props.input_normalization) as InputNormalization
+    const normalization = metadata.inputNormalization
+    if (!normalization) throw new Error(`${path}: metadata_props input_normalization is missing or unusable`)
     const inputs = applyInputNormalization(sample.inputs, exampleShape, normalization)
     outputs = await runInBatches(session, input.name, inputs, exampleShape, sample.count, fixedBatch)
   } finally {

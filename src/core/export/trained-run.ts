@@ -5,9 +5,8 @@ import {defaultMetric, type LossConfig, type MetricName} from '../engine/index.j
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
-import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from '../train/run-dir.js'
-import type {TrainConfig} from '../train/train-config.js'
+import {readFinishedRun} from '../run/read-run.js'
+import {RUN_FILES} from '../run/run-dir.js'
 import type {EpochRecord} from '../train/training-loop.js'
 
 /** What export needs from a finished training run directory. */
@@ -32,60 +31,23 @@ export type TrainingMetrics = {metric: MetricName; epoch?: number} & Partial<
   Pick<EpochRecord, 'trainLoss' | 'trainMetric' | 'valLoss' | 'valMetric'>
 >
 
-interface RunRecord {
-  config?: Partial<TrainConfig>
-  dataset?: {name?: string; task?: string; classNames?: string[]}
-}
-
 export function readTrainedRun(dir: string): TrainedRun {
-  const configPath = join(dir, RUN_FILES.config)
-  if (!existsSync(configPath))
-    throw new UserError(
-      `${dir} is not a training run (no ${RUN_FILES.config}); pass a run directory written by mlctl train`,
-    )
-  const modelDir = join(dir, RUN_FILES.model)
-  if (!existsSync(join(modelDir, MODEL_JSON))) {
-    throw new UserError(
-      `${dir} has no ${RUN_FILES.model}/ yet: the run did not finish; finish it with mlctl train --resume ${dir}`,
-    )
-  }
-  let record: RunRecord
-  try {
-    record = JSON.parse(readFileSync(configPath, 'utf8'))
-  } catch {
-    throw new UserError(`${configPath} is not valid JSON; the run directory is damaged`)
-  }
-  const {spec, weights, metadata} = readLayersModelDir(modelDir)
-  const task = metadata.task ?? record.dataset?.task
-  if (task !== 'classification' && task !== 'regression')
-    throw new UserError(`${dir}: the run records no task (classification or regression); the run directory is damaged`)
-  const loss = (metadata.loss as LossConfig | undefined) ?? {
-    name: task === 'classification' ? 'softmaxCrossEntropy' : 'mse',
-  }
-  const config = record.config ?? {}
-  const datasetName = (metadata.dataset as string | undefined) ?? record.dataset?.name ?? config.dataset
-  if (datasetName === undefined)
-    throw new UserError(`${configPath} does not say which dataset the run was trained on; the run directory is damaged`)
-  const data =
-    config.data !== undefined && config.target !== undefined
-      ? {csv: config.data, target: config.target}
-      : {dataset: config.dataset ?? datasetName}
-  const classNames = (metadata.classNames as string[] | undefined) ?? record.dataset?.classNames
+  const run = readFinishedRun(dir)
+  const {metadata} = run.model
+  const task = metadata.task ?? run.task
+  const loss = metadata.loss ?? {name: task === 'classification' ? 'softmaxCrossEntropy' : 'mse'}
+  const classNames = metadata.classNames ?? run.classNames
   return {
     dir,
-    modelDir,
-    spec,
-    weights,
+    modelDir: run.model.dir,
+    spec: run.model.spec,
+    weights: run.model.weights,
     task,
     ...(task === 'classification' && classNames && {classNames}),
     loss,
-    datasetName,
-    data,
-    trainingMetrics: bestEpochMetrics(
-      dir,
-      defaultMetric(loss),
-      metadata.bestEpoch as {epoch: number; metric: number} | undefined,
-    ),
+    datasetName: metadata.dataset ?? run.datasetName,
+    data: run.data,
+    trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }
 }
 

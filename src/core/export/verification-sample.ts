@@ -1,6 +1,6 @@
 import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
 import {UserError} from '../errors.js'
-import {subsetSplit} from '../train/batches.js'
+import {subsetSplit} from '../data/select-examples.js'
 import type {TrainedRun} from './trained-run.js'
 
 /** Real examples from the run's dataset, raw as the dataset stores them (uint8 pixels NCHW, float32 rows). */

@@ -6,6 +6,7 @@ import {existsSync, readdirSync, statSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
 import {UserError} from '../errors.js'
+import {RUN_ONNX_FILE} from '../run/run-dir.js'
 
 export interface ModelSource {
   name: string
@@ -41,7 +42,7 @@ export function resolveModelSources(
 function resolveOnnxPath(path: string): string {
   if (!existsSync(path)) throw new UserError(`${path} not found; pass an .onnx file or a run directory`)
   if (!statSync(path).isDirectory()) return path
-  if (existsSync(join(path, 'model.onnx'))) return join(path, 'model.onnx')
+  if (existsSync(join(path, RUN_ONNX_FILE))) return join(path, RUN_ONNX_FILE)
   const onnxFiles = readdirSync(path).filter((file) => file.endsWith('.onnx'))
   if (onnxFiles.length === 1) return join(path, onnxFiles[0])
   if (onnxFiles.length === 0) throw new UserError(`no .onnx file in ${path}; run \`mlctl export-onnx ${path}\` first`)

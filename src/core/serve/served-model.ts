@@ -10,6 +10,7 @@ import {InferenceThread, type WireValueInfo} from './inference-thread.js'
 import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpec} from './input-validation.js'
 import {MODEL_VERSION} from './model-version.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
+import {fromMetadataProps} from '../onnx/model-metadata.js'
 import {ServeError} from './serve-error.js'
 import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
 
@@ -99,8 +100,9 @@ export class ServedModel {
         outputs: thread.outputs.map((value) => toSpec(config.name, 'output', value)),
       }
       const props = await readOnnxMetadataProps(config.path)
-      const warnings: string[] = []
-      const classNames = parseClassNames(props.class_names, warnings)
+      const {metadata, problems} = fromMetadataProps(props)
+      const warnings = problems.map((problem) => `${problem.message}; ${consequence(problem.key)}`)
+      const {classNames} = metadata
       return new ServedModel(config.name, config.path, signature, classNames, props, warnings, thread, config, observer)
     } catch (err) {
       await thread.close()
@@ -161,14 +163,7 @@ function toSpec(model: string, role: string, value: WireValueInfo): TensorSpec {
   return {name: value.name, datatype, shape: value.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1))}
 }
 
-function parseClassNames(json: string | undefined, warnings: string[]): string[] | undefined {
-  if (json === undefined) return undefined
-  try {
-    const names: unknown = JSON.parse(json)
-    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) return names
-  } catch {
-    // reported below
-  }
-  warnings.push('metadata_props class_names is not a JSON array of strings; predictions will name classes by index')
-  return undefined
+/** What a bad metadata_props entry means for the server, which reads only class_names itself. */
+function consequence(key: string): string {
+  return key === 'class_names' ? 'predictions will name classes by index' : 'clients see it as written'
 }

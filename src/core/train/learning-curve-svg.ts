@@ -1,3 +1,5 @@
+import {escapeXml} from '../io/escape-xml.js'
+
 /** A self-contained SVG of loss and metric per epoch, so a run can be judged by opening one file. */
 
 export interface CurveSeries {
@@ -75,8 +77,4 @@ function paddedRange(values: number[]): [number, number] {
 
 function formatTick(v: number): string {
   return Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : v.toPrecision(3)
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({'<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;'})[c] as string)
 }

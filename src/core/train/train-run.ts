@@ -1,8 +1,8 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
-import {seededPermutation} from '../data/seeded-shuffle.js'
+import {holdOut} from '../data/validation-split.js'
 import {defaultMetric, type LossConfig, type MetricName, Trainer} from '../engine/index.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -11,9 +11,9 @@ import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
 import {TfjsTrainer} from '../tfjs-engine/tfjs-trainer.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {subsetSplit} from './batches.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
-import {createRunDir, RUN_FILES} from './run-dir.js'
+import {readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
+import {createRunDir, RUN_FILES} from '../run/run-dir.js'
 import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
@@ -28,9 +28,6 @@ import {
 
 /** Command-line loss names and the engine's loss configs. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
-
-/** The validation hold-out does not move with --seed, so runs with different seeds are judged on the same examples. */
-const VALIDATION_SPLIT_SEED = 1
 
 export interface TrainRunRequest {
   /** Values given on the command line (undefined when not given). */
@@ -163,14 +160,15 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     // The model a run hands on is its best epoch's, not its last.
     const best = loadTrainingCheckpoint(join(runDir, RUN_FILES.best))
     engine.setWeights(best.weights)
-    writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, {
+    const metadata: RunModelMetadata = {
       dataset: dataset.name,
       task: dataset.task,
       loss,
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       bestEpoch: loop.best,
-    })
+    }
+    writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
     if (dataset.test) {
       const test = withTargetsFor(loss, dataset.test)
       result.test = await engine.evaluate(test.inputs, test.targets, test.count, 256)
@@ -218,21 +216,6 @@ function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
   return loss.name === 'binaryCrossEntropy' ? {...split, targets: Float32Array.from(split.targets)} : split
 }
 
-/**
- * Splits the training set into the examples the model is fitted on and the validation hold-out.
- * Exported so that `mlctl evaluate --split val` scores a run on exactly the examples it was validated on.
- */
-export function holdOut(train: DataSplit, fraction: number): {fit: DataSplit; validation?: DataSplit} {
-  const held = Math.round(train.count * fraction)
-  if (held === 0) return {fit: train}
-  if (held >= train.count)
-    throw new UserError(`--val-split ${fraction} leaves no training examples; use a smaller fraction`)
-  const order = seededPermutation(train.count, VALIDATION_SPLIT_SEED)
-  // Sorted, so each part keeps the dataset's order; the training loop shuffles per epoch anyway.
-  const part = (indices: Uint32Array) => subsetSplit(train, Uint32Array.from(indices).sort())
-  return {fit: part(order.subarray(held)), validation: part(order.subarray(0, held))}
-}
-
 function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerConfig {
   const totalSteps = config.epochs * stepsPerEpoch
   const schedule =
@@ -253,20 +236,8 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
 }
 
 function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
-  const configPath = join(dir, RUN_FILES.config)
-  if (!existsSync(configPath) || !existsSync(join(dir, RUN_FILES.checkpoints))) {
-    throw new UserError(
-      `${dir} is not a training run (no ${RUN_FILES.config} and ${RUN_FILES.checkpoints}/); pass a directory that mlctl train wrote`,
-    )
-  }
-  let record: {config?: Partial<TrainConfig>}
-  try {
-    record = JSON.parse(readFileSync(configPath, 'utf8'))
-  } catch {
-    throw new UserError(`${configPath} is not valid JSON; the run directory is damaged`)
-  }
   // The run keeps its own directory: --out does not apply when resuming.
-  const {out: _out, ...config} = record.config ?? {}
+  const {out: _out, ...config} = readRun(dir).config as Partial<TrainConfig>
   return {dir, config}
 }
 
@@ -298,7 +269,7 @@ function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopSt
   return checkpoint.loop
 }
 
-function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string) {
+function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string): RunRecord {
   const require = createRequire(import.meta.url)
   return {
     config,

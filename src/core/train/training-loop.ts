@@ -2,7 +2,7 @@ import type {DataSplit} from '../data/dataset.js'
 import {seededPermutation} from '../data/seeded-shuffle.js'
 import {UserError} from '../errors.js'
 import {deriveSeed, RandomStream} from '../model/random.js'
-import {gatherBatch} from './batches.js'
+import {gatherBatch} from '../data/select-examples.js'
 import type {TrainingEngine} from './training-engine.js'
 
 export interface LoopOptions {

@@ -2,7 +2,7 @@ import {mkdirSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {UserError} from '../errors.js'
 
-/** The files of a training run, relative to its directory. */
+/** The files mlctl train writes in a run directory, relative to it. */
 export const RUN_FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
@@ -12,6 +12,9 @@ export const RUN_FILES = {
   last: join('checkpoints', 'last'),
   best: join('checkpoints', 'best'),
 } as const
+
+/** The ONNX file export-onnx writes into a run directory unless told otherwise, and serve looks for there. */
+export const RUN_ONNX_FILE = 'model.onnx'
 
 /**
  * Creates a new run directory and never reuses an existing one: an explicit path that exists is an error,

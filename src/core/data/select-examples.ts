@@ -1,4 +1,4 @@
-import type {DataSplit} from '../data/dataset.js'
+import type {DataSplit} from './dataset.js'
 
 /** Copies the examples at `indices` into one contiguous batch (inputs and targets) for the engine. */
 export function gatherBatch(

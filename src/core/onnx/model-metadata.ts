@@ -1,0 +1,120 @@
+import type {InputNormalization} from './input-normalization.js'
+
+/**
+ * mlctl's metadata_props of an ONNX file: what a server or a user needs to feed it and read its output.
+ * Every value is a string; the lists and objects are JSON. A file from another exporter may have none of them.
+ */
+export interface ModelMetadata {
+  /** class_names: a JSON array, classification only */
+  classNames?: string[]
+  task?: 'classification' | 'regression'
+  /** input_layout */
+  inputLayout?: 'NCHW' | 'NC'
+  /** input_normalization: JSON, what the input expects (see InputNormalization) */
+  inputNormalization?: InputNormalization
+  dataset?: string
+  /** training_metrics: JSON, the record of the epoch the file holds */
+  trainingMetrics?: Record<string, unknown>
+  mlctlVersion?: string
+}
+
+/** A metadata_props entry that is present but unusable; the caller decides whether that is fatal. */
+export interface MetadataProblem {
+  key: string
+  /** e.g. 'metadata_props task is "clustering"; it must be classification or regression' */
+  message: string
+}
+
+/** The props in the order they are written, so the same metadata always gives the same bytes. */
+export function toMetadataProps(metadata: ModelMetadata): Record<string, string> {
+  const props: Record<string, string> = {}
+  const put = (key: string, value: string | undefined) => {
+    if (value !== undefined) props[key] = value
+  }
+  const json = (value: unknown) => (value === undefined ? undefined : JSON.stringify(value))
+  put('class_names', json(metadata.classNames))
+  put('task', metadata.task)
+  put('input_layout', metadata.inputLayout)
+  put('input_normalization', json(metadata.inputNormalization))
+  put('dataset', metadata.dataset)
+  put('training_metrics', json(metadata.trainingMetrics))
+  put('mlctl_version', metadata.mlctlVersion)
+  return props
+}
+
+/**
+ * Reads mlctl's keys (others are ignored). A value that breaks its key's rule is left out and reported, so
+ * every reader applies the same rules and only decides whether a problem stops it.
+ */
+export function fromMetadataProps(props: Record<string, string>): {
+  metadata: ModelMetadata
+  problems: MetadataProblem[]
+} {
+  const problems: MetadataProblem[] = []
+  const checked = <T>(key: string, value: unknown, valid: (value: unknown) => value is T, rule: string) => {
+    if (props[key] === undefined || valid(value)) return value as T | undefined
+    problems.push({key, message: `metadata_props ${key} ${rule}`})
+    return undefined
+  }
+  const metadata: ModelMetadata = {
+    classNames: checked('class_names', parseJson(props.class_names), isStringList, 'is not a JSON array of strings'),
+    task: checked('task', props.task, isTask, `is "${props.task}"; it must be classification or regression`),
+    inputLayout: checked(
+      'input_layout',
+      props.input_layout,
+      isLayout,
+      `is "${props.input_layout}"; it must be NCHW or NC`,
+    ),
+    inputNormalization: checked(
+      'input_normalization',
+      parseJson(props.input_normalization),
+      isInputNormalization,
+      'needs inputType uint8 or float32, a number scale and non-empty number lists mean and std (std without 0)',
+    ),
+    dataset: props.dataset,
+    trainingMetrics: checked('training_metrics', parseJson(props.training_metrics), isObject, 'is not a JSON object'),
+    mlctlVersion: props.mlctl_version,
+  }
+  return {metadata, problems}
+}
+
+/** undefined for an absent key, and for text that is not JSON (which then fails its key's rule). */
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+function isTask(value: unknown): value is ModelMetadata['task'] {
+  return value === 'classification' || value === 'regression'
+}
+
+function isLayout(value: unknown): value is ModelMetadata['inputLayout'] {
+  return value === 'NCHW' || value === 'NC'
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isInputNormalization(value: unknown): value is InputNormalization {
+  if (!isObject(value)) return false
+  const {inputType, scale, mean, std} = value
+  const numbers = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+  return (
+    (inputType === 'uint8' || inputType === 'float32') &&
+    typeof scale === 'number' &&
+    Number.isFinite(scale) &&
+    numbers(mean) &&
+    numbers(std) &&
+    !std.includes(0)
+  )
+}

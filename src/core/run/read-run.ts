@@ -1,0 +1,174 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {Dataset} from '../data/index.js'
+import type {LossConfig} from '../engine/index.js'
+import {UserError} from '../errors.js'
+import type {NamedTensor} from '../model/parameters.js'
+import type {ModelSpec} from '../model/spec.js'
+import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
+import {RUN_FILES} from './run-dir.js'
+
+type Task = Dataset['task']
+
+/** config.json: what train records about a run when it starts. */
+export interface RunRecord {
+  /** train's settings, keyed by flag name */
+  config: object
+  spec: ModelSpec
+  dataset: {
+    name: string
+    task: Task
+    inputShape: number[]
+    classNames?: string[]
+    featureNames?: string[]
+    targetName?: string
+  }
+  versions: {mlctl: string; node: string; onnxruntime: string}
+}
+
+/**
+ * What train stores beside the spec in model/model.json when the run finishes (a type, not an interface,
+ * so that it passes as the layers format's free-form metadata).
+ */
+export type RunModelMetadata = {
+  dataset?: string
+  task?: Task
+  loss?: LossConfig
+  classNames?: string[]
+  featureNames?: string[]
+  targetName?: string
+  bestEpoch?: {epoch: number; metric: number}
+}
+
+/** A run directory as config.json describes it. */
+export interface Run {
+  dir: string
+  /** train's settings as recorded, unchecked: train checks every value again when it resumes */
+  config: Readonly<Record<string, unknown>>
+  datasetName: string
+  /** Where train read its data: a registry dataset, or a CSV file and the column it predicts. */
+  data: {dataset: string} | {csv: string; target: string}
+  /** The fraction train held out for validation, when recorded. */
+  valSplit?: number
+  task: Task
+  classNames?: string[]
+}
+
+/** A model/ folder: the model a finished run hands on. */
+export interface RunModel {
+  dir: string
+  spec: ModelSpec
+  /** Engine layout (NCHW / OIHW). */
+  weights: NamedTensor[]
+  metadata: RunModelMetadata
+}
+
+/** Reads and checks a run's config.json; the run need not have finished. */
+export function readRun(dir: string): Run {
+  const path = configPath(dir)
+  const damaged = (why: string) => new UserError(`${path} ${why}; the run directory is damaged`)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw damaged(`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  let record: unknown
+  try {
+    record = JSON.parse(text)
+  } catch {
+    throw damaged('is not valid JSON')
+  }
+  if (!isObject(record) || !isObject(record.config)) throw damaged("does not record train's settings")
+  const config = record.config
+  const dataset = isObject(record.dataset) ? record.dataset : {}
+  const datasetName = stringOrUndefined(dataset.name) ?? stringOrUndefined(config.dataset)
+  if (datasetName === undefined) throw damaged('does not record which dataset the run was trained on')
+  const task = dataset.task
+  if (task !== 'classification' && task !== 'regression')
+    throw damaged('does not record the task (classification or regression)')
+  const csv = stringOrUndefined(config.data)
+  const target = stringOrUndefined(config.target)
+  const classNames = isStringList(dataset.classNames) ? dataset.classNames : undefined
+  return {
+    dir,
+    config,
+    datasetName,
+    data:
+      csv !== undefined && target !== undefined
+        ? {csv, target}
+        : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
+    ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
+    task,
+    ...(classNames && {classNames}),
+  }
+}
+
+/** Reads a run that has finished: its config.json and its model/. */
+export function readFinishedRun(dir: string): Run & {model: RunModel} {
+  configPath(dir)
+  const modelDir = join(dir, RUN_FILES.model)
+  if (!existsSync(join(modelDir, MODEL_JSON)))
+    throw new UserError(
+      `${dir} has no ${RUN_FILES.model}/ yet: the run did not finish; finish it with mlctl train --resume ${dir}`,
+    )
+  return {...readRun(dir), model: readRunModel(modelDir)}
+}
+
+/** The path of config.json, which makes a directory a run. */
+function configPath(dir: string): string {
+  const path = join(dir, RUN_FILES.config)
+  if (!existsSync(path))
+    throw new UserError(
+      `${dir} is not a training run (no ${RUN_FILES.config}); pass a run directory written by mlctl train`,
+    )
+  return path
+}
+
+/** Reads a run's model/ folder, which may also have been copied away from its run. */
+export function readRunModel(dir: string): RunModel {
+  const {spec, weights, metadata} = readLayersModelDir(dir)
+  const invalid = (key: string) =>
+    new UserError(`${join(dir, MODEL_JSON)} records an invalid ${key}; the model folder is damaged`)
+  const checked = <T>(key: keyof RunModelMetadata, valid: (value: unknown) => value is T): T | undefined => {
+    const value = metadata[key]
+    if (value === undefined) return undefined
+    if (!valid(value)) throw invalid(key)
+    return value
+  }
+  return {
+    dir,
+    spec,
+    weights,
+    metadata: {
+      dataset: checked('dataset', isString),
+      task: checked('task', (value): value is Task => value === 'classification' || value === 'regression'),
+      loss: checked('loss', (value): value is LossConfig => isObject(value) && typeof value.name === 'string'),
+      classNames: checked('classNames', isStringList),
+      featureNames: checked('featureNames', isStringList),
+      targetName: checked('targetName', isString),
+      bestEpoch: checked(
+        'bestEpoch',
+        // metric is not checked: a NaN metric is stored as null
+        (value): value is {epoch: number; metric: number} => isObject(value) && typeof value.epoch === 'number',
+      ),
+    },
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string'
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every(isString)
+}
