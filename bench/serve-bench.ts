@@ -134,7 +134,7 @@ async function startServer(extraArgs: string[], env: Record<string, string> = {}
   const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...env}})
   let output = ''
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       output += chunk
       if (output.includes('Ready.')) resolve()
     })
@@ -211,7 +211,7 @@ async function grpcJsLoad(
   // A few channels: one HTTP/2 connection per channel, as a pool of clients would have.
   const clients = Array.from(
     {length: Math.min(concurrency, 4)},
-    (_, i) => new Client(address, credentials.createInsecure(), {'grpc.channel_id': i} as object),
+    (_, i) => new Client(address, credentials.createInsecure(), {'grpc.channel_id': i}),
   )
   const latencies: number[] = []
   let failures = 0

@@ -3,8 +3,7 @@ import {UserError} from '../../src/core/errors.js'
 import {createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig} from '../../src/core/optim/index.js'
 
 // Configs arrive from JSON files and flags, so the bad ones are not always well typed.
-const create = (config: Record<string, unknown>) =>
-  createOptimizer({name: 'adam', lr: 0.001, ...config} as OptimizerConfig, [1])
+const create = (config: Record<string, unknown>) => createOptimizer({name: 'adam', lr: 0.001, ...config}, [1])
 
 describe('optimizer config', () => {
   it('creates every named optimizer', () => {

@@ -325,15 +325,13 @@ describe('mlctl serve', () => {
       ...inputs
         .slice(0, count / 2)
         .map((data, i) => post(`${http}/v2/models/lenet/infer`, lenetRequest(data, {id: String(i)}))),
-      ...inputs
-        .slice(count / 2)
-        .map((data) =>
-          grpc.call('ModelInfer', {
-            model_name: 'lenet',
-            inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
-            raw_input_contents: [Buffer.from(data.buffer)],
-          }),
-        ),
+      ...inputs.slice(count / 2).map((data) =>
+        grpc.call('ModelInfer', {
+          model_name: 'lenet',
+          inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
+          raw_input_contents: [Buffer.from(data.buffer)],
+        }),
+      ),
     ])
     responses.slice(0, count / 2).forEach((response, i) => {
       expect(response.json.id).toBe(String(i))
@@ -559,7 +557,7 @@ describe('mlctl serve with an API key and a small queue', () => {
     // Whether the queue is full when a request arrives depends on the machine's timing (a stalled client can send
     // them spread out), so the burst is repeated until both protocols have met a full queue, up to five times.
     const httpStatuses: number[] = []
-    const grpcCodes: number[] = []
+    const grpcCodes: status[] = []
     for (let round = 0; round < 5 && !(httpStatuses.includes(503) && grpcCodes.includes(status.UNAVAILABLE)); round++) {
       const [grpcRound, httpRound] = await Promise.all([
         Promise.all(
@@ -596,15 +594,13 @@ describe('mlctl serve --processes 2', () => {
     const inputs = Array.from({length: 30}, (_, i) => images(1, 200 + i))
     const expected = await Promise.all(inputs.map((data) => reference(LENET, 'input', data, [1, 1, 28, 28])))
     const http = inputs.slice(0, 20).map((data) => post(`${server.httpUrl}/v2/models/lenet/infer`, lenetRequest(data)))
-    const rpc = inputs
-      .slice(20)
-      .map((data) =>
-        grpc.call('ModelInfer', {
-          model_name: 'lenet',
-          inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
-          raw_input_contents: [Buffer.from(data.buffer)],
-        }),
-      )
+    const rpc = inputs.slice(20).map((data) =>
+      grpc.call('ModelInfer', {
+        model_name: 'lenet',
+        inputs: [{name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28]}],
+        raw_input_contents: [Buffer.from(data.buffer)],
+      }),
+    )
     const responses = await Promise.all([...http, ...rpc])
     responses.slice(0, 20).forEach((response, i) => expect(response.json.outputs[0].data).toEqual(expected[i].logits))
     responses.slice(20).forEach((response, i) => {

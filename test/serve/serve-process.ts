@@ -21,13 +21,13 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not get ready:\n${output}`)), 30_000)
     void exited.then(() => reject(new Error(`serve exited before it was ready:\n${output}`)))
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       if (!output.includes('Ready.')) return
       clearTimeout(timer)
       resolve({

@@ -2,7 +2,7 @@
  * On the pure-JavaScript backend the engine replaces two slow TF.js gradient kernels (conv2d.ts,
  * max-pool2d.ts); native backends keep TF.js's own. Both paths must give the same gradients.
  */
-import type {Tensor, Tensor4D} from '@tensorflow/tfjs'
+import type {Rank, Tensor, Tensor4D} from '@tensorflow/tfjs'
 import {beforeAll, describe, expect, it} from 'vitest'
 import type {Conv2dSpec, Pool2dSpec} from '../../src/core/model/spec.js'
 import {resolveLayers} from '../../src/core/model/resolve-model.js'
@@ -62,8 +62,8 @@ describe('pure-JavaScript gradient rules equal TF.js autodiff', () => {
     ['numeric padding 1, stride 2', {type: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 1}, [6, 5, 2]],
   ])('conv2d %s', (_name, spec, [height, width, channels]) => {
     const geometry = convGeometry(spec, height, width)
-    const x = tf.randomUniform([3, height, width, channels], -1, 1, 'float32', 1) as Tensor4D
-    const kernel = tf.randomUniform([spec.kernel, spec.kernel, channels, spec.filters], -1, 1, 'float32', 2) as Tensor4D
+    const x = tf.randomUniform<Rank.R4>([3, height, width, channels], -1, 1, 'float32', 1)
+    const kernel = tf.randomUniform<Rank.R4>([spec.kernel, spec.kernel, channels, spec.filters], -1, 1, 'float32', 2)
     const conv = (pureJavaScript: boolean) => (xs: Tensor, w: Tensor) =>
       conv2d(tf, xs as Tensor4D, w as Tensor4D, geometry, {pureJavaScript, needInputGradient: true})
     const [dx, dk] = gradients(conv(true), [x, kernel])

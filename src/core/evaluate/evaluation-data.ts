@@ -17,7 +17,7 @@ export interface DataRequest {
   valSplit?: number
   from?: string
   dataDir?: string
-  onDownload?(event: DownloadEvent): void
+  onDownload?: (event: DownloadEvent) => void
 }
 
 export interface EvaluationData {

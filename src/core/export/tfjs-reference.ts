@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {SymbolicTensor, Tensor} from '@tensorflow/tfjs'
+import type {Tensor} from '@tensorflow/tfjs'
 
 import type {DataSplit} from '../data/index.js'
 import {loadTfjs} from '../tfjs-engine/load-tfjs.js'
@@ -40,9 +40,7 @@ export async function tfjsReferenceLogits(
   )
   try {
     const beforeSoftmax = loaded.layers[loaded.layers.length - 2]
-    const model = endsWithSoftmax
-      ? tf.model({inputs: loaded.inputs, outputs: beforeSoftmax.output as SymbolicTensor})
-      : loaded
+    const model = endsWithSoftmax ? tf.model({inputs: loaded.inputs, outputs: beforeSoftmax.output}) : loaded
     const exampleShape = loaded.inputs[0].shape.slice(1) as number[]
     const perExample = exampleShape.reduce((a, b) => a * b, 1)
     const logits: Float32Array[] = []

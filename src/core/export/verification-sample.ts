@@ -12,7 +12,7 @@ export interface SampleSourceOptions {
   /** Read registry dataset files from this directory instead of the cache (as train --from). */
   from?: string
   dataDir?: string
-  onDownload?(event: DownloadEvent): void
+  onDownload?: (event: DownloadEvent) => void
 }
 
 /**

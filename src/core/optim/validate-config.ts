@@ -46,7 +46,7 @@ export function validateOptimizerConfig(config: OptimizerConfig): void {
       return
     default:
       throw new UserError(
-        `unknown learning-rate schedule '${(schedule as {type: unknown}).type}'; use constant, step or cosine`,
+        `unknown learning-rate schedule '${String((schedule as {type: unknown}).type)}'; use constant, step or cosine`,
       )
   }
 }

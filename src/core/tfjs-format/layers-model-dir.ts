@@ -36,7 +36,7 @@ export function readLayersModelDir(dir: string): {
   const jsonPath = join(dir, MODEL_JSON)
   let modelJson: LayersModelJson
   try {
-    modelJson = JSON.parse(readFileSync(jsonPath, 'utf8'))
+    modelJson = JSON.parse(readFileSync(jsonPath, 'utf8')) as LayersModelJson
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'is not valid JSON'
     throw new UserError(`${jsonPath} ${why}; point at a run directory or its model/ folder written by mlctl train`)

@@ -63,7 +63,7 @@ export function readCheckpoint<Meta>(path: string): Checkpoint<Meta> {
   if (file.byteLength < headerEnd) throw damaged('truncated header')
   let header: Header<Meta>
   try {
-    header = JSON.parse(file.subarray(headerStart, headerEnd).toString())
+    header = JSON.parse(file.subarray(headerStart, headerEnd).toString()) as Header<Meta>
   } catch {
     throw damaged('unreadable header')
   }
