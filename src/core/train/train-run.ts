@@ -14,7 +14,7 @@ import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {subsetSplit} from './batches.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {createRunDir, RUN_FILES} from './run-dir.js'
-import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
+import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {
@@ -25,9 +25,6 @@ import {
   runTrainingLoop,
   type StepProgress,
 } from './training-loop.js'
-
-/** Command-line loss names and the engine's loss configs. */
-export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
 
 /** The validation hold-out does not move with --seed, so runs with different seeds are judged on the same examples. */
 const VALIDATION_SPLIT_SEED = 1
