@@ -8,6 +8,7 @@ import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {formatEvaluation} from '../cli/evaluation-report.js'
+import {numberFlag} from '../cli/number-flag.js'
 import {confusionMatrixSvg} from '../core/evaluate/confusion-matrix-svg.js'
 import {type Evaluation, evaluateModel} from '../core/evaluate/evaluate-model.js'
 import {SPLITS, type SplitName} from '../core/evaluate/evaluation-data.js'
@@ -15,7 +16,7 @@ import {GATE_FAILED_EXIT, type GateFlag, GATES, gateFailureReason, type GateThre
 import {UserError} from '../core/errors.js'
 import {writeFileAtomic} from '../core/io/atomic-write.js'
 
-const gateFlag = (help: string) => Flags.string({description: help, helpValue: 'X', helpGroup: 'GATE'})
+const gateFlag = (help: string) => numberFlag({description: help, helpValue: 'X', helpGroup: 'GATE'})
 
 export default class Evaluate extends BaseCommand {
   static description = `Evaluate a trained run or an ONNX model on a dataset split: metrics, per-class report, confusion matrix, CI gates.
@@ -36,6 +37,8 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     model: Args.string({description: 'Run directory written by mlctl train, or an .onnx file.', required: true}),
   }
 
+  static enableJsonFlag = true
+
   static flags = {
     dataset: Flags.string({
       description: 'Registry dataset [default: the one the model was trained on].',
@@ -46,7 +49,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     target: Flags.string({description: 'CSV column the model predicts.', helpValue: 'COL', dependsOn: ['data']}),
     ...dataLocationFlags,
     split: Flags.string({description: 'Split to evaluate on.', options: [...SPLITS], default: 'test'}),
-    'val-split': Flags.string({
+    'val-split': numberFlag({
       description: "Validation fraction for --split val/train [default: the run's, else 0.1].",
       helpValue: 'X',
     }),
@@ -68,20 +71,13 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     'min-r2': gateFlag('Regression: fail when R² is below X.'),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<Evaluation> {
     const {args, flags} = await this.parse(Evaluate)
     const color = colors()
-    const num = (name: string, value: string | undefined) => {
-      if (value === undefined) return undefined
-      const n = Number(value)
-      if (value.trim() === '' || !Number.isFinite(n))
-        this.error(`--${name} must be a number, got '${value}'`, {exit: 2})
-      return n
-    }
     const gates: GateThresholds = {}
-    for (const flag of Object.keys(GATES) as GateFlag[]) gates[flag] = num(flag, flags[flag])
+    for (const flag of Object.keys(GATES) as GateFlag[]) gates[flag] = flags[flag]
 
-    const downloads = new DownloadProgress(flags.json)
+    const downloads = new DownloadProgress(this.jsonEnabled())
     let evaluation: Evaluation
     try {
       evaluation = await evaluateModel({
@@ -92,7 +88,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
         from: flags.from,
         dataDir: flags['data-dir'],
         split: flags.split as SplitName,
-        valSplit: num('val-split', flags['val-split']),
+        valSplit: flags['val-split'],
         batchSize: flags['batch-size'],
         topK: flags['top-k'],
         gates,
@@ -102,26 +98,21 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
       downloads.stop()
     }
 
-    const json = `${JSON.stringify(evaluation, null, 2)}\n`
-    if (flags.out) writeReportFile(flags.out, () => writeFileAtomic(flags.out!, json))
+    if (flags.out)
+      writeReportFile(flags.out, () => writeFileAtomic(flags.out!, `${JSON.stringify(evaluation, null, 2)}\n`))
     const svgPath = flags.confusion
       ? writeReportFile(flags.out ?? args.model, () => writeConfusionSvg(evaluation, flags.out))
       : undefined
+    // Written directly: oclif's logToStderr is silent with --json, and this must not be.
     if (flags.confusion && !svgPath)
-      this.logToStderr('--confusion: a regression model has no confusion matrix; no SVG written')
-    if (flags.json) {
-      process.stdout.write(json)
-    } else {
-      this.log(formatEvaluation(evaluation, color))
-      if (flags.out) this.log(`\nReport written to ${flags.out}`)
-      if (svgPath) this.log(`${flags.out ? '' : '\n'}Confusion matrix written to ${svgPath}`)
-    }
+      process.stderr.write('--confusion: a regression model has no confusion matrix; no SVG written\n')
+    this.log(formatEvaluation(evaluation, color))
+    if (flags.out) this.log(`\nReport written to ${flags.out}`)
+    if (svgPath) this.log(`${flags.out ? '' : '\n'}Confusion matrix written to ${svgPath}`)
 
     const reason = gateFailureReason(evaluation.gates)
-    if (reason) {
-      this.logToStderr(`Gate failed: ${reason}`)
-      this.exit(GATE_FAILED_EXIT)
-    }
+    if (reason) this.failAfterOutput(`Gate failed: ${reason}`, GATE_FAILED_EXIT)
+    return evaluation
   }
 }
 

@@ -6,7 +6,8 @@ import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress, formatBytes} from '../cli/download-progress.js'
 import {formatMetric} from '../cli/epoch-progress.js'
-import {SIGNAL_EXIT, type StopSignal} from '../cli/signal-exit.js'
+import {numberFlag} from '../cli/number-flag.js'
+import {listenForStop, SIGNAL_EXIT} from '../cli/stop-signal.js'
 import {UserError} from '../core/errors.js'
 import {SUPPORTED_OPSETS} from '../core/export/export-opset.js'
 import type {TensorDescription} from '../core/export/export-model.js'
@@ -30,6 +31,8 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
     run_dir: Args.string({description: 'Run directory written by mlctl train.', required: true}),
   }
 
+  static enableJsonFlag = true
+
   static flags = {
     output: Flags.string({
       char: 'o',
@@ -52,9 +55,10 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
       description:
         'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalised float32.',
     }),
-    tolerance: Flags.string({
+    tolerance: numberFlag({
       description: `Largest absolute output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()} (${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16) times the largest |output|, at least 1]`,
       helpValue: 'X',
+      min: 0,
     }),
     fp16: Flags.boolean({
       description:
@@ -66,21 +70,17 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
     }),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ExportResult> {
     const {args, flags} = await this.parse(ExportOnnx)
     const color = colors()
-    const downloads = new DownloadProgress(flags.json)
-    if (!flags.json)
-      process.stderr.write(
-        `Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...\n`,
-      )
+    const downloads = new DownloadProgress(this.jsonEnabled())
+    this.logToStderr(
+      `Exporting ${args.run_dir}; verifying against TensorFlow.js on up to ${EXPORT_DEFAULTS.sampleSize} examples...`,
+    )
     // Ctrl-C stops the export at its next stage, and the temporary file goes with it.
-    const interrupt = new AbortController()
-    const onSignal = (signal: StopSignal) => {
-      if (!interrupt.signal.aborted) process.stderr.write(`\n${signal}: stopping; no file will be written\n`)
-      interrupt.abort(signal)
-    }
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+    const stop = listenForStop({
+      onStop: (signal) => process.stderr.write(`\n${signal}: stopping; no file will be written\n`),
+    })
     let result: ExportResult
     try {
       result = await exportRun({
@@ -91,23 +91,24 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
         includeSoftmax: flags['include-softmax'],
         normalize: flags.normalize,
         fp16: flags.fp16,
-        tolerance: flags.tolerance === undefined ? undefined : parseTolerance(flags.tolerance),
+        tolerance: flags.tolerance,
         mlctlVersion: this.config.version,
         data: {from: flags.from, dataDir: flags['data-dir'], onDownload: (event) => downloads.report(event)},
-        signal: interrupt.signal,
+        signal: stop.abortSignal,
       })
     } catch (err) {
-      if (!interrupt.signal.aborted) throw err
+      if (!stop.signal) throw err
       process.stderr.write('Interrupted; no file was written.\n')
-      this.exit(SIGNAL_EXIT[interrupt.signal.reason as StopSignal])
+      this.exit(SIGNAL_EXIT[stop.signal])
     } finally {
       downloads.stop()
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      stop.dispose()
     }
 
-    if (flags.json) this.log(JSON.stringify(result, null, 2))
-    else this.log(describeResult(args.run_dir, result, color))
-    if (!result.kept) throw new UserError(`verification failed: ${failureReason(result)}; no file was written`)
+    this.log(describeResult(args.run_dir, result, color))
+    if (!result.kept)
+      this.failAfterOutput(`Error: verification failed: ${failureReason(result)}; no file was written`, 1)
+    return result
   }
 }
 
@@ -116,13 +117,6 @@ function parseBatch(value: string): 'dynamic' | number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1)
     throw new UserError(`--batch must be dynamic or a positive integer, got '${value}'`, 2)
-  return n
-}
-
-function parseTolerance(value: string): number {
-  const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UserError(`--tolerance must be a number >= 0, got '${value}'`, 2)
   return n
 }
 

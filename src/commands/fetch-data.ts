@@ -31,6 +31,8 @@ export default class FetchData extends BaseCommand {
     name: Args.string({description: 'Dataset name from --list, or a path to a .csv file (with --target).'}),
   }
 
+  static enableJsonFlag = true
+
   static flags = {
     list: Flags.boolean({description: 'List the datasets mlctl knows.'}),
     json: Flags.boolean({description: 'Print JSON instead of text.'}),
@@ -46,14 +48,13 @@ export default class FetchData extends BaseCommand {
     }),
   }
 
-  async run(): Promise<void> {
+  async run() {
     const {args, flags} = await this.parse(FetchData)
     const color = colors()
 
     if (flags.list) {
-      if (flags.json) this.log(JSON.stringify(REGISTRY, null, 2))
-      else this.log(formatRegistry(color))
-      return
+      this.log(formatRegistry(color))
+      return REGISTRY
     }
 
     if (!args.name) throw new UserError('Name a dataset (see `mlctl fetch-data --list`) or a .csv file.', 2)
@@ -66,7 +67,7 @@ export default class FetchData extends BaseCommand {
       dataset = await loadCsvDataset(args.name, flags.target, {task: flags.task as Dataset['task'] | undefined})
     } else {
       entry = findDataset(args.name)
-      const progress = new DownloadProgress(flags.json)
+      const progress = new DownloadProgress(this.jsonEnabled())
       try {
         dataset = await loadDataset(entry.name, {
           dataDir: flags['data-dir'],
@@ -79,8 +80,8 @@ export default class FetchData extends BaseCommand {
       }
     }
 
-    if (flags.json) this.log(JSON.stringify(summary(dataset, entry), null, 2))
-    else this.log(formatSummary(dataset, entry, color))
+    this.log(formatSummary(dataset, entry, color))
+    return summary(dataset, entry)
   }
 }
 

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import cluster from 'node:cluster'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {listenForStop} from '../cli/stop-signal.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
 import {
   announceReady,
@@ -105,7 +106,8 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
     if (cluster.isWorker) {
       // One of several server processes: the primary prints, and tells it when to stop.
       announceReady(server)
-      await Promise.race([shutdownRequested(), stopSignal()])
+      // A signal or the primary's request stops this process; a signal after that must not cut its drain short.
+      await Promise.race([shutdownRequested(), listenForStop().received])
       await server.shutdown()
       // The channel to the primary is the last thing keeping this process alive.
       process.disconnect?.()
@@ -122,12 +124,11 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
   }
 
   private async stopOnSignal(server: {shutdown(): Promise<void>}): Promise<void> {
-    const signal = await stopSignal()
     // A second signal during the drain must not kill the process: stopping a worker mid-run aborts it.
-    const ignoreRepeat = () =>
-      this.logToStderr('Still finishing requests in progress; the server stops when they are answered.')
-    process.on('SIGTERM', ignoreRepeat)
-    process.on('SIGINT', ignoreRepeat)
+    const signal = await listenForStop({
+      onRepeat: () =>
+        this.logToStderr('Still finishing requests in progress; the server stops when they are answered.'),
+    }).received
     this.log(`${signal}: no longer accepting requests; finishing the ones in progress.`)
     await server.shutdown()
     this.log('Stopped.')
@@ -148,11 +149,4 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
     if (withKey) this.log('API key required: send "Authorization: Bearer <key>" (liveness and gRPC health are open).')
     this.log('Ready. SIGTERM or Ctrl-C stops the server gracefully.')
   }
-}
-
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGINT', () => resolve('SIGINT'))
-  })
 }

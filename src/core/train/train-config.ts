@@ -2,75 +2,135 @@ import {readFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {parse as parseYaml} from 'yaml'
 import {UserError} from '../errors.js'
+import {OPTIMIZER_NAMES} from '../optim/index.js'
+
+/** The loss names train accepts (--loss), mapped to the engine's loss configs when a run starts. */
+export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
+
+/** One row of TRAIN_OPTIONS: a train flag and config key. */
+export type TrainOption = {
+  help: string
+  /** Stands for the value in help, e.g. `--lr=X`. */
+  helpValue?: string
+  /** Options that cannot be given together with this one. */
+  exclusive?: readonly string[]
+  /** Options this one needs. */
+  dependsOn?: readonly string[]
+} & (
+  | {type: 'string'; default?: string}
+  /** `min` is checked when the config is resolved, so that it applies to --config files too. */
+  | {type: 'integer'; default?: number; min: number}
+  | {type: 'number'; default?: number}
+  | {type: 'choice'; choices: readonly string[]; default?: string}
+)
 
 /**
- * Everything a training run is made of, as the user states it: flag names are the keys, both on the
- * command line and in a --config file (JSON or YAML), so one vocabulary describes a run.
+ * Everything a training run is made of, as the user states it: one entry per train flag, whose name is also
+ * the key in a --config file (JSON or YAML) and in the run's config.json, so one vocabulary describes a run.
+ * The TrainConfig type, TRAIN_DEFAULTS and train's command-line flags are all derived from this table.
+ * An option with a `default` is always set in a resolved config; its help gets "[default: …]" appended
+ * unless the help already states the default in words.
  */
-export interface TrainConfig {
-  dataset: string
-  data?: string
-  target?: string
-  model: string
-  epochs: number
-  'batch-size': number
-  optimizer: string
-  lr: number
-  momentum?: number
-  'weight-decay'?: number
-  'clip-norm'?: number
-  schedule: 'constant' | 'step' | 'cosine'
-  'warmup-epochs': number
-  loss?: string
-  'label-smoothing'?: number
-  'val-split': number
-  'early-stop': number
-  seed: number
-  threads: number
-  engine: 'ort' | 'tfjs'
-  out?: string
-}
+export const TRAIN_OPTIONS = {
+  dataset: {
+    type: 'string',
+    help: 'Registry dataset (see fetch-data --list).',
+    helpValue: 'NAME',
+    default: 'mnist-sample',
+    exclusive: ['data'],
+  },
+  data: {
+    type: 'string',
+    help: 'CSV table to train on instead of a registry dataset (with --target).',
+    helpValue: 'FILE.csv',
+  },
+  target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
+  model: {
+    type: 'string',
+    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file.',
+    helpValue: 'PRESET|spec.json',
+    default: 'lenet',
+  },
+  epochs: {type: 'integer', help: 'Epochs to train.', default: 15, min: 1},
+  'batch-size': {type: 'integer', help: 'Examples per step.', default: 64, min: 1},
+  optimizer: {type: 'choice', help: 'Optimizer.', choices: OPTIMIZER_NAMES, default: 'adam'},
+  lr: {type: 'number', help: 'Learning rate.', helpValue: 'X', default: 0.001},
+  momentum: {type: 'number', help: 'Momentum (momentum, rmsprop) [default: 0.9 for momentum].', helpValue: 'X'},
+  'weight-decay': {
+    type: 'number',
+    help: 'L2 penalty; decoupled decay for adamw [default: 0, adamw 0.01].',
+    helpValue: 'X',
+  },
+  'clip-norm': {type: 'number', help: 'Clip gradients to this global L2 norm.', helpValue: 'X'},
+  schedule: {
+    type: 'choice',
+    help: 'Learning-rate schedule: step divides by 10 every third of the run.',
+    choices: ['constant', 'step', 'cosine'],
+    default: 'cosine',
+  },
+  'warmup-epochs': {
+    type: 'number',
+    help: 'Linear learning-rate warm-up over this many epochs (may be fractional).',
+    helpValue: 'N',
+    default: 0,
+  },
+  loss: {type: 'choice', help: 'Loss [default: cross-entropy for classes, mse for numbers].', choices: LOSS_CHOICES},
+  'label-smoothing': {type: 'number', help: 'Label smoothing for cross-entropy, in [0, 1).', helpValue: 'X'},
+  'val-split': {
+    type: 'number',
+    help: 'Fraction of the training set held out for validation.',
+    helpValue: 'X',
+    default: 0.1,
+  },
+  'early-stop': {
+    type: 'integer',
+    help: 'Stop after N epochs without a better validation metric (0: off).',
+    helpValue: 'N',
+    default: 0,
+    min: 0,
+  },
+  seed: {type: 'integer', help: 'Seed for weights, data order and dropout.', default: 42, min: 0},
+  threads: {
+    type: 'integer',
+    help: 'Compute threads [default: all cores]. Same seed and threads give identical weights.',
+    default: availableParallelism(),
+    min: 1,
+  },
+  engine: {
+    type: 'choice',
+    help: 'Training engine: ort (ONNX Runtime) or tfjs (TensorFlow.js: tfjs-node if installed, else pure JavaScript).',
+    choices: ['ort', 'tfjs'],
+    default: 'ort',
+  },
+  out: {
+    type: 'string',
+    help: 'Run directory to create [default: runs/<timestamp>]; never overwritten.',
+    helpValue: 'DIR',
+  },
+} as const satisfies Record<string, TrainOption>
 
-export type TrainConfigKey = keyof TrainConfig
+type Options = typeof TRAIN_OPTIONS
+export type TrainConfigKey = keyof Options
+type ValueOf<O> = O extends {choices: readonly (infer C)[]}
+  ? C
+  : O extends {type: 'integer' | 'number'}
+    ? number
+    : string
+type DefaultedKey = {[K in TrainConfigKey]: Options[K] extends {default: unknown} ? K : never}[TrainConfigKey]
 
-export const TRAIN_DEFAULTS = {
-  dataset: 'mnist-sample',
-  model: 'lenet',
-  epochs: 15,
-  'batch-size': 64,
-  optimizer: 'adam',
-  lr: 0.001,
-  schedule: 'cosine',
-  'warmup-epochs': 0,
-  'val-split': 0.1,
-  'early-stop': 0,
-  seed: 42,
-  engine: 'ort',
-} as const satisfies Partial<TrainConfig>
+type TrainDefaults = {[K in DefaultedKey]: ValueOf<Options[K]>}
 
-const KEYS: TrainConfigKey[] = [
-  'dataset',
-  'data',
-  'target',
-  'model',
-  'epochs',
-  'batch-size',
-  'optimizer',
-  'lr',
-  'momentum',
-  'weight-decay',
-  'clip-norm',
-  'schedule',
-  'warmup-epochs',
-  'loss',
-  'label-smoothing',
-  'val-split',
-  'early-stop',
-  'seed',
-  'threads',
-  'engine',
-  'out',
-]
+/** A resolved training configuration: every option with a default is set. */
+export type TrainConfig = TrainDefaults & {[K in Exclude<TrainConfigKey, DefaultedKey>]?: ValueOf<Options[K]>}
+
+const KEYS = Object.keys(TRAIN_OPTIONS) as TrainConfigKey[]
+
+export const TRAIN_DEFAULTS = Object.fromEntries(
+  KEYS.filter((key) => 'default' in TRAIN_OPTIONS[key]).map((key) => [
+    key,
+    (TRAIN_OPTIONS[key] as TrainOption).default,
+  ]),
+) as TrainDefaults
 
 /** Reads a --config file: a JSON or YAML mapping whose keys are train's flag names. */
 export function readConfigFile(path: string): Partial<TrainConfig> {
@@ -102,12 +162,13 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
 /** Flags override the config file, which overrides the defaults; then every value is checked. */
 export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Partial<TrainConfig>): TrainConfig {
   const defined = (o: Partial<TrainConfig>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
-  const config = {
-    threads: availableParallelism(),
-    ...TRAIN_DEFAULTS,
-    ...defined(fromFile),
-    ...defined(fromFlags),
-  } as TrainConfig
+  // threads leads, so that config.json keeps its established key order (threads, then the other defaults).
+  const config = Object.assign(
+    {threads: TRAIN_DEFAULTS.threads},
+    TRAIN_DEFAULTS,
+    defined(fromFile),
+    defined(fromFlags),
+  ) as TrainConfig
   if (config.data !== undefined && config.target === undefined)
     throw new UserError('--data needs --target COLUMN naming the column to predict')
   const integer = (key: TrainConfigKey, min: number) => {
@@ -124,18 +185,17 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
       )
     }
   }
-  integer('epochs', 1)
-  integer('batch-size', 1)
-  integer('early-stop', 0)
-  integer('seed', 0)
-  integer('threads', 1)
+  for (const key of KEYS) {
+    const option: TrainOption = TRAIN_OPTIONS[key]
+    if (option.type === 'integer') integer(key, option.min)
+  }
   number('val-split', 0, 1, false)
   number('warmup-epochs', 0, config.epochs)
   const oneOf = (key: TrainConfigKey, values: readonly string[]) => {
     if (!values.includes(config[key] as string))
       throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)
   }
-  oneOf('schedule', ['constant', 'step', 'cosine'])
-  oneOf('engine', ['ort', 'tfjs'])
+  oneOf('schedule', TRAIN_OPTIONS.schedule.choices)
+  oneOf('engine', TRAIN_OPTIONS.engine.choices)
   return config
 }

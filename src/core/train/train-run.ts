@@ -14,7 +14,7 @@ import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, RUN_FILES} from '../run/run-dir.js'
-import {readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
+import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import type {TrainingEngine} from './training-engine.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {
@@ -26,8 +26,6 @@ import {
   type StepProgress,
 } from './training-loop.js'
 
-/** Command-line loss names and the engine's loss configs. */
-export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
 
 export interface TrainRunRequest {
   /** Values given on the command line (undefined when not given). */
