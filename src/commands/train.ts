@@ -7,6 +7,7 @@ import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {EpochProgress, formatMetric} from '../cli/epoch-progress.js'
 import {OPTIMIZER_NAMES} from '../core/optim/index.js'
+import {ENGINE_NAMES} from '../core/train/engines.js'
 import {TRAIN_DEFAULTS, type TrainConfig} from '../core/train/train-config.js'
 import {LOSS_CHOICES, trainRun, type TrainRunStart} from '../core/train/train-run.js'
 
@@ -79,7 +80,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     }),
     engine: Flags.string({
       description: `Training engine: ort (ONNX Runtime) or tfjs (TensorFlow.js: tfjs-node if installed, else pure JavaScript). [default: ${TRAIN_DEFAULTS.engine}]`,
-      options: ['ort', 'tfjs'],
+      options: ENGINE_NAMES,
     }),
     out: Flags.string({
       description: 'Run directory to create [default: runs/<timestamp>]; never overwritten.',

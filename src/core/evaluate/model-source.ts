@@ -8,7 +8,7 @@ import {readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {buildInferenceModel} from '../engine/index.js'
-import type {LossConfig} from '../engine/index.js'
+import type {LossConfig} from '../training/index.js'
 import {OrtSession} from '../engine/ort-session.js'
 import {UserError} from '../errors.js'
 import type {Standardization} from '../onnx/input-normalization.js'

@@ -1,4 +1,4 @@
-import type {BatchInputs} from '../engine/batch-tensors.js'
+import type {BatchInputs} from '../training/index.js'
 import type {ResolvedModel} from '../model/resolve-model.js'
 import {chwToHwc} from './activation-layout.js'
 

@@ -27,7 +27,7 @@ export interface TrainConfig {
   'early-stop': number
   seed: number
   threads: number
-  engine: 'ort' | 'tfjs'
+  engine: string
   out?: string
 }
 
@@ -136,6 +136,5 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
       throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)
   }
   oneOf('schedule', ['constant', 'step', 'cosine'])
-  oneOf('engine', ['ort', 'tfjs'])
   return config
 }
