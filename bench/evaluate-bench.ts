@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       file: join(dir, 'lenet-float32.onnx'),
       raw: scaled,
       options: {
-        normaliseInput: false,
+        normalizeInput: false,
         metadata: {
           ...metadata,
           input_normalization: JSON.stringify({inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]}),

@@ -15,7 +15,7 @@ import {loadDataset} from '../src/core/data/index.js'
 import {Trainer} from '../src/core/engine/index.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {TfjsTrainer} from '../src/core/tfjs-engine/tfjs-trainer.js'
-import type {TrainingEngine} from '../src/core/train/training-engine.js'
+import type {TrainingEngine} from '../src/core/training/index.js'
 
 const BATCH = 64
 const WARMUP_STEPS = 1

@@ -7,6 +7,7 @@ import {DownloadProgress} from '../cli/download-progress.js'
 import {EpochProgress, formatMetric} from '../cli/epoch-progress.js'
 import {listenForStop, SIGNAL_EXIT} from '../cli/stop-signal.js'
 import {trainOptionFlags, trainOptionsGiven} from '../cli/train-flags.js'
+import {ENGINE_NAMES} from '../core/train/engines.js'
 import {trainRun, type TrainRunStart} from '../core/train/train-run.js'
 
 export default class Train extends BaseCommand {
@@ -26,6 +27,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
 
   static flags = {
     ...trainOptionFlags,
+    engine: {...trainOptionFlags.engine, options: ENGINE_NAMES},
     ...dataLocationFlags,
     resume: Flags.directory({
       description: 'Continue the run in DIR from its last checkpoint.',

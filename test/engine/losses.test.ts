@@ -3,11 +3,12 @@
  * that reference (tolerance in gradient-check.ts); metrics against direct computation.
  */
 import {describe, expect, it} from 'vitest'
-import {lossRule, type LossConfig} from '../../src/core/engine/losses/index.js'
-import {metricRule, type MetricName} from '../../src/core/engine/metrics.js'
+import {lossRule} from '../../src/core/engine/losses/index.js'
+import {emitMetricSum} from '../../src/core/engine/metric-sum.js'
 import {emitTargetInput} from '../../src/core/engine/target-input.js'
 import {UserError} from '../../src/core/errors.js'
 import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
+import {lossTarget, metricRule, type LossConfig, type MetricName} from '../../src/core/training/index.js'
 import {expectGradientClose, numericGradient, randomValues, runOnce} from './helpers/gradient-check.js'
 import {referenceLoss} from './helpers/reference-losses.js'
 
@@ -30,12 +31,12 @@ async function runLoss(
   const rule = lossRule(config)
   const g = new GraphBuilder('loss-check')
   const x = g.input('output', 'float32', [BATCH, OUTPUTS])
-  const target = emitTargetInput(g, rule.target, OUTPUTS)
+  const target = emitTargetInput(g, lossTarget(config), OUTPUTS)
   const emission = rule.emit(g, x, target, OUTPUTS)
   g.output(emission.loss, 'loss', 'float32', [])
   g.output(emission.gradient(), 'gradient', 'float32', [BATCH, OUTPUTS])
-  g.output(metricRule(metric, config, OUTPUTS).emitSum(g, x, target), 'metric', 'float32', [])
-  const dims = rule.target === 'labels' ? [BATCH] : [BATCH, OUTPUTS]
+  g.output(emitMetricSum(g, metricRule(metric, config, OUTPUTS), x, target), 'metric', 'float32', [])
+  const dims = lossTarget(config) === 'labels' ? [BATCH] : [BATCH, OUTPUTS]
   return runOnce(g.toBytes(), {output: {data: output, dims: [BATCH, OUTPUTS]}, target: {data: targets, dims}})
 }
 

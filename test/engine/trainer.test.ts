@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest'
 import {loadDataset} from '../../src/core/data/index.js'
-import {Trainer, type TrainerOptions} from '../../src/core/engine/index.js'
+import {Trainer} from '../../src/core/engine/index.js'
+import type {TrainingEngineOptions} from '../../src/core/training/index.js'
 import {UserError} from '../../src/core/errors.js'
 import {sizeOf, type NamedTensor} from '../../src/core/model/parameters.js'
 import {presetSpec} from '../../src/core/model/presets.js'
@@ -9,7 +10,7 @@ import {smallConvNet} from '../helpers/small-conv-net.js'
 import {randomValues} from './helpers/gradient-check.js'
 
 const trainers: Trainer[] = []
-async function createTrainer(options: TrainerOptions): Promise<Trainer> {
+async function createTrainer(options: TrainingEngineOptions): Promise<Trainer> {
   const trainer = await Trainer.create(options)
   trainers.push(trainer)
   return trainer
@@ -22,7 +23,7 @@ const PIXELS = sizeOf(smallConvNet.inputShape)
 const BATCH = 8
 const images = Uint8Array.from(randomValues(6 * BATCH * PIXELS, 1, 0, 256).map(Math.floor))
 const labels = Uint8Array.from({length: 6 * BATCH}, (_, i) => i % 3)
-const smallOptions: TrainerOptions = {
+const smallOptions: TrainingEngineOptions = {
   spec: smallConvNet,
   loss: {name: 'softmaxCrossEntropy'},
   optimizer: {name: 'adam', lr: 0.01},

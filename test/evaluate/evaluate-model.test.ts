@@ -76,7 +76,7 @@ describe('evaluateModel', () => {
       IMAGE_SPEC,
       imageWeights,
       {class_names: JSON.stringify(DIGITS), input_normalization: JSON.stringify(normalization)},
-      {normaliseInput: false, batchSize: 7},
+      {normalizeInput: false, batchSize: 7},
     )
     const fromRun = (await evaluateModel(request(imageRun))).report as ClassificationReport
     const evaluation = await evaluateModel(request(onnx, {dataset: 'mnist-sample'}))

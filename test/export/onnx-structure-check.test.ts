@@ -41,7 +41,7 @@ describe('checkOnnxStructure', () => {
       presetSpec('mlp', {inputShape: [6], outputs: 1}),
     ]) {
       expect(checkOnnxStructure(build(spec))).toEqual([])
-      expect(checkOnnxStructure(build(spec, {normaliseInput: false, batchSize: 7, probabilities: 'sigmoid'}))).toEqual(
+      expect(checkOnnxStructure(build(spec, {normalizeInput: false, batchSize: 7, probabilities: 'sigmoid'}))).toEqual(
         [],
       )
     }

@@ -4,7 +4,7 @@
  * must give the same loss, metric and gradient of every trainable tensor, for every layer type and loss.
  */
 import {describe, expect, it} from 'vitest'
-import type {LossConfig} from '../../src/core/engine/losses/index.js'
+import type {LossConfig} from '../../src/core/training/index.js'
 import {sizeOf} from '../../src/core/model/parameters.js'
 import type {LayerSpec, ModelSpec} from '../../src/core/model/spec.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'

@@ -5,7 +5,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import {Trainer} from '../../src/core/engine/index.js'
-import type {LossConfig} from '../../src/core/engine/losses/index.js'
+import type {LossConfig} from '../../src/core/training/index.js'
 import {OPTIMIZER_NAMES, type OptimizerConfig} from '../../src/core/optim/index.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'
 import {smallConvNet} from '../helpers/small-conv-net.js'

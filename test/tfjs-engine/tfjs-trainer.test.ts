@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import type {LossConfig} from '../../src/core/engine/losses/index.js'
+import type {LossConfig} from '../../src/core/training/index.js'
 import {loadTfjs} from '../../src/core/tfjs-engine/load-tfjs.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'
 import {smallConvNet} from '../helpers/small-conv-net.js'

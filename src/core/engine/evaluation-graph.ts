@@ -1,8 +1,10 @@
 import type {ResolvedModel} from '../model/resolve-model.js'
 import {GraphBuilder} from '../onnx/graph-builder.js'
+import {lossTarget, type LossConfig} from '../training/loss-config.js'
+import type {MetricRule} from '../training/metrics.js'
 import {emitForwardPass} from './forward-pass.js'
-import {lossRule, type LossConfig} from './losses/index.js'
-import type {MetricRule} from './metrics.js'
+import {lossRule} from './losses/index.js'
+import {emitMetricSum} from './metric-sum.js'
 import {emitTargetInput} from './target-input.js'
 import {LOSS_OUTPUT, METRIC_OUTPUT} from './training-graph.js'
 
@@ -18,8 +20,8 @@ export function buildEvaluationGraph(model: ResolvedModel, loss: LossConfig, met
     includeFinalSoftmax: loss.name !== 'softmaxCrossEntropy',
     parameterTensor: (p) => g.input(p.name, 'float32', p.shape),
   })
-  const target = emitTargetInput(g, rule.target, model.outputs)
+  const target = emitTargetInput(g, lossTarget(loss), model.outputs)
   g.output(rule.emit(g, forward.output, target, model.outputs).loss, LOSS_OUTPUT, 'float32', [])
-  g.output(metric.emitSum(g, forward.output, target), METRIC_OUTPUT, 'float32', [])
+  g.output(emitMetricSum(g, metric, forward.output, target), METRIC_OUTPUT, 'float32', [])
   return g.toBytes()
 }

@@ -2,7 +2,7 @@ import type {ParameterInfo} from '../model/parameters.js'
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
 import type {InputType} from '../model/spec.js'
 import type {Dim, GraphBuilder} from '../onnx/graph-builder.js'
-import {emitInputNormalisation} from './input-normalisation.js'
+import {emitInputNormalization} from './input-normalization.js'
 import type {GraphMode, LayerEmission, LayerParameters} from './layer-emitter.js'
 import {emitLayer} from './layers/index.js'
 
@@ -20,8 +20,8 @@ export interface ForwardPass {
 /**
  * Declares the `input` graph input and emits every layer's forward nodes. `parameterTensor` names the
  * tensor holding each parameter (a graph input while training, an initializer in exported models).
- * A final softmax layer is left out unless `includeFinalSoftmax`. With `normaliseInput: false` the
- * input is fed to the first layer as it is (the caller declares it float32 and normalises outside the
+ * A final softmax layer is left out unless `includeFinalSoftmax`. With `normalizeInput: false` the
+ * input is fed to the first layer as it is (the caller declares it float32 and normalizes outside the
  * graph); `batchDim` fixes the batch dimension (default: symbolic).
  */
 export function emitForwardPass(
@@ -32,12 +32,12 @@ export function emitForwardPass(
     inputType: InputType
     includeFinalSoftmax: boolean
     parameterTensor: (parameter: ParameterInfo) => string
-    normaliseInput?: boolean
+    normalizeInput?: boolean
     batchDim?: Dim
   },
 ): ForwardPass {
   const input = g.input(INPUT_NAME, options.inputType, [options.batchDim ?? BATCH_DIM, ...model.inputShape])
-  let x = options.normaliseInput === false ? input : emitInputNormalisation(g, input, options.inputType, model)
+  let x = options.normalizeInput === false ? input : emitInputNormalization(g, input, options.inputType, model)
   const layers = model.endsWithSoftmax && !options.includeFinalSoftmax ? model.layers.slice(0, -1) : model.layers
   const emissions = layers.map((layer) => {
     const params: LayerParameters = {}

@@ -18,9 +18,9 @@ export interface InferenceModelOptions {
   inputType?: InputType
   /**
    * true (default): the graph scales uint8 input by 1/255 and applies the spec's normalize, so it takes
-   * raw values. false: `input` is float32 holding what the first layer sees; the client normalises.
+   * raw values. false: `input` is float32 holding what the first layer sees; the client normalizes.
    */
-  normaliseInput?: boolean
+  normalizeInput?: boolean
   /** A fixed batch size for `input` and the outputs; default: the symbolic dimension 'batch'. */
   batchSize?: number
   /** Stored as ONNX metadata_props. */
@@ -40,9 +40,9 @@ export function buildInferenceModel(
   options: InferenceModelOptions = {},
 ): Uint8Array {
   const model = resolveModel(spec)
-  const normaliseInput = options.normaliseInput ?? true
-  if (!normaliseInput && options.inputType === 'uint8')
-    throw new Error('buildInferenceModel: uint8 input needs normaliseInput')
+  const normalizeInput = options.normalizeInput ?? true
+  if (!normalizeInput && options.inputType === 'uint8')
+    throw new Error('buildInferenceModel: uint8 input needs normalizeInput')
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
     throw new UserError(`batch size must be a positive integer, got ${options.batchSize}`)
   }
@@ -50,8 +50,8 @@ export function buildInferenceModel(
   const byName = new Map(weights.map((w) => [w.name, w]))
   const g = new GraphBuilder('mlctl-inference')
   const forward = emitForwardPass(g, model, 'inference', {
-    inputType: normaliseInput ? (options.inputType ?? model.inputType) : 'float32',
-    normaliseInput,
+    inputType: normalizeInput ? (options.inputType ?? model.inputType) : 'float32',
+    normalizeInput,
     batchDim,
     includeFinalSoftmax: false,
     parameterTensor: (p) => {

@@ -1,7 +1,7 @@
 import type {GraphBuilder} from '../onnx/graph-builder.js'
 import {OnnxDataType} from '../onnx/onnx-proto.js'
 import {BATCH_DIM} from './forward-pass.js'
-import type {TargetKind} from './losses/index.js'
+import type {TargetKind} from '../training/loss-config.js'
 
 export const TARGET_NAME = 'target'
 

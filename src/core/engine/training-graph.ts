@@ -2,9 +2,11 @@ import type {ParameterInfo} from '../model/parameters.js'
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
 import {GraphBuilder} from '../onnx/graph-builder.js'
+import {lossTarget, type LossConfig, type TargetKind} from '../training/loss-config.js'
+import type {MetricRule} from '../training/metrics.js'
 import {emitForwardPass} from './forward-pass.js'
-import {lossRule, type LossConfig, type TargetKind} from './losses/index.js'
-import type {MetricRule} from './metrics.js'
+import {lossRule} from './losses/index.js'
+import {emitMetricSum} from './metric-sum.js'
 import {emitTargetInput} from './target-input.js'
 
 export const LOSS_OUTPUT = 'loss'
@@ -37,10 +39,11 @@ export function buildTrainingGraph(model: ResolvedModel, loss: LossConfig, metri
     includeFinalSoftmax,
     parameterTensor: (p) => g.input(p.name, 'float32', p.shape),
   })
-  const target = emitTargetInput(g, rule.target, model.outputs)
+  const targetKind = lossTarget(loss)
+  const target = emitTargetInput(g, targetKind, model.outputs)
   const {loss: lossValue, gradient} = rule.emit(g, forward.output, target, model.outputs)
   g.output(lossValue, LOSS_OUTPUT, 'float32', [])
-  g.output(metric.emitSum(g, forward.output, target), METRIC_OUTPUT, 'float32', [])
+  g.output(emitMetricSum(g, metric, forward.output, target), METRIC_OUTPUT, 'float32', [])
 
   // Backward from the top down to the lowest layer with parameters; nothing below it needs a gradient.
   const gradients = new Map<string, string>()
@@ -76,5 +79,5 @@ export function buildTrainingGraph(model: ResolvedModel, loss: LossConfig, metri
     }
     if (emission.noiseInput) noiseInputs.push({name: emission.noiseInput, shape: layer.inputShape})
   })
-  return {bytes: g.toBytes(), target: rule.target, trainable, gradientOutputs, batchStatistics, noiseInputs}
+  return {bytes: g.toBytes(), target: targetKind, trainable, gradientOutputs, batchStatistics, noiseInputs}
 }

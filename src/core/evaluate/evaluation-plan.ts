@@ -8,7 +8,7 @@ import type {InferenceSession} from 'onnxruntime-node'
 import type {Dataset} from '../data/index.js'
 import {UserError} from '../errors.js'
 import type {ScoreKind} from './classification-report.js'
-import type {Standardization} from '../onnx/input-normalization.js'
+import type {Standardization} from '../model/standardization.js'
 import type {EvaluationModel} from './model-source.js'
 import type {RegressionLoss} from './regression-report.js'
 

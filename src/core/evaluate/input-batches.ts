@@ -1,10 +1,10 @@
 import {tensor, type Tensor} from '../engine/ort-session.js'
-import {standardiseInto} from '../onnx/input-normalization.js'
+import {standardizeInto} from '../onnx/input-normalization.js'
 import type {EvaluationPlan} from './evaluation-plan.js'
 
 /**
  * Cuts a split's inputs into the model's input tensors. When the data already has the model's element
- * type and needs no normalisation, a batch is a view (no copy); otherwise it is converted into one
+ * type and needs no normalization, a batch is a view (no copy); otherwise it is converted into one
  * reused buffer. A model with a fixed batch size gets its last, short batch padded with zeros.
  */
 export class InputBatches {
@@ -35,7 +35,7 @@ export class InputBatches {
     const target = this.buffer.subarray(0, rows * this.perExample)
     const conversion = this.plan.conversion
     if (conversion === undefined || conversion === 'cast') target.set(examples)
-    else standardiseInto(examples, target as Float32Array, conversion, this.exampleShape)
+    else standardizeInto(examples, target as Float32Array, conversion, this.exampleShape)
     target.fill(0, examples.length)
     return tensor(target, [rows, ...this.exampleShape])
   }

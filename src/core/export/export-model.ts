@@ -16,7 +16,7 @@ export interface ExportModelSettings {
   batch: 'dynamic' | number
   /** Add a `probabilities` output (softmax; sigmoid for a one-output binary classifier). */
   includeSoftmax: boolean
-  /** Scale and standardise inside the graph, so that clients send raw values. */
+  /** Scale and standardize inside the graph, so that clients send raw values. */
   normalize: boolean
   /** Store the weights as float16. */
   fp16: boolean
@@ -42,7 +42,7 @@ export interface ExportModel {
 
 /**
  * The ONNX file for a trained run: the engine's inference graph with the weights as initializers, the
- * requested opset, batch dimension, outputs and input normalisation, mlctl's metadata_props and, with
+ * requested opset, batch dimension, outputs and input normalization, mlctl's metadata_props and, with
  * fp16, float16 weights. The result is checked structurally; a problem there is a bug in mlctl.
  */
 export function buildExportModel(run: TrainedRun, settings: ExportModelSettings): ExportModel {
@@ -51,7 +51,7 @@ export function buildExportModel(run: TrainedRun, settings: ExportModelSettings)
   const metadata = exportMetadata(run, describeInputNormalization(run.spec, settings.normalize), settings.mlctlVersion)
   const built = buildInferenceModel(run.spec, run.weights, {
     probabilities,
-    normaliseInput: settings.normalize,
+    normalizeInput: settings.normalize,
     ...(settings.batch !== 'dynamic' && {batchSize: settings.batch}),
     metadata,
     producerVersion: settings.mlctlVersion,

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {defaultMetric, type LossConfig, type MetricName} from '../engine/index.js'
+import {defaultMetric, type LossConfig, type MetricName} from '../training/index.js'
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'

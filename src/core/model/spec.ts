@@ -6,7 +6,7 @@ export interface ModelSpec {
   inputShape: number[]
   /** Element type of the input tensor. uint8 inputs are divided by 255 inside the graph. Default float32. */
   inputType?: InputType
-  /** Per-channel (or per-feature) standardisation applied after the uint8 scaling: (x - mean) / std. */
+  /** Per-channel (or per-feature) standardization applied after the uint8 scaling: (x - mean) / std. */
   normalize?: {mean: number[]; std: number[]}
   layers: LayerSpec[]
 }

@@ -1,4 +1,5 @@
 import type {InputType, ModelSpec} from '../model/spec.js'
+import {foldStandardization, inputStandardization, type Standardization} from '../model/standardization.js'
 
 /**
  * The metadata_props `input_normalization` of an exported file: what its `input` expects. A client turns
@@ -10,26 +11,14 @@ export interface InputNormalization extends Standardization {
   inputType: InputType
 }
 
-/** (x * scale - mean[c]) / std[c], one mean/std value meaning the same for every channel or feature. */
-export interface Standardization {
-  scale: number
-  mean: number[]
-  std: number[]
-}
-
 /**
- * inGraph (export --normalize): the graph scales and standardises itself, so the client sends the raw
+ * inGraph (export --normalize): the graph scales and standardizes itself, so the client sends the raw
  * values with the dataset's element type. Otherwise the graph takes float32 values that the client has
- * normalised as the model was trained.
+ * normalized as the model was trained.
  */
 export function describeInputNormalization(spec: ModelSpec, inGraph: boolean): InputNormalization {
   if (inGraph) return {inputType: spec.inputType ?? 'float32', scale: 1, mean: [0], std: [1]}
-  return {
-    inputType: 'float32',
-    scale: spec.inputType === 'uint8' ? 1 / 255 : 1,
-    mean: spec.normalize?.mean ?? [0],
-    std: spec.normalize?.std ?? [1],
-  }
+  return {inputType: 'float32', ...inputStandardization(spec.inputType ?? 'float32', spec.normalize)}
 }
 
 /** What a client does to raw examples of `exampleShape` before sending them: the input tensor's data. */
@@ -43,16 +32,12 @@ export function applyInputNormalization(
     return raw
   }
   const out = new Float32Array(raw.length)
-  standardiseInto(raw, out, n, exampleShape)
+  standardizeInto(raw, out, n, exampleShape)
   return out
 }
 
-/**
- * Writes the standardised examples of `source` into `target`, with the division folded into
- * x * multiplier[c] + offset[c] so the inner loop is one multiply-add per value. Channels (or features)
- * are dimension 0 of `exampleShape`.
- */
-export function standardiseInto(
+/** Writes the standardized examples of `source` into `target`. Channels (or features) are dimension 0 of `exampleShape`. */
+export function standardizeInto(
   source: Uint8Array | Float32Array,
   target: Float32Array,
   n: Standardization,
@@ -60,9 +45,7 @@ export function standardiseInto(
 ): void {
   const channels = exampleShape[0]
   const perChannel = exampleShape.slice(1).reduce((a, b) => a * b, 1)
-  const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
-  const multiplier = Array.from({length: channels}, (_, c) => n.scale / pick(n.std, c))
-  const offset = Array.from({length: channels}, (_, c) => -pick(n.mean, c) / pick(n.std, c))
+  const {multiplier, offset} = foldStandardization(n, channels)
   for (let start = 0; start < source.length; start += perChannel) {
     const c = (start / perChannel) % channels
     const [m, o] = [multiplier[c], offset[c]]

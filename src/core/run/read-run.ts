@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Dataset} from '../data/index.js'
-import type {LossConfig} from '../engine/index.js'
+import type {LossConfig} from '../training/index.js'
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'

@@ -1,11 +1,10 @@
 import type {Scalar, Tensor2D} from '@tensorflow/tfjs'
-import type {BatchTargets} from '../engine/batch-tensors.js'
-import type {LossConfig} from '../engine/losses/index.js'
+import type {BatchTargets, LossConfig} from '../training/index.js'
 import type {Tfjs} from './load-tfjs.js'
 
 /**
- * The losses of engine/losses/ as TF.js ops on output [N, K] and targetValues [N, K]; their gradients
- * come from autodiff, an independent check on the ONNX engine's hand-written ones.
+ * Every loss as TF.js ops on output [N, K] and targetValues [N, K]; their gradients come from autodiff,
+ * an independent check on the ONNX Runtime engine's hand-written ones.
  */
 export function lossValue(tf: Tfjs, loss: LossConfig, output: Tensor2D, target: Tensor2D): Scalar {
   switch (loss.name) {
@@ -29,7 +28,7 @@ export function lossValue(tf: Tfjs, loss: LossConfig, output: Tensor2D, target: 
 
 /**
  * The target of `count` examples as [count, outputs] float32 values: class labels become (smoothed)
- * one-hot rows, onehot * (1 - e) + e / classes as engine/losses/softmax-cross-entropy.ts; float
+ * one-hot rows, onehot * (1 - e) + e / classes as LossConfig describes; float
  * targets pass through.
  */
 export function targetValues(loss: LossConfig, targets: BatchTargets, count: number, outputs: number): Float32Array {

@@ -1,21 +1,19 @@
-import type {BatchTargets} from '../engine/batch-tensors.js'
-import type {MetricRule} from '../engine/metrics.js'
+import type {BatchTargets, MetricRule} from '../training/index.js'
 
 /**
- * The sum over a batch that engine/metrics.ts's rule emits in its graphs, computed from the model output
+ * The metric's sum over a batch, as the ONNX Runtime engine's graphs compute it, from the model output
  * [count, outputs]: correct examples (labels: arg-max, first maximum on ties, as ONNX ArgMax), outputs on
  * the target's side of 0.5 (binary: logit > 0), or absolute / squared errors.
  */
 export function metricSum(
   rule: MetricRule,
-  labels: boolean,
   output: Float32Array,
   targets: BatchTargets,
   count: number,
   outputs: number,
 ): number {
   let sum = 0
-  if (rule.name === 'accuracy' && labels) {
+  if (rule.name === 'accuracy' && rule.target === 'labels') {
     for (let n = 0; n < count; n++) {
       let best = 0
       for (let k = 1; k < outputs; k++) if (output[n * outputs + k] > output[n * outputs + best]) best = k

@@ -1,18 +1,28 @@
 import type {Tensor, Tensor2D} from '@tensorflow/tfjs'
-import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from '../engine/batch-tensors.js'
-import type {LossAndMetric, TrainerOptions} from '../engine/index.js'
-import {lossRule, type TargetKind} from '../engine/losses/index.js'
-import {defaultMetric, metricRule, type MetricRule} from '../engine/metrics.js'
-import {updateMovingStatistics} from '../engine/moving-statistics.js'
 import {UserError} from '../errors.js'
-import {checkWeights} from '../model/check-weights.js'
-import {initialWeights} from '../model/initialisers.js'
 import {sizeOf, type NamedTensor, type ParameterInfo, type ParameterRole} from '../model/parameters.js'
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
 import {createOptimizer, type Optimizer} from '../optim/index.js'
 import {convertParameter} from '../tfjs-format/layers-model.js'
-import type {TrainingEngine} from '../train/training-engine.js'
+import {
+  checkLossConfig,
+  checkUsable,
+  defaultMetric,
+  inputBatch,
+  lossTarget,
+  metricRule,
+  metricValue,
+  ParameterValues,
+  targetBatch,
+  updateMovingStatistics,
+  type BatchInputs,
+  type BatchResult,
+  type BatchTargets,
+  type MetricRule,
+  type TrainingEngine,
+  type TrainingEngineOptions,
+} from '../training/index.js'
 import {dropoutScales} from './dropout-scales.js'
 import {forwardPass, type ForwardPass} from './forward-pass.js'
 import {inputValues} from './input-values.js'
@@ -25,11 +35,6 @@ interface BatchStatistics {
   layer: ResolvedLayer<BatchNormSpec>
   mean: Float32Array
   variance: Float32Array
-}
-
-export interface TfjsTrainerOptions extends TrainerOptions {
-  /** Hears, once per process, that no native TensorFlow.js backend loaded and training runs in pure JavaScript. */
-  onWarning?(message: string): void
 }
 
 /**
@@ -47,47 +52,44 @@ export class TfjsTrainer implements TrainingEngine {
     private readonly tfjs: LoadedTfjs,
     readonly model: ResolvedModel,
     readonly metric: MetricRule,
-    private readonly options: TfjsTrainerOptions,
-    private readonly target: TargetKind,
+    private readonly options: TrainingEngineOptions,
     private readonly trainable: ParameterInfo[],
     readonly optimizer: Optimizer,
-    /** Every parameter's values by name, in engine layout, updated in place. */
-    private readonly values: Map<string, Float32Array>,
+    private readonly values: ParameterValues,
   ) {}
 
-  static async create(options: TfjsTrainerOptions): Promise<TfjsTrainer> {
+  /** `onWarning` hears, once per process, that no native backend loaded and training runs in pure JavaScript. */
+  static async create(options: TrainingEngineOptions): Promise<TfjsTrainer> {
     const {spec, loss, seed} = options
     if (!Number.isSafeInteger(seed)) throw new UserError(`seed must be an integer, got ${seed}`)
     const model = resolveModel(spec)
-    const target = lossRule(loss).target
+    checkLossConfig(loss)
     const metric = metricRule(options.metric ?? defaultMetric(loss), loss, model.outputs)
     const trainable = model.parameters.filter((p) => p.trainable)
     const optimizer = createOptimizer(
       options.optimizer,
       trainable.map((p) => sizeOf(p.shape)),
     )
-    const values = new Map(initialWeights(model, seed).map((w) => [w.name, w.data]))
+    const values = new ParameterValues(model, seed)
     const tfjs = await loadTfjs(options.onWarning)
-    return new TfjsTrainer(tfjs, model, metric, options, target, trainable, optimizer, values)
+    return new TfjsTrainer(tfjs, model, metric, options, trainable, optimizer, values)
   }
 
-  /** Which TensorFlow.js backend runs, for the start-of-run line. */
   get description(): string {
     return this.tfjs.description
   }
 
-  /** One optimizer step on n examples; returns the batch's loss and metric before the update. */
-  async step(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric> {
+  async step(x: BatchInputs, y: BatchTargets, n: number): Promise<BatchResult> {
     const {loss, metric, gradients, batchStatistics} = await this.backward(x, y, n)
     for (const {layer, mean, variance} of batchStatistics) {
       const moving = {
-        mean: this.values.get(parameterOf(layer, 'movingMean').name)!,
-        variance: this.values.get(parameterOf(layer, 'movingVariance').name)!,
+        mean: this.values.get(parameterOf(layer, 'movingMean').name),
+        variance: this.values.get(parameterOf(layer, 'movingVariance').name),
       }
       updateMovingStatistics(layer, moving, {mean, variance}, n)
     }
     this.optimizer.step(
-      this.trainable.map((p) => this.values.get(p.name)!),
+      this.trainable.map((p) => this.values.get(p.name)),
       gradients.map((g) => g.data),
     )
     return {loss, metric}
@@ -98,7 +100,7 @@ export class TfjsTrainer implements TrainingEngine {
    * the optimizer) at the current weights, without changing anything: what step() applies, and what the
    * cross-engine tests compare with the ONNX Runtime engine's gradients.
    */
-  async gradients(x: BatchInputs, y: BatchTargets, n: number): Promise<LossAndMetric & {gradients: NamedTensor[]}> {
+  async gradients(x: BatchInputs, y: BatchTargets, n: number): Promise<BatchResult & {gradients: NamedTensor[]}> {
     const {loss, metric, gradients} = await this.backward(x, y, n)
     return {loss, metric, gradients}
   }
@@ -108,8 +110,8 @@ export class TfjsTrainer implements TrainingEngine {
     x: BatchInputs,
     y: BatchTargets,
     n: number,
-  ): Promise<LossAndMetric & {gradients: NamedTensor[]; batchStatistics: BatchStatistics[]}> {
-    this.checkUsable(n)
+  ): Promise<BatchResult & {gradients: NamedTensor[]; batchStatistics: BatchStatistics[]}> {
+    checkUsable('TfjsTrainer', this.released, n)
     const {tf} = this.tfjs
     const {values, targets} = this.batchTargets(y, 0, n)
     const input = tf.tensor(this.batchInputs(x, 0, n), [n, ...this.tfjsShape()])
@@ -149,15 +151,9 @@ export class TfjsTrainer implements TrainingEngine {
         convertParameter(this.model, p, (await t.data()) as Float32Array, 'fromTfjs').data
       return {
         loss: (await value.data())[0],
-        metric: this.finishMetric(
-          metricSum(
-            this.metric,
-            this.target === 'labels',
-            (await output.data()) as Float32Array,
-            targets,
-            n,
-            this.model.outputs,
-          ),
+        metric: metricValue(
+          this.metric,
+          metricSum(this.metric, (await output.data()) as Float32Array, targets, n, this.model.outputs),
           n,
         ),
         gradients: await Promise.all(
@@ -180,9 +176,8 @@ export class TfjsTrainer implements TrainingEngine {
     }
   }
 
-  /** Mean loss and metric over n examples in inference mode, in batches of batchSize. */
-  async evaluate(x: BatchInputs, y: BatchTargets, n: number, batchSize: number): Promise<LossAndMetric> {
-    this.checkUsable(n, batchSize)
+  async evaluate(x: BatchInputs, y: BatchTargets, n: number, batchSize: number): Promise<BatchResult> {
+    checkUsable('TfjsTrainer', this.released, n, batchSize)
     let lossSum = 0
     let metricSumTotal = 0
     await this.inBatches(
@@ -200,7 +195,6 @@ export class TfjsTrainer implements TrainingEngine {
         loss.dispose()
         metricSumTotal += metricSum(
           this.metric,
-          this.target === 'labels',
           (await output.data()) as Float32Array,
           targets,
           count,
@@ -208,12 +202,11 @@ export class TfjsTrainer implements TrainingEngine {
         )
       },
     )
-    return {loss: lossSum / n, metric: this.finishMetric(metricSumTotal, n)}
+    return {loss: lossSum / n, metric: metricValue(this.metric, metricSumTotal, n)}
   }
 
-  /** The logits (network output before a final softmax) for n examples, [n * outputs]. */
   async predict(x: BatchInputs, n: number, batchSize: number): Promise<Float32Array> {
-    this.checkUsable(n, batchSize)
+    checkUsable('TfjsTrainer', this.released, n, batchSize)
     const logits = new Float32Array(n * this.model.outputs)
     await this.inBatches(x, n, batchSize, false, async (output, from) =>
       logits.set(await output.data(), from * this.model.outputs),
@@ -221,19 +214,12 @@ export class TfjsTrainer implements TrainingEngine {
     return logits
   }
 
-  /** Copies of every parameter tensor (trainable and moving statistics), in model.parameters order. */
   getWeights(): NamedTensor[] {
-    return this.model.parameters.map((p) => ({
-      name: p.name,
-      shape: [...p.shape],
-      data: this.values.get(p.name)!.slice(),
-    }))
+    return this.values.toNamedTensors()
   }
 
-  /** Replaces every parameter tensor; names and shapes must be exactly the model's. */
   setWeights(weights: NamedTensor[]): void {
-    const byName = checkWeights(this.model.parameters, weights)
-    for (const p of this.model.parameters) this.values.get(p.name)!.set(byName.get(p.name)!.data)
+    this.values.set(weights)
   }
 
   release(): void {
@@ -269,24 +255,20 @@ export class TfjsTrainer implements TrainingEngine {
     }
   }
 
-  /**
-   * Examples [from, from + count) as the forward pass takes them. Inputs and targets are checked by the
-   * ONNX Runtime engine's functions (before any tensor exists), so both engines reject the same data
-   * with the same messages.
-   */
+  /** Examples [from, from + count) as the forward pass takes them. */
   private batchInputs(x: BatchInputs, from: number, count: number): Float32Array {
-    return inputValues(this.model, inputTensor(this.model, x, from, count).data as BatchInputs, count)
+    return inputValues(this.model, inputBatch(this.model, x, from, count), count)
   }
 
   /** The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs] values. */
   private batchTargets(y: BatchTargets, from: number, count: number): {values: Float32Array; targets: BatchTargets} {
-    const targets = targetTensor(this.target, this.model.outputs, y, from, count).data as BatchTargets
+    const targets = targetBatch(lossTarget(this.options.loss), this.model.outputs, y, from, count)
     return {values: targetValues(this.options.loss, targets, count, this.model.outputs), targets}
   }
 
   /** A parameter's current values as a TF.js tensor in TF.js layout; disposed before the values change. */
   private parameterTensor(p: ParameterInfo): Tensor {
-    const {data, shape} = convertParameter(this.model, p, this.values.get(p.name)!, 'toTfjs')
+    const {data, shape} = convertParameter(this.model, p, this.values.get(p.name), 'toTfjs')
     return this.tfjs.tf.tensor(data, shape)
   }
 
@@ -294,18 +276,6 @@ export class TfjsTrainer implements TrainingEngine {
   private tfjsShape(index?: number): number[] {
     const shape = index === undefined ? this.model.inputShape : this.model.layers[index].inputShape
     return shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape
-  }
-
-  private finishMetric(sum: number, n: number): number {
-    return this.metric.finish(sum / (n * this.metric.termsPerExample))
-  }
-
-  private checkUsable(n: number, batchSize = 1): void {
-    if (this.released) throw new Error('TfjsTrainer used after release()')
-    if (!Number.isInteger(n) || n < 1)
-      throw new UserError(`the number of examples must be a positive integer, got ${n}`)
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw new UserError(`batch size must be a positive integer, got ${batchSize}`)
   }
 }
 

@@ -2,6 +2,7 @@ import {UserError} from '../errors.js'
 import type {NamedTensor, ParameterInfo, ParameterRole} from '../model/parameters.js'
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {ModelSpec} from '../model/spec.js'
+import {foldStandardization, inputStandardization} from '../model/standardization.js'
 import {hwioToOihw, oihwToHwio, reorderFlattenedRows} from './weight-layout.js'
 
 /**
@@ -127,19 +128,19 @@ function nhwc(shape: number[]): number[] {
   return shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape
 }
 
-/** The engine scales uint8 inputs by 1/255 and standardises inside its graph; Rescaling does the same in TF.js. */
+/** The engine scales uint8 inputs by 1/255 and standardizes inside its graph; Rescaling does the same in TF.js. */
 function inputRescaling(model: ResolvedModel): {scale: number; offset: number} | undefined {
-  const base = model.inputType === 'uint8' ? 1 / 255 : 1
   const normalize = model.spec.normalize
-  if (!normalize) return base === 1 ? undefined : {scale: base, offset: 0}
+  const standardization = inputStandardization(model.inputType, normalize)
+  if (!normalize) return standardization.scale === 1 ? undefined : {scale: standardization.scale, offset: 0}
   const uniform = (values: number[]) => values.every((v) => v === values[0])
   if (!uniform(normalize.mean) || !uniform(normalize.std)) {
     throw new UserError(
       'per-channel normalize values cannot be written in the TensorFlow.js layers format; use one mean and one std value',
     )
   }
-  const [mean, std] = [normalize.mean[0], normalize.std[0]]
-  return {scale: base / std, offset: -mean / std}
+  const {multiplier, offset} = foldStandardization(standardization, 1)
+  return {scale: multiplier[0], offset: offset[0]}
 }
 
 function kerasLayers(layer: ResolvedLayer): KerasLayer[] {

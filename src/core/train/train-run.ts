@@ -3,19 +3,18 @@ import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
 import {holdOut} from '../data/validation-split.js'
-import {defaultMetric, type LossConfig, type MetricName, Trainer} from '../engine/index.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {resolveModelSpec} from '../model/resolve-model-spec.js'
 import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
-import {TfjsTrainer} from '../tfjs-engine/tfjs-trainer.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, RUN_FILES} from '../run/run-dir.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
-import type {TrainingEngine} from './training-engine.js'
+import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
+import {engineFactory} from './engines.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {
   type EpochRecord,
@@ -25,7 +24,6 @@ import {
   runTrainingLoop,
   type StepProgress,
 } from './training-loop.js'
-
 
 export interface TrainRunRequest {
   /** Values given on the command line (undefined when not given). */
@@ -69,6 +67,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const resumed = request.resume ? readResumeDir(request.resume) : undefined
   const fromFile = request.configFile ? readConfigFile(request.configFile) : {}
   const config = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
+  const createEngine = engineFactory(config.engine)
 
   const dataset = config.data
     ? await loadCsvDataset(config.data, config.target as string)
@@ -96,11 +95,14 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     )
   }
 
-  const trainerOptions = {spec, loss, optimizer, seed: config.seed, threads: config.threads}
-  const engine =
-    config.engine === 'tfjs'
-      ? await TfjsTrainer.create({...trainerOptions, onWarning: request.onWarning})
-      : await Trainer.create(trainerOptions)
+  const engine = await createEngine({
+    spec,
+    loss,
+    optimizer,
+    seed: config.seed,
+    threads: config.threads,
+    onWarning: request.onWarning,
+  })
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
@@ -121,10 +123,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         test: dataset.test?.count ?? 0,
       },
       metric,
-      engine:
-        engine instanceof TfjsTrainer
-          ? engine.description
-          : `onnxruntime-node (CPU), ${config.threads} thread${config.threads === 1 ? '' : 's'}`,
+      engine: engine.description,
       ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
     })
 

@@ -1,7 +1,7 @@
 import type {ModelSpec} from '../model/spec.js'
 import type {OptimizerState} from '../optim/optimizer.js'
 import {type CheckpointTensor, readCheckpoint, writeCheckpoint} from './checkpoint-file.js'
-import type {TrainingEngine} from './training-engine.js'
+import type {TrainingEngine} from '../training/index.js'
 import type {LoopState} from './training-loop.js'
 
 /** What `checkpoints/last` and `checkpoints/best` hold: enough to continue the run bit for bit. */

@@ -3,7 +3,7 @@ import {seededPermutation} from '../data/seeded-shuffle.js'
 import {UserError} from '../errors.js'
 import {deriveSeed, RandomStream} from '../model/random.js'
 import {gatherBatch} from '../data/select-examples.js'
-import type {TrainingEngine} from './training-engine.js'
+import type {TrainingEngine} from '../training/index.js'
 
 export interface LoopOptions {
   epochs: number

@@ -1,5 +1,5 @@
 /** Float64 reference losses, straight from their definitions (means as documented in src/core/engine/losses). */
-import type {LossConfig} from '../../../src/core/engine/losses/index.js'
+import type {LossConfig} from '../../../src/core/training/index.js'
 
 export function referenceLoss(
   config: LossConfig,

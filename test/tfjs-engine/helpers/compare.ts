@@ -1,5 +1,4 @@
-import type {BatchInputs, BatchTargets} from '../../../src/core/engine/batch-tensors.js'
-import type {LossConfig} from '../../../src/core/engine/losses/index.js'
+import type {BatchInputs, BatchTargets, LossConfig} from '../../../src/core/training/index.js'
 import {Random} from '../../../src/core/model/random.js'
 import {gradientError} from '../../engine/helpers/gradient-check.js'
 import {sizeOf} from '../../../src/core/model/parameters.js'

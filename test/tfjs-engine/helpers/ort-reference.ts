@@ -1,12 +1,17 @@
-import {inputTensor, targetTensor, type BatchInputs, type BatchTargets} from '../../../src/core/engine/batch-tensors.js'
+import {inputTensor, targetTensor} from '../../../src/core/engine/batch-tensors.js'
 import {DropoutNoise} from '../../../src/core/engine/dropout-noise.js'
-import type {LossConfig} from '../../../src/core/engine/losses/index.js'
-import {defaultMetric, metricRule} from '../../../src/core/engine/metrics.js'
 import {OrtSession, tensor, type Tensor} from '../../../src/core/engine/ort-session.js'
 import {buildTrainingGraph, LOSS_OUTPUT, METRIC_OUTPUT} from '../../../src/core/engine/training-graph.js'
 import type {NamedTensor} from '../../../src/core/model/parameters.js'
 import {resolveModel} from '../../../src/core/model/resolve-model.js'
 import type {ModelSpec} from '../../../src/core/model/spec.js'
+import {
+  defaultMetric,
+  metricRule,
+  type BatchInputs,
+  type BatchTargets,
+  type LossConfig,
+} from '../../../src/core/training/index.js'
 
 export interface OrtStepOutputs {
   loss: number

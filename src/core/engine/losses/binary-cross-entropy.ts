@@ -1,5 +1,5 @@
 import {elementCount} from '../graph-ops.js'
-import type {LossRule} from './loss.js'
+import type {LossRule} from './loss-rule.js'
 
 /**
  * Binary cross-entropy on logits z, stable for any z: mean of max(z, 0) - z*y + log(1 + exp(-|z|)).
@@ -7,7 +7,6 @@ import type {LossRule} from './loss.js'
  */
 export function binaryCrossEntropy(): LossRule {
   return {
-    target: 'values',
     emit(g, logits, targets) {
       const perElement = g.node('Add', [
         g.node('Sub', [g.node('Relu', [logits]), g.node('Mul', [logits, targets])]),

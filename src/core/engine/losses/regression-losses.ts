@@ -1,12 +1,11 @@
 import {elementCount} from '../graph-ops.js'
-import type {LossRule} from './loss.js'
+import type {LossRule} from './loss-rule.js'
 
 /** Losses on the error d = output - target, averaged over every element. */
 
 /** mean(d^2); gradient 2d / count. */
 export function meanSquaredError(): LossRule {
   return {
-    target: 'values',
     emit(g, output, targets) {
       const d = g.node('Sub', [output, targets])
       return {
@@ -20,7 +19,6 @@ export function meanSquaredError(): LossRule {
 /** mean(|d|); gradient sign(d) / count. */
 export function meanAbsoluteError(): LossRule {
   return {
-    target: 'values',
     emit(g, output, targets) {
       const d = g.node('Sub', [output, targets])
       return {
@@ -37,7 +35,6 @@ export function meanAbsoluteError(): LossRule {
  */
 export function huber(delta: number): LossRule {
   return {
-    target: 'values',
     emit(g, output, targets) {
       const d = g.node('Sub', [output, targets])
       const absolute = g.node('Abs', [d])

@@ -1,5 +1,5 @@
 import {batchSize, reduceSum} from '../graph-ops.js'
-import type {LossRule} from './loss.js'
+import type {LossRule} from './loss-rule.js'
 
 /**
  * Mean over the batch of -sum(t * log_softmax(z)), t the (smoothed) one-hot target.
@@ -7,7 +7,6 @@ import type {LossRule} from './loss.js'
  */
 export function softmaxCrossEntropy(labelSmoothing: number): LossRule {
   return {
-    target: 'labels',
     emit(g, logits, labels, classes) {
       const off = labelSmoothing / classes
       const oneHot = g.node(

@@ -1,0 +1,2 @@
+/** The TensorFlow.js engine's public API: what other modules import. */
+export {TfjsTrainer} from './tfjs-trainer.js'
