@@ -1,6 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import cliProgress from 'cli-progress'
-import type {EpochRecord, StepProgress} from '../core/train/training-loop.js'
+import type {EpochRecord} from '../core/run/read-run.js'
+import type {StepProgress} from '../core/train/training-loop.js'
 
 /**
  * Training progress on stderr: a cli-progress bar per epoch on a terminal; on a pipe or CI log only

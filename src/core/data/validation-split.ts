@@ -3,6 +3,9 @@ import {seededPermutation} from './seeded-shuffle.js'
 import {subsetSplit} from './select-examples.js'
 import {UserError} from '../errors.js'
 
+/** The share of the training set held out for validation when a run does not say (--val-split). */
+export const DEFAULT_VALIDATION_FRACTION = 0.1
+
 /** The validation hold-out does not move with --seed, so runs with different seeds are judged on the same examples. */
 const VALIDATION_SPLIT_SEED = 1
 

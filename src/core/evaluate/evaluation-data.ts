@@ -1,7 +1,6 @@
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset, REGISTRY} from '../data/index.js'
-import {holdOut} from '../data/validation-split.js'
+import {DEFAULT_VALIDATION_FRACTION, holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
-import {TRAIN_DEFAULTS} from '../train/train-config.js'
 import type {ModelFacts} from './model-source.js'
 
 /** train: the examples the model was fitted on; val: train's validation hold-out; test: the dataset's test split. */
@@ -62,7 +61,7 @@ export async function loadEvaluationData(
   }
   return {
     dataset,
-    split: pickSplit(dataset, request.split, request.valSplit ?? trainedOn.valSplit ?? TRAIN_DEFAULTS['val-split']),
+    split: pickSplit(dataset, request.split, request.valSplit ?? trainedOn.valSplit ?? DEFAULT_VALIDATION_FRACTION),
     source,
   }
 }

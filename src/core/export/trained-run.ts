@@ -7,7 +7,7 @@ import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {readFinishedRun} from '../run/read-run.js'
 import {RUN_FILES} from '../run/run-dir.js'
-import type {EpochRecord} from '../train/training-loop.js'
+import type {EpochRecord} from '../run/read-run.js'
 
 /** What export needs from a finished training run directory. */
 export interface TrainedRun {

@@ -41,6 +41,18 @@ export type RunModelMetadata = {
   bestEpoch?: {epoch: number; metric: number}
 }
 
+/** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
+export interface EpochRecord {
+  epoch: number
+  trainLoss: number
+  trainMetric: number
+  valLoss?: number
+  valMetric?: number
+  lr: number
+  imagesPerSec: number
+  seconds: number
+}
+
 /** A run directory as config.json describes it. */
 export interface Run {
   dir: string

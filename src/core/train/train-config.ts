@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {parse as parseYaml} from 'yaml'
+import {DEFAULT_VALIDATION_FRACTION} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {OPTIMIZER_NAMES} from '../optim/index.js'
 
@@ -80,7 +81,7 @@ export const TRAIN_OPTIONS = {
     type: 'number',
     help: 'Fraction of the training set held out for validation.',
     helpValue: 'X',
-    default: 0.1,
+    default: DEFAULT_VALIDATION_FRACTION,
   },
   'early-stop': {
     type: 'integer',

@@ -10,14 +10,13 @@ import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
-import {readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
+import {type EpochRecord, readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, RUN_FILES} from '../run/run-dir.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {
-  type EpochRecord,
   initialLoopState,
   type LoopOutcome,
   type LoopState,

@@ -3,6 +3,7 @@ import {seededPermutation} from '../data/seeded-shuffle.js'
 import {UserError} from '../errors.js'
 import {deriveSeed, RandomStream} from '../model/random.js'
 import {gatherBatch} from '../data/select-examples.js'
+import type {EpochRecord} from '../run/read-run.js'
 import type {TrainingEngine} from '../training/index.js'
 
 export interface LoopOptions {
@@ -15,17 +16,6 @@ export interface LoopOptions {
   higherIsBetter: boolean
   /** Learning rate the optimizer will use for the next step (for the epoch record). */
   currentLr: () => number
-}
-
-export interface EpochRecord {
-  epoch: number
-  trainLoss: number
-  trainMetric: number
-  valLoss?: number
-  valMetric?: number
-  lr: number
-  imagesPerSec: number
-  seconds: number
 }
 
 /** Everything needed to continue a run exactly where it stopped; stored in every checkpoint. */
