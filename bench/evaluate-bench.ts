@@ -63,7 +63,10 @@ async function testImages(): Promise<{dataset: Dataset; source: string}> {
   return {dataset, source: `${IMAGES} synthetic MNIST-shaped images (${from} not found)`}
 }
 
-/** Images per second of wall-clock time, and per second of this process's CPU time (steadier when other work shares the cores). */
+/**
+ * Images per second of wall-clock time, and per second of this process's CPU time (steadier when other work
+ * shares the cores).
+ */
 interface Throughput {
   wall: number
   cpu: number

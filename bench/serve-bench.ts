@@ -9,15 +9,17 @@
  *              server, sets the ceiling; h2load shows what the server itself sustains.
  *
  * Single-image and 64-image requests at concurrency 1, 16, 64, 256; each 64-image row is compared with
- * in-process onnxruntime at batch 64 measured just before it; then a soak run at c=256 counts failures. Last, HTTP/JSON at c=64 against
- * a second server that parses bodies on its request-handling thread (--decode-threads 0), interleaved, as the
- * peer of the decoder thread; and what parsing a JSON image costs next to inferring it, in this process. Then the
+ * in-process onnxruntime at batch 64 measured just before it; then a soak run at c=256 counts failures. Last,
+ * HTTP/JSON at c=64 against a second server that parses bodies on its request-handling thread
+ * (--decode-threads 0), interleaved, as the peer of the decoder thread; and what parsing a JSON image costs next
+ * to inferring it, in this process. Then the
  * default server against one started with NODE_OPTIONS=--v8-pool-size=1 (V8's garbage-collection helper threads),
  * interleaved, at c=64: gRPC and HTTP/JSON single images, HTTP binary 64 images.
  * Server CPU per request comes from /proc, so it stays meaningful when other work shares the machine; a probe
  * of GET /v2/health/live every 100 ms during each run shows whether the event loop stays responsive.
  *
- * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256] [--processes 1] [--decoder-rounds 3] [--pool-rounds 3]
+ * usage: npx tsx bench/serve-bench.ts [--seconds 5] [--soak-seconds 60] [--concurrency 1,16,64,256]
+ *        [--processes 1] [--decoder-rounds 3] [--pool-rounds 3]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
 import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'

@@ -144,7 +144,7 @@ function describeResult(runDir: string, r: ExportResult, color: ChalkInstance): 
     r.kept
       ? color.bold(`Exported ${runDir} to ${r.output} (${formatBytes(r.bytes)}, opset ${r.opset})`)
       : color.red(`Export of ${runDir} failed verification`),
-    `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization))}`,
+    `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization) as InputNormalization)}`,
     `  outputs   ${r.outputs.map(tensor).join(', ')}`,
     `  verified  ${v.examples} ${v.split} examples in a fresh onnxruntime session against TensorFlow.js on model/: ${v.passed ? color.green('passed') : color.red('FAILED')}`,
     `            max abs diff ${v.maxAbsDiff.toExponential(2)} (tolerance ${formatTolerance(v.tolerance)})` +

@@ -3,8 +3,8 @@ import {InferenceSession, Tensor} from 'onnxruntime-node'
 export type TensorData = Float32Array | Uint8Array
 
 /**
- * An onnxruntime-node session with the options the prototype found fastest for these graphs: sequential
- * execution ('parallel' halved throughput), every graph optimisation, intra-op threads as given.
+ * An onnxruntime-node session with sequential execution (training graphs are long chains, which the parallel
+ * executor only slows down), every graph optimization, and intra-op threads as given.
  * Call release() when done: a session that has run holds its memory arena (~50-90 MB) until then.
  */
 export class OrtSession {

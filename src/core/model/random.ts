@@ -1,6 +1,6 @@
 /**
- * Seeded pseudo-random numbers for weight initialisation, dropout masks and the order of examples. Every random draw in mlctl
- * comes from a generator seeded with deriveSeed(userSeed, stream, index), so each parameter tensor and
+ * Seeded pseudo-random numbers for weight initialization, dropout masks and the order of examples. Every random
+ * draw in mlctl comes from a generator seeded with deriveSeed(userSeed, stream, index), so each parameter tensor and
  * each training step has its own reproducible sequence that does not depend on what ran before it.
  */
 

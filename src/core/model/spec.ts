@@ -13,7 +13,10 @@ export interface ModelSpec {
 
 export type InputType = 'uint8' | 'float32'
 
-/** 'same' pads like Keras (output = ceil(input / stride), extra padding at the bottom/right); a number pads every side. */
+/**
+ * 'same' pads like Keras (output = ceil(input / stride), extra padding at the bottom/right); a number pads every
+ * side.
+ */
 export type Padding = 'same' | 'valid' | number
 
 export interface Conv2dSpec {

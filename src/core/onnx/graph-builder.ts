@@ -37,7 +37,7 @@ export interface ModelMetadata {
 /**
  * Builds one ONNX graph node by node. Tensor names are strings; node() returns the name of the new
  * output. The builder refuses to encode a graph with nodes whose outputs nobody reads, because ONNX
- * Runtime executes them anyway (round 2 measured unused dW chains costing their full time).
+ * Runtime executes them anyway: an unused weight-gradient chain would cost its full time every step.
  */
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = []

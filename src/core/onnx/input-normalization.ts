@@ -36,7 +36,10 @@ export function applyInputNormalization(
   return out
 }
 
-/** Writes the standardized examples of `source` into `target`. Channels (or features) are dimension 0 of `exampleShape`. */
+/**
+ * Writes the standardized examples of `source` into `target`. Channels (or features) are dimension 0 of
+ * `exampleShape`.
+ */
 export function standardizeInto(
   source: Uint8Array | Float32Array,
   target: Float32Array,

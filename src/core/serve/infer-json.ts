@@ -27,7 +27,10 @@ export interface InferRequest {
   inputs: Tensor[]
   /** names of the outputs to return; all when absent */
   outputs?: string[]
-  /** outputs to return as raw bytes after the JSON, rather than as JSON numbers (data, not a function: requests are decoded on other threads) */
+  /**
+   * outputs to return as raw bytes after the JSON, rather than as JSON numbers (data, not a function: requests
+   * are decoded on other threads)
+   */
   binaryOutputs: {all: boolean; names: string[]}
 }
 

@@ -54,5 +54,5 @@ export function conv2d(
       },
     }
   })
-  return convolve(x, kernel) as Tensor4D
+  return convolve(x, kernel)
 }

@@ -1,6 +1,5 @@
 import {deriveSeed, Random, RandomStream} from '../model/random.js'
 import {sizeOf} from '../model/parameters.js'
-import type {DropoutSpec} from '../model/spec.js'
 import type {ResolvedModel} from '../model/resolve-model.js'
 import {chwToHwc, imageOrderOfInputs} from './activation-layout.js'
 
@@ -20,9 +19,9 @@ export function dropoutScales(
   const imageOrder = imageOrderOfInputs(model)
   const scales = new Map<number, Float32Array>()
   for (const layer of model.layers) {
-    if (layer.spec.type !== 'dropout' || (layer.spec as DropoutSpec).rate === 0) continue
-    const rate = Math.fround((layer.spec as DropoutSpec).rate)
-    const kept = Math.fround(1 / (1 - (layer.spec as DropoutSpec).rate))
+    if (layer.spec.type !== 'dropout' || layer.spec.rate === 0) continue
+    const rate = Math.fround(layer.spec.rate)
+    const kept = Math.fround(1 / (1 - layer.spec.rate))
     const noise = random.fill(new Float32Array(count * sizeOf(layer.inputShape)))
     const scale = noise.map((u) => (u >= rate ? kept : 0))
     const image = imageOrder[layer.index]

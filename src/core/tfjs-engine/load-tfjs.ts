@@ -33,9 +33,9 @@ async function load(onWarning?: (message: string) => void): Promise<LoadedTfjs> 
   for (const packageName of NATIVE_PACKAGES) {
     try {
       // A variable specifier: these packages may be absent, so TypeScript must not resolve them.
-      const module = await import(packageName)
+      const module = (await import(packageName)) as Tfjs & {default?: Tfjs}
       // CommonJS packages: the default export is module.exports, with every re-exported tfjs name
-      const tf = (module.default ?? module) as Tfjs
+      const tf = module.default ?? module
       await tf.ready()
       return {
         tf,

@@ -31,5 +31,5 @@ export function maxPool2d(tf: Tfjs, x: Tensor4D, geometry: WindowGeometry, pureJ
       },
     }
   })
-  return pool(x) as Tensor4D
+  return pool(x)
 }

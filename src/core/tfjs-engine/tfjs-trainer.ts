@@ -260,7 +260,10 @@ export class TfjsTrainer implements TrainingEngine {
     return inputValues(this.model, inputBatch(this.model, x, from, count), count)
   }
 
-  /** The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs] values. */
+  /**
+   * The targets of examples [from, from + count) as given (for the metric) and as the loss's [count, outputs]
+   * values.
+   */
   private batchTargets(y: BatchTargets, from: number, count: number): {values: Float32Array; targets: BatchTargets} {
     const targets = targetBatch(lossTarget(this.options.loss), this.model.outputs, y, from, count)
     return {values: targetValues(this.options.loss, targets, count, this.model.outputs), targets}

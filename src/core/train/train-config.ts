@@ -157,7 +157,7 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
     throw new UserError(
       `config file ${path}: unknown key ${unknown[0]}; keys are train's flag names: ${KEYS.join(', ')}`,
     )
-  return values as Partial<TrainConfig>
+  return values
 }
 
 /** Flags override the config file, which overrides the defaults; then every value is checked. */

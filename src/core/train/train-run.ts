@@ -7,7 +7,7 @@ import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {resolveModelSpec} from '../model/resolve-model-spec.js'
 import type {ModelSpec} from '../model/spec.js'
-import {type OptimizerConfig, type OptimizerName, scheduledLr} from '../optim/index.js'
+import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
@@ -33,13 +33,13 @@ export interface TrainRunRequest {
   from?: string
   dataDir?: string
   mlctlVersion: string
-  onDownload?(event: DownloadEvent): void
+  onDownload?: (event: DownloadEvent) => void
   /** Hears what the user should know that does not stop the run (TensorFlow.js running in pure JavaScript). */
-  onWarning?(message: string): void
-  onStart?(start: TrainRunStart): void
-  onStep?(progress: StepProgress): void
-  onEpoch?(record: EpochRecord, isBest: boolean): void
-  shouldStop(): boolean
+  onWarning?: (message: string) => void
+  onStart?: (start: TrainRunStart) => void
+  onStep?: (progress: StepProgress) => void
+  onEpoch?: (record: EpochRecord, isBest: boolean) => void
+  shouldStop: () => boolean
 }
 
 export interface TrainRunStart {
@@ -221,7 +221,7 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
         ? {type: 'step' as const, stepSize: Math.max(1, Math.round(config.epochs / 3)) * stepsPerEpoch, gamma: 0.1}
         : {type: 'constant' as const}
   return {
-    name: config.optimizer as OptimizerName,
+    name: config.optimizer,
     lr: config.lr,
     ...(config.momentum !== undefined && {momentum: config.momentum}),
     ...(config['weight-decay'] !== undefined && {weightDecay: config['weight-decay']}),
@@ -240,14 +240,14 @@ function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>}
 /** The newest complete checkpoint: `last`, or `best` when `last` is missing or damaged. */
 function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
   let checkpoint: TrainingCheckpoint | undefined
-  let lastError: unknown
+  let lastError: Error | undefined
   for (const file of [RUN_FILES.last, RUN_FILES.best]) {
     if (!existsSync(join(dir, file))) continue
     try {
       checkpoint = loadTrainingCheckpoint(join(dir, file))
       break
     } catch (error) {
-      lastError = error
+      lastError = error as Error
     }
   }
   if (!checkpoint) throw lastError ?? new UserError(`${dir} has no checkpoint to resume from; start a new run`)
@@ -289,7 +289,7 @@ function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctl
 function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricName): void {
   writeFileAtomic(join(runDir, RUN_FILES.metrics), history.map((r) => `${JSON.stringify(r)}\n`).join(''))
   const epochs = history.map((r) => r.epoch)
-  const series = (key: keyof EpochRecord) => history.map((r) => r[key] as number | undefined)
+  const series = (key: keyof EpochRecord) => history.map((r) => r[key])
   writeFileAtomic(
     join(runDir, RUN_FILES.curve),
     learningCurveSvg(epochs, [

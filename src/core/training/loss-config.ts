@@ -17,7 +17,10 @@ export const LOSS_NAMES: readonly LossName[] = ['softmaxCrossEntropy', 'binaryCr
 /** What a loss reads as targets: uint8 class labels [batch], or one float32 value per output [batch, outputs]. */
 export type TargetKind = 'labels' | 'values'
 
-/** Throws UserError for an unknown loss name or an out-of-range option, so that every engine rejects the same configs. */
+/**
+ * Throws UserError for an unknown loss name or an out-of-range option, so that every engine rejects the same
+ * configs.
+ */
 export function checkLossConfig(config: LossConfig): void {
   switch (config?.name) {
     case 'softmaxCrossEntropy': {

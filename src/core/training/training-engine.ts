@@ -16,7 +16,7 @@ export interface TrainingEngineOptions {
   /** Default: accuracy for classification losses, mae for regression losses. */
   metric?: MetricName
   /** Hears what the user should know that does not stop the run (TensorFlow.js running in pure JavaScript). */
-  onWarning?(message: string): void
+  onWarning?: (message: string) => void
 }
 
 /** Creates an engine: what the train command keeps per `--engine` name. */

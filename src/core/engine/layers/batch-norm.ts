@@ -6,7 +6,7 @@ import type {LayerEmitter} from '../layer-emitter.js'
 /**
  * Batch normalisation over the channel axis of [N, C, H, W] or [N, C] inputs.
  * Training: the BatchNormalization op in training mode with momentum 0, whose extra outputs are then the
- * batch mean and biased variance (round 2: the fastest formulation, matching PyTorch); the trainer
+ * batch mean and biased variance (one fused op instead of a chain of reductions); the trainer
  * updates the moving statistics from them. Inference: the same op with the moving statistics.
  */
 export const emitBatchNorm: LayerEmitter<BatchNormSpec> = (g, x, layer, params, mode) => {
