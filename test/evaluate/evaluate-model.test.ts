@@ -68,7 +68,7 @@ describe('evaluateModel', () => {
     expect(fromRun.model.input).toMatchObject({type: 'uint8', fixedBatch: undefined})
   })
 
-  it('normalises the raw examples as input_normalization says, and pads the last batch of a fixed-batch model', async () => {
+  it('normalizes the raw examples as input_normalization says, and pads the last batch of a fixed-batch model', async () => {
     // export's default: the graph takes float32 pixels in [0, 1] and the client scales the bytes
     const normalization = {inputType: 'float32', scale: 1 / 255, mean: [0], std: [1]}
     const onnx = writeOnnxFile(

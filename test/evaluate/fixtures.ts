@@ -5,7 +5,7 @@ import {buildInferenceModel, type InferenceModelOptions} from '../../src/core/en
 import {initialWeights, type ModelSpec, type NamedTensor, resolveModel} from '../../src/core/model/index.js'
 import {writeLayersModelDir} from '../../src/core/tfjs-format/layers-model-dir.js'
 
-/** A small uint8 MLP for 28x28 images, weights from the seeded initialiser: untrained but deterministic. */
+/** A small uint8 MLP for 28x28 images, weights from the seeded initializer: untrained but deterministic. */
 export const IMAGE_SPEC: ModelSpec = {
   inputShape: [1, 28, 28],
   inputType: 'uint8',

@@ -68,7 +68,7 @@ describe('mlctl export-onnx', () => {
         expect(response.status).toBe(200)
         return ((await response.json()) as {predictions: Array<{class: number; label: string}>}).predictions
       }
-      const normalised = await predict(
+      const normalized = await predict(
         'plain',
         images.map((image) => Array.from(image, (v) => v / 255)),
       )
@@ -76,7 +76,7 @@ describe('mlctl export-onnx', () => {
         'raw',
         images.map((image) => Array.from(image)),
       )
-      expect(normalised.map((p) => p.class)).toEqual(expected)
+      expect(normalized.map((p) => p.class)).toEqual(expected)
       expect(fromRawPixels.map((p) => p.class)).toEqual(expected)
       expect(fromRawPixels.map((p) => p.label)).toEqual(expected.map(String))
       const metadata = (await (await fetch(`${server.httpUrl}/v2/models/plain`)).json()) as {

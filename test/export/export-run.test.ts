@@ -39,7 +39,7 @@ const settings = (overrides: Partial<ExportModelSettings> = {}): ExportModelSett
   ...overrides,
 })
 
-/** Runs a file on float32 inputs (already normalised) or uint8 inputs. */
+/** Runs a file on float32 inputs (already normalized) or uint8 inputs. */
 async function runFile(
   path: string,
   inputs: Float32Array | Uint8Array,
@@ -120,9 +120,9 @@ describe('exportRun', () => {
     const run = readTrainedRun(lenet)
     const sample = await loadVerificationSample(run, 256)
     const reference = await tfjsReferenceLogits(run.modelDir, sample, false)
-    const normalised = Float32Array.from(sample.inputs, (v) => v / 255)
+    const normalized = Float32Array.from(sample.inputs, (v) => v / 255)
     for (const batch of [1, 7, 256]) {
-      const {logits} = await runFile(result.output, normalised.subarray(0, batch * 784), [batch, 1, 28, 28])
+      const {logits} = await runFile(result.output, normalized.subarray(0, batch * 784), [batch, 1, 28, 28])
       expect(logits).toHaveLength(batch * 10)
       expect(maxDiff(logits, reference.subarray(0, batch * 10))).toBeLessThan(1e-5)
     }
@@ -177,12 +177,12 @@ describe('exportRun', () => {
     expect(JSON.parse(raw.metadata.input_normalization)).toEqual({inputType: 'uint8', scale: 1, mean: [0], std: [1]})
     const sample = await loadVerificationSample(readTrainedRun(lenet), 16)
     const fromRaw = await runFile(raw.output, sample.inputs, [16, 1, 28, 28])
-    const fromNormalised = await runFile(
+    const fromNormalized = await runFile(
       plain.output,
       Float32Array.from(sample.inputs, (v) => v / 255),
       [16, 1, 28, 28],
     )
-    expect(maxDiff(fromRaw.logits, fromNormalised.logits)).toBeLessThan(1e-5)
+    expect(maxDiff(fromRaw.logits, fromNormalized.logits)).toBeLessThan(1e-5)
     for (let n = 0; n < 16; n++)
       expect(fromRaw.probabilities.subarray(n * 10, n * 10 + 10).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
   })

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {buildInferenceModel} from '../../src/core/engine/index.js'
 import {checkOnnxStructure} from '../../src/core/export/onnx-structure-check.js'
-import {initialWeights} from '../../src/core/model/initialisers.js'
+import {initialWeights} from '../../src/core/model/initializers.js'
 import {presetSpec} from '../../src/core/model/presets.js'
 import {resolveModel} from '../../src/core/model/resolve-model.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'

@@ -15,11 +15,11 @@ function viaJsonParse(text: string): unknown {
   })
 }
 
-function normalise(value: unknown): unknown {
+function normalize(value: unknown): unknown {
   if (value instanceof Float32JsonArray) return value.values
-  if (Array.isArray(value)) return value.map(normalise)
+  if (Array.isArray(value)) return value.map(normalize)
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]))
   return value
 }
 
@@ -36,7 +36,7 @@ describe('parseJsonBody', () => {
     for (const generate of generators) {
       const data = Array.from({length: 2000}, generate)
       const text = JSON.stringify({inputs: [{name: 'x', datatype: 'FP32', shape: [2000], data}]})
-      expect(normalise(parse(text))).toEqual(viaJsonParse(text))
+      expect(normalize(parse(text))).toEqual(viaJsonParse(text))
     }
     for (const literal of [
       '1e5',
@@ -50,7 +50,7 @@ describe('parseJsonBody', () => {
       '-1.401298464324817e-45',
     ]) {
       const text = `{"data":[${literal}, [${literal}]]}`
-      expect(normalise(parse(text)), literal).toEqual(viaJsonParse(text))
+      expect(normalize(parse(text)), literal).toEqual(viaJsonParse(text))
     }
   })
 
@@ -73,7 +73,7 @@ describe('parseJsonBody', () => {
       '{"data":[[],[1]]}',
       '{"instances":[{"a":1}]}',
     ]) {
-      expect(normalise(parse(text)), text).toEqual(viaJsonParse(text))
+      expect(normalize(parse(text)), text).toEqual(viaJsonParse(text))
     }
   })
 

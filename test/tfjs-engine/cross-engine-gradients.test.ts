@@ -142,7 +142,7 @@ describe('TF.js and ONNX Runtime engines agree on loss and gradients', () => {
       },
     ],
     [
-      'uint8 input with per-channel normalisation',
+      'uint8 input with per-channel normalization',
       {
         inputShape: [3, 5, 5],
         inputType: 'uint8',

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import {describe, expect, it} from 'vitest'
-import {initialWeights} from '../../src/core/model/initialisers.js'
+import {initialWeights} from '../../src/core/model/initializers.js'
 import {resolveModel} from '../../src/core/model/resolve-model.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'
 import {fromLayersModel, toLayersModel} from '../../src/core/tfjs-format/layers-model.js'

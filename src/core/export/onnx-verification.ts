@@ -32,7 +32,7 @@ export interface VerificationReport {
 
 /**
  * Loads the ONNX file at `path` in a fresh onnxruntime session, feeds it the sample as a client would
- * (normalised as the file's own input_normalization metadata says, in batches of the file's fixed batch
+ * (normalized as the file's own input_normalization metadata says, in batches of the file's fixed batch
  * size if it has one) and compares every output with the reference logits. It passes when no value
  * differs by more than the tolerance and, for classifiers, every example gets the same class.
  */

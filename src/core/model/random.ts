@@ -5,10 +5,10 @@
  */
 
 /**
- * Random streams, so that initialisation, dropout and the data order never share numbers. The values are part
+ * Random streams, so that initialization, dropout and the data order never share numbers. The values are part
  * of every run's reproducibility: changing one changes the weights of every run with that seed.
  */
-export const RandomStream = {initialisation: 1, dropout: 2, dataOrder: 3} as const
+export const RandomStream = {initialization: 1, dropout: 2, dataOrder: 3} as const
 
 /** Hashes integers (any safe integers, negative included) into a 32-bit seed. */
 export function deriveSeed(...parts: number[]): number {
@@ -30,7 +30,7 @@ function mix(x: number): number {
   return (x ^ (x >>> 16)) >>> 0
 }
 
-/** mulberry32: a small, fast generator with a 32-bit state, ample for initialisers and dropout masks. */
+/** mulberry32: a small, fast generator with a 32-bit state, ample for initializers and dropout masks. */
 export class Random {
   private state: number
 

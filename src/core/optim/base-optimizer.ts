@@ -5,7 +5,7 @@ import {scheduledLr} from './schedule.js'
 
 /**
  * What every optimizer shares: step counting, schedule, clipping and the state of its slots
- * (one zero-initialised Float32Array per parameter tensor per slot name). A subclass only writes
+ * (one zero-initialized Float32Array per parameter tensor per slot name). A subclass only writes
  * the per-tensor update rule.
  */
 export abstract class BaseOptimizer implements Optimizer {

@@ -43,7 +43,7 @@ export interface OptimizerConfig {
   warmupSteps?: number
 }
 
-/** Serialisable optimizer state: scalars plus one slot array per parameter tensor per slot name. */
+/** Serializable optimizer state: scalars plus one slot array per parameter tensor per slot name. */
 export interface OptimizerState {
   name: OptimizerName
   step: number

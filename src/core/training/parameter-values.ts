@@ -1,5 +1,5 @@
 import {checkWeights} from '../model/check-weights.js'
-import {initialWeights} from '../model/initialisers.js'
+import {initialWeights} from '../model/initializers.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ResolvedModel} from '../model/resolve-model.js'
 

@@ -126,7 +126,7 @@ function pool(layer: ResolvedLayer<Pool2dSpec>, x: Float64Array, batch: number):
   return y
 }
 
-/** Normalises each channel over batch and space; training uses the batch's mean and biased variance. */
+/** Normalizes each channel over batch and space; training uses the batch's mean and biased variance. */
 function batchNorm(
   layer: ResolvedLayer,
   x: Float64Array,

@@ -3,7 +3,7 @@ import type {ResolvedModel} from '../../../src/core/model/resolve-model.js'
 import {referenceLayer, type Params64} from './reference-layers.js'
 
 /**
- * Float64 forward pass of a whole model: the input scaling and normalisation, then every layer (a final
+ * Float64 forward pass of a whole model: the input scaling and normalization, then every layer (a final
  * softmax only when asked). `noise` holds each dropout layer's noise by layer name.
  */
 export function referenceForward(

@@ -4,7 +4,7 @@ import {elementCount, reduceSum} from '../graph-ops.js'
 import type {LayerEmitter} from '../layer-emitter.js'
 
 /**
- * Batch normalisation over the channel axis of [N, C, H, W] or [N, C] inputs.
+ * Batch normalization over the channel axis of [N, C, H, W] or [N, C] inputs.
  * Training: the BatchNormalization op in training mode with momentum 0, whose extra outputs are then the
  * batch mean and biased variance (one fused op instead of a chain of reductions); the trainer
  * updates the moving statistics from them. Inference: the same op with the moving statistics.
@@ -29,7 +29,7 @@ export const emitBatchNorm: LayerEmitter<BatchNormSpec> = (g, x, layer, params, 
     output,
     batchStatistics: {mean, variance},
     backward: (dy, needInputGradient) => {
-      // Written from x so that no normalised copy of x is kept:
+      // Written from x so that no normalized copy of x is kept:
       //   S1 = sum(dy), S2 = sum(dy * x), dgamma = istd * (S2 - mean * S1), dbeta = S1,
       //   dx = k*dy - a*x - b  with  k = gamma*istd, a = k*istd*dgamma/M, b = k*S1/M - mean*a  (M = N*H*W).
       const axes = layer.inputShape.length === 3 ? [0, 2, 3] : [0]

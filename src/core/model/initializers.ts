@@ -12,7 +12,7 @@ export function initialWeights(model: ResolvedModel, seed: number): NamedTensor[
   return model.parameters.map((parameter, index) => ({
     name: parameter.name,
     shape: [...parameter.shape],
-    data: initialValues(parameter, new Random(deriveSeed(seed, RandomStream.initialisation, index))),
+    data: initialValues(parameter, new Random(deriveSeed(seed, RandomStream.initialization, index))),
   }))
 }
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {initialWeights} from '../../src/core/model/initialisers.js'
+import {initialWeights} from '../../src/core/model/initializers.js'
 import {presetSpec} from '../../src/core/model/presets.js'
 import {deriveSeed, Random} from '../../src/core/model/random.js'
 import {resolveModel} from '../../src/core/model/resolve-model.js'
