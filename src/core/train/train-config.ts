@@ -100,7 +100,7 @@ export const TRAIN_OPTIONS = {
   // Its choices are the engine table's names (train/engines.ts), checked when the run picks its engine.
   engine: {
     type: 'string',
-    help: 'Training engine: ort (ONNX Runtime) or tfjs (TensorFlow.js: tfjs-node if installed, else pure JavaScript).',
+    help: "Training engine; ort is ONNX Runtime, and the README's Engines section describes each of the others.",
     default: 'ort',
   },
   out: {
