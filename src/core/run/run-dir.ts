@@ -1,6 +1,7 @@
 import {mkdirSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {UserError} from '../errors.js'
+import {removeStaleTempFiles} from '../io/temp-files.js'
 
 /** The files mlctl train writes in a run directory, relative to it. */
 export const RUN_FILES = {
@@ -39,6 +40,12 @@ export function createRunDir(out: string | undefined, now = new Date()): string 
       return dir
     }
   }
+}
+
+/** Removes what killed processes left half-written in a run directory: their temp files and folders. */
+export function removeStaleRunTempFiles(runDir: string): void {
+  removeStaleTempFiles(runDir)
+  removeStaleTempFiles(join(runDir, RUN_FILES.checkpoints))
 }
 
 function tryMkdir(dir: string): boolean {

@@ -11,7 +11,7 @@ import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
-import {createRunDir, RUN_FILES} from '../run/run-dir.js'
+import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
@@ -234,6 +234,7 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
 function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
   // The run keeps its own directory: --out does not apply when resuming.
   const {out: _out, ...config} = readRun(dir).config as Partial<TrainConfig>
+  removeStaleRunTempFiles(dir)
   return {dir, config}
 }
 
