@@ -373,6 +373,28 @@ describe('mlctl train', () => {
     })
     it('--resume of a directory that is not a run', () =>
       expectOneLineError(['train', '--resume', scratch], /is not a training run/))
+    it('--out under a regular file says the file is in the way', () => {
+      const file = dir('a-file')
+      writeFileSync(file, '')
+      const result = expectOneLineError(
+        ['train', '--out', join(file, 'run')],
+        /^Error: cannot create run directory \S+ \S+a-file is a file, not a directory; choose another --out\n$/,
+      )
+      expect(result.code).toBe(1)
+    })
+    it('a layer too large to allocate is named with its parameter count before anything is allocated', () => {
+      const spec = dir('huge-spec.json')
+      writeFileSync(
+        spec,
+        JSON.stringify({layers: [{type: 'flatten'}, {type: 'dense', units: 1e9}, {type: 'dense', units: 10}]}),
+      )
+      const result = expectOneLineError(
+        ['train', '--model', spec, '--out', dir('huge')],
+        /the model has 795,000,000,010 parameters \(3180\.0 GB as float32\), more than the 536,870,912 \(2 GiB\) an ONNX file can hold; layer 2 dense alone has 785,000,000,000/,
+      )
+      expect(result.code).toBe(1)
+      expect(existsSync(dir('huge'))).toBe(false)
+    })
     it('--out that exists is never overwritten', () =>
       expectOneLineError(['train', '--out', defaultRun], /already exists; choose another --out/))
   })
