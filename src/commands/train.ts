@@ -30,7 +30,8 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     engine: {...trainOptionFlags.engine, options: ENGINE_NAMES},
     ...dataLocationFlags,
     resume: Flags.directory({
-      description: 'Continue the run in DIR from its last checkpoint.',
+      description:
+        'Continue the run in DIR from its last checkpoint (from epoch 1 when it has none; a run killed after its last epoch only writes model/ and tests it).',
       helpValue: 'DIR',
       exclusive: ['out'],
     }),
@@ -120,9 +121,13 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
 function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): string {
   const c = start.config
   const data = c.data ? `${c.data} (target ${c.target})` : c.dataset
+  const title = start.trainingEnded
+    ? color.bold(`Finishing ${start.runDir}`) +
+      `: training ended at epoch ${start.resumedAt?.epoch}; writing model/ from checkpoints/best and testing it`
+    : color.bold(`${start.resumedAt ? 'Resuming' : 'Training'} ${start.runDir}`) +
+      (start.resumedAt ? ` at epoch ${start.resumedAt.epoch + 1}, step ${start.resumedAt.step}` : '')
   const lines = [
-    color.bold(`${start.resumedAt ? 'Resuming' : 'Training'} ${start.runDir}`) +
-      (start.resumedAt ? ` at epoch ${start.resumedAt.epoch + 1}, step ${start.resumedAt.step}` : ''),
+    title,
     `  data      ${data}: ${start.dataset.train} train, ${start.dataset.validation} validation, ${start.dataset.test} test (${start.dataset.task})`,
     `  model     ${c.model}: ${start.spec.layers.map((l) => l.type).join(' → ')}`,
     `  training  ${c.epochs} epochs, batch ${c['batch-size']}, ${c.optimizer} lr ${c.lr} (${c.schedule}${c['warmup-epochs'] ? `, warm-up ${c['warmup-epochs']} epochs` : ''}), loss ${c.loss ?? 'default'}, seed ${c.seed}`,

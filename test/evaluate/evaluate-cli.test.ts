@@ -1,4 +1,5 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -19,6 +20,27 @@ const run = writeRunDir(
 )
 
 describe('mlctl evaluate', () => {
+  it('removes the temp files that killed processes left in the run, and keeps those of running ones', () => {
+    const died = writeRunDir(
+      join(tmp, 'died'),
+      IMAGE_SPEC,
+      seededWeights(IMAGE_SPEC),
+      {dataset: 'mnist-sample', task: 'classification', classNames: DIGITS, loss: {name: 'softmaxCrossEntropy'}},
+      {dataset: 'mnist-sample'},
+    )
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid
+    mkdirSync(join(died, `.model.${dead}.tmp`))
+    writeFileSync(join(died, `.model.onnx.${dead}.unverified`), 'partial')
+    mkdirSync(join(died, 'checkpoints'))
+    writeFileSync(join(died, 'checkpoints', `.best.${dead}.tmp`), 'partial')
+    writeFileSync(join(died, 'checkpoints', `.last.${process.pid}.tmp`), 'being written')
+
+    const {code, stderr} = mlctl(['evaluate', died])
+    expect(code, stderr).toBe(0)
+    expect(readdirSync(died).filter((f) => f.startsWith('.'))).toEqual([])
+    expect(readdirSync(join(died, 'checkpoints'))).toEqual([`.last.${process.pid}.tmp`])
+  })
+
   it('prints the report and exits 3 with a one-line reason when a gate is missed', () => {
     const {code, stdout, stderr} = mlctl(['evaluate', run, '--min-accuracy', '0.99', '--max-loss', '100'])
     expect(code).toBe(3)

@@ -129,4 +129,19 @@ describe('mlctl export-onnx', () => {
     expect(result.stderr).toMatch(/Interrupted; no file was written/)
     expect(readdirSync(root).filter((f) => f.includes('interrupted'))).toEqual([])
   })
+
+  it('after kill -9 while the file is being verified, the next export removes the temporary file', async () => {
+    const unverified = () => readdirSync(run).filter((f) => f.startsWith('.model.onnx.') && f.endsWith('.unverified'))
+    const {child, exited} = startMlctl(['export-onnx', run])
+    const start = Date.now()
+    while (unverified().length === 0 && child.exitCode === null && Date.now() - start < 60_000)
+      await new Promise((r) => setTimeout(r, 2))
+    child.kill('SIGKILL')
+    await exited
+    expect(unverified()).toEqual([`.model.onnx.${child.pid}.unverified`])
+
+    const again = mlctl(['export-onnx', run])
+    expect(again.code, again.stderr).toBe(0)
+    expect(readdirSync(run).filter((f) => f.startsWith('.'))).toEqual([])
+  })
 })

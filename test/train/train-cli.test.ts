@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -11,6 +21,11 @@ import {mlctl, startMlctl} from '../helpers/mlctl-cli.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'mlctl-train-'))
 const dir = (name: string) => join(scratch, name)
+
+/** The pid of a process that has exited: what a killed writer leaves in its temp names. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid
+}
 
 function weightsOf(checkpoint: string): Map<string, number[]> {
   const {tensors} = readCheckpoint(checkpoint)
@@ -185,6 +200,110 @@ describe('mlctl train', () => {
     expect(JSON.parse(result.stdout).metric).toBe('mae')
   })
 
+  describe('a run whose process died resumes to the result of an uninterrupted run', () => {
+    const args = ['train', '--epochs', '2', '--threads', '1', '--model', 'mlp']
+    let whole: string
+    let wholeOutput: string
+    beforeAll(() => {
+      whole = dir('died-whole')
+      const result = mlctl([...args, '--out', whole])
+      expect(result.code, result.stderr).toBe(0)
+      wholeOutput = result.stdout
+    })
+
+    it('killed after its final checkpoint: --resume writes model/, tests it and removes dead temp files', () => {
+      const run = dir('died-late')
+      const result = mlctl([...args, '--out', run])
+      expect(result.code, result.stderr).toBe(0)
+      const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      // What kill -9 leaves after checkpoints/last of epoch 2: no model/, epoch 2 missing from metrics.jsonl,
+      // the half-written model folder and a checkpoint temp file; and a temp file of a process still running.
+      rmSync(join(run, 'model'), {recursive: true})
+      writeFileSync(join(run, 'metrics.jsonl'), metrics.split('\n')[0] + '\n')
+      const dead = deadPid()
+      mkdirSync(join(run, `.model.${dead}.tmp`))
+      writeFileSync(join(run, `.model.${dead}.tmp`, 'weights.bin'), 'partial')
+      writeFileSync(join(run, 'checkpoints', `.last.${dead}.tmp`), 'partial')
+      const live = join(run, `.metrics.jsonl.${process.pid}.tmp`)
+      writeFileSync(live, 'being written')
+
+      const exported = mlctl(['export-onnx', run])
+      expect(exported.stderr).toMatch(/has no model\/ yet: the run did not finish; finish it with mlctl train --resume/)
+      const resumed = mlctl(['train', '--resume', run])
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(resumed.stderr).toMatch(/Finishing .*died-late: training ended at epoch 2/)
+      expect(resumed.stdout.replaceAll(run, whole)).toBe(wholeOutput) // best epoch, test result
+      expect(readFileSync(join(run, 'model/weights.bin'))).toEqual(readFileSync(join(whole, 'model/weights.bin')))
+      expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8')).toBe(metrics)
+      expect(readdirSync(run).filter((f) => f.startsWith('.'))).toEqual([`.metrics.jsonl.${process.pid}.tmp`])
+      expect(readdirSync(join(run, 'checkpoints'))).toEqual(['best', 'last'])
+      rmSync(live)
+
+      const again = mlctl(['train', '--resume', run])
+      expect(again.code).toBe(1)
+      expect(again.stderr).toMatch(/already finished 2 epochs; pass a larger --epochs to train it further/)
+    })
+
+    it('killed after an early stop: --resume finishes it without training further', () => {
+      const early = ['train', '--model', 'mlp', '--epochs', '5', '--optimizer', 'sgd', '--lr', '0', '--early-stop', '2']
+      const run = dir('died-early-stop')
+      const result = mlctl([...early, '--out', run])
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).toMatch(/Early stop: no better validation accuracy for 2 epochs/)
+      const weights = readFileSync(join(run, 'model/weights.bin'))
+      rmSync(join(run, 'model'), {recursive: true})
+
+      const resumed = mlctl(['train', '--resume', run])
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(resumed.stdout).toBe(result.stdout)
+      expect(readFileSync(join(run, 'model/weights.bin'))).toEqual(weights)
+      expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3)
+
+      const again = mlctl(['train', '--resume', run])
+      expect(again.code).toBe(1)
+      expect(again.stderr).toMatch(/stopped early after epoch 3 .*pass a larger --early-stop than 2, or --early-stop 0/)
+    })
+
+    it('killed before its first checkpoint: --resume starts it from epoch 1 with its own config', () => {
+      const run = dir('died-first-epoch')
+      mkdirSync(join(run, 'checkpoints'), {recursive: true})
+      copyFileSync(join(whole, 'config.json'), join(run, 'config.json'))
+      expect(mlctl([...args, '--out', run]).stderr).toMatch(/already exists; .*continue it with --resume/)
+
+      const resumed = mlctl(['train', '--resume', run])
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(resumed.stderr).toMatch(/Resuming .*died-first-epoch at epoch 1, step 0/)
+      expect(resumed.stdout.replaceAll(run, whole)).toBe(wholeOutput)
+      expect(weightsOf(join(run, 'checkpoints/last'))).toEqual(weightsOf(join(whole, 'checkpoints/last')))
+      expect(readFileSync(join(run, 'model/weights.bin'))).toEqual(readFileSync(join(whole, 'model/weights.bin')))
+    })
+
+    it('a NaN loss in epoch 1 says how to start again, and --resume with a lower --lr does', () => {
+      const run = dir('nan-first-epoch')
+      const failed = mlctl([
+        'train',
+        '--model',
+        'mlp',
+        '--optimizer',
+        'sgd',
+        '--lr',
+        '1e30',
+        '--epochs',
+        '1',
+        '--out',
+        run,
+      ])
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toContain(
+        `no epoch had finished, so nothing was saved (mlctl train --resume ${run} --lr 1e+29 starts it again from epoch 1)`,
+      )
+      expect(readdirSync(join(run, 'checkpoints'))).toEqual([])
+      const resumed = mlctl(['train', '--resume', run, '--lr', '0.01'])
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(existsSync(join(run, 'model/model.json'))).toBe(true)
+    })
+  })
+
   describe('bad input: one line naming the problem, non-zero exit, nothing left behind', () => {
     const expectOneLineError = (args: string[], pattern: RegExp) => {
       const result = mlctl(args)
@@ -254,6 +373,28 @@ describe('mlctl train', () => {
     })
     it('--resume of a directory that is not a run', () =>
       expectOneLineError(['train', '--resume', scratch], /is not a training run/))
+    it('--out under a regular file says the file is in the way', () => {
+      const file = dir('a-file')
+      writeFileSync(file, '')
+      const result = expectOneLineError(
+        ['train', '--out', join(file, 'run')],
+        /^Error: cannot create run directory \S+ \S+a-file is a file, not a directory; choose another --out\n$/,
+      )
+      expect(result.code).toBe(1)
+    })
+    it('a layer too large to allocate is named with its parameter count before anything is allocated', () => {
+      const spec = dir('huge-spec.json')
+      writeFileSync(
+        spec,
+        JSON.stringify({layers: [{type: 'flatten'}, {type: 'dense', units: 1e9}, {type: 'dense', units: 10}]}),
+      )
+      const result = expectOneLineError(
+        ['train', '--model', spec, '--out', dir('huge')],
+        /the model has 795,000,000,010 parameters \(3180\.0 GB as float32\), more than the 536,870,912 \(2 GiB\) an ONNX file can hold; layer 2 dense alone has 785,000,000,000/,
+      )
+      expect(result.code).toBe(1)
+      expect(existsSync(dir('huge'))).toBe(false)
+    })
     it('--out that exists is never overwritten', () =>
       expectOneLineError(['train', '--out', defaultRun], /already exists; choose another --out/))
   })

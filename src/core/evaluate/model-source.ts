@@ -16,7 +16,7 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
 import {readRun, readRunModel, type Run} from '../run/read-run.js'
-import {RUN_FILES} from '../run/run-dir.js'
+import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
 
 export interface ModelFacts {
@@ -54,6 +54,7 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
   const runDir = modelDir === path ? dirname(path) : path
   const model = readRunModel(modelDir)
   const run = existsSync(join(runDir, RUN_FILES.config)) ? readRun(runDir) : undefined
+  if (run) removeStaleRunTempFiles(run.dir)
   const session = await OrtSession.create(
     buildInferenceModel(model.spec, model.weights, {probabilities: 'none'}),
     threads,

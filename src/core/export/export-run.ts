@@ -1,9 +1,10 @@
 import {existsSync, statSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 
 import {UserError} from '../errors.js'
+import {removeStaleTempFiles} from '../io/temp-files.js'
 import {resolveModel} from '../model/resolve-model.js'
-import {RUN_ONNX_FILE} from '../run/run-dir.js'
+import {removeStaleRunTempFiles, RUN_ONNX_FILE} from '../run/run-dir.js'
 import {checkOpset} from './export-opset.js'
 import {buildExportModel, type ExportModelSettings, type TensorDescription} from './export-model.js'
 import {verifyOnnxFile, type VerificationReport} from './onnx-verification.js'
@@ -74,6 +75,9 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
     throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
   const output = request.output ?? join(run.dir, RUN_ONNX_FILE)
+  removeStaleRunTempFiles(run.dir)
+  // Elsewhere than in the run, only the temp files of this output: mlctl does not own that directory.
+  removeStaleTempFiles(dirname(output), basename(output))
   if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) {
     throw new UserError(
       `cannot write ${output}: directory ${dirname(output)} does not exist; create it or choose another -o`,

@@ -1,7 +1,6 @@
 import {renameSync, rmSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
-
 import {writeFileAtomic} from '../io/atomic-write.js'
+import {tempPathBeside} from '../io/temp-files.js'
 
 /**
  * Writes `bytes` to a temporary file beside `path` and lets `check` judge the file as it lies on disk.
@@ -15,7 +14,7 @@ export async function writeVerifiedFile<R extends {passed: boolean}>(
   signal?: AbortSignal,
 ): Promise<R> {
   signal?.throwIfAborted()
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.unverified`)
+  const tmp = tempPathBeside(path, 'unverified')
   try {
     writeFileAtomic(tmp, bytes)
     const result = await check(tmp)

@@ -1,12 +1,14 @@
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {dirname} from 'node:path'
+
+import {tempPathBeside} from './temp-files.js'
 
 /**
  * Writes a file so that readers (and a process killed mid-write) only ever see the old or the new
  * content: write a temp file beside it, fsync, rename over the target, fsync the directory.
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array | string | Array<Uint8Array | string>): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  const tmp = tempPathBeside(path)
   const fd = openSync(tmp, 'w')
   try {
     for (const chunk of Array.isArray(chunks) ? chunks : [chunks]) {

@@ -46,6 +46,7 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
     throw new UserError('the model spec needs a non-empty "layers" list')
 
   const layers = resolveLayers(inputShape, spec.layers)
+  checkModelSize(layers)
   layers.forEach((layer, i) => {
     if (layer.spec.type === 'softmax' && i !== layers.length - 1) {
       throw new UserError(`layer ${i + 1} softmax: softmax is only allowed as the last layer`)
@@ -89,6 +90,25 @@ export function resolveLayers(inputShape: number[], specs: LayerSpec[]): Resolve
     shape = outputShape
     return layer
   })
+}
+
+/**
+ * The most parameters a model may have: 2 GiB as float32, the most one ONNX file (a protobuf message) can hold,
+ * and export writes every weight into one. Checked before anything is allocated for the weights.
+ */
+export const MAX_PARAMETERS = 2 ** 29
+
+function checkModelSize(layers: ResolvedLayer[]): void {
+  const counts = layers.map((layer) => layer.parameters.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0))
+  const total = counts.reduce((a, b) => a + b, 0)
+  if (total <= MAX_PARAMETERS) return
+  const largest = counts.indexOf(Math.max(...counts))
+  const count = (n: number) => n.toLocaleString('en-US')
+  throw new UserError(
+    `the model has ${count(total)} parameters (${(total * 4e-9).toFixed(1)} GB as float32), more than the ` +
+      `${count(MAX_PARAMETERS)} (2 GiB) an ONNX file can hold; layer ${largest + 1} ${layers[largest].spec.type} ` +
+      `alone has ${count(counts[largest])}: give it fewer units or filters`,
+  )
 }
 
 function checkInputShape(shape: unknown): number[] {

@@ -1,7 +1,8 @@
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
+import {tempPathBeside} from '../io/temp-files.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {fromLayersModel, type LayersModelJson, toLayersModel, WEIGHTS_FILE} from './layers-model.js'
@@ -17,12 +18,12 @@ export function writeLayersModelDir(
   metadata: Record<string, unknown> = {},
 ): void {
   const {modelJson, weightData} = toLayersModel(spec, weights, generatedBy, metadata)
-  const staging = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`)
+  const staging = tempPathBeside(dir)
   rmSync(staging, {recursive: true, force: true})
   mkdirSync(staging, {recursive: true})
   writeFileAtomic(join(staging, WEIGHTS_FILE), weightData)
   writeFileAtomic(join(staging, MODEL_JSON), JSON.stringify(modelJson, null, 1))
-  const old = `${staging}.old`
+  const old = tempPathBeside(dir, 'old')
   if (existsSync(dir)) renameSync(dir, old)
   renameSync(staging, dir)
   rmSync(old, {recursive: true, force: true})

@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
@@ -10,8 +10,8 @@ import type {ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
-import {type EpochRecord, readRun, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
-import {createRunDir, RUN_FILES} from '../run/run-dir.js'
+import {type EpochRecord, readRun, readRunModel, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
+import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
@@ -20,8 +20,10 @@ import {
   initialLoopState,
   type LoopOutcome,
   type LoopState,
+  NonFiniteLossError,
   runTrainingLoop,
   type StepProgress,
+  trainingOutcome,
 } from './training-loop.js'
 
 export interface TrainRunRequest {
@@ -50,7 +52,10 @@ export interface TrainRunStart {
   metric: MetricName
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
   engine: string
+  /** Where a resumed run continues: epoch and step 0 for a run that died before its first checkpoint. */
   resumedAt?: {epoch: number; step: number}
+  /** The resumed run had trained all it should: only its end (model/, test evaluation) is left to do. */
+  trainingEnded?: boolean
 }
 
 export interface TrainRunResult {
@@ -87,12 +92,11 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const {fit, validation} = holdOut(train, config['val-split'])
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
+  const metric = defaultMetric(loss)
   const checkpoint = resumed ? latestCheckpoint(resumed.dir, spec) : undefined
-  if (checkpoint && checkpoint.loop.epoch >= config.epochs) {
-    throw new UserError(
-      `${resumed!.dir} already finished ${checkpoint.loop.epoch} epochs; pass a larger --epochs to train it further`,
-    )
-  }
+  const ended = checkpoint && trainingOutcome(checkpoint.loop, {epochs: config.epochs, earlyStop: config['early-stop']})
+  if (ended && runEndIsWritten(resumed!.dir, checkpoint.loop))
+    throw new UserError(alreadyFinished(resumed!.dir, ended, checkpoint.loop, config, metric))
 
   const engine = await createEngine({
     spec,
@@ -105,7 +109,6 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
-    const metric = defaultMetric(loss)
     writeFileAtomic(
       join(runDir, RUN_FILES.config),
       `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
@@ -123,36 +126,52 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       },
       metric,
       engine: engine.description,
-      ...(checkpoint && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
+      ...(resumed && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
+      ...(ended && {trainingEnded: true}),
     })
 
-    const outcome = await runTrainingLoop(
-      engine,
-      fit,
-      validation,
-      {
-        epochs: config.epochs,
-        batchSize: config['batch-size'],
-        seed: config.seed,
-        earlyStop: config['early-stop'],
-        higherIsBetter: metric === 'accuracy',
-        currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount),
-      },
-      loop,
-      {
-        onStep: request.onStep,
-        onEpoch: (record, isBest) => {
-          writeEpochFiles(runDir, loop.history, metric)
-          request.onEpoch?.(record, isBest)
+    let outcome: LoopOutcome
+    try {
+      outcome = await runTrainingLoop(
+        engine,
+        fit,
+        validation,
+        {
+          epochs: config.epochs,
+          batchSize: config['batch-size'],
+          seed: config.seed,
+          earlyStop: config['early-stop'],
+          higherIsBetter: metric === 'accuracy',
+          currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount),
         },
-        checkpoint: (kind, state) =>
-          saveTrainingCheckpoint(join(runDir, kind === 'last' ? RUN_FILES.last : RUN_FILES.best), spec, engine, state),
-        shouldStop: request.shouldStop,
-      },
-    )
+        loop,
+        {
+          onStep: request.onStep,
+          onEpoch: (record, isBest) => {
+            writeEpochFiles(runDir, loop.history, metric)
+            request.onEpoch?.(record, isBest)
+          },
+          checkpoint: (kind, state) =>
+            saveTrainingCheckpoint(
+              join(runDir, kind === 'last' ? RUN_FILES.last : RUN_FILES.best),
+              spec,
+              engine,
+              state,
+            ),
+          shouldStop: request.shouldStop,
+        },
+      )
+    } catch (error) {
+      if (error instanceof NonFiniteLossError)
+        throw new UserError(`${error.message}; ${nonFiniteLossAdvice(runDir, loop, config.lr)}`)
+      throw error
+    }
     const result: TrainRunResult = {runDir, outcome, metric, epochs: loop.history, best: loop.best}
     if (outcome === 'interrupted') return result
 
+    // The run's end, also what a resumed run whose process died after its last epoch still has to do.
+    // Epoch files again: the process may have died between the last checkpoint and writing them.
+    writeEpochFiles(runDir, loop.history, metric)
     // The model a run hands on is its best epoch's, not its last.
     const best = loadTrainingCheckpoint(join(runDir, RUN_FILES.best))
     engine.setWeights(best.weights)
@@ -234,11 +253,15 @@ function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerC
 function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
   // The run keeps its own directory: --out does not apply when resuming.
   const {out: _out, ...config} = readRun(dir).config as Partial<TrainConfig>
+  removeStaleRunTempFiles(dir)
   return {dir, config}
 }
 
-/** The newest complete checkpoint: `last`, or `best` when `last` is missing or damaged. */
-function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
+/**
+ * The newest complete checkpoint: `last`, or `best` when `last` is missing or damaged. Undefined when the run
+ * has none yet (it died, or its loss became NaN, before its first epoch ended): it starts again from epoch 1.
+ */
+function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint | undefined {
   let checkpoint: TrainingCheckpoint | undefined
   let lastError: Error | undefined
   for (const file of [RUN_FILES.last, RUN_FILES.best]) {
@@ -250,13 +273,53 @@ function latestCheckpoint(dir: string, spec: ModelSpec): TrainingCheckpoint {
       lastError = error as Error
     }
   }
-  if (!checkpoint) throw lastError ?? new UserError(`${dir} has no checkpoint to resume from; start a new run`)
+  if (!checkpoint) {
+    if (lastError) throw lastError
+    return undefined
+  }
   if (JSON.stringify(checkpoint.spec) !== JSON.stringify(spec)) {
     throw new UserError(
       `the checkpoint in ${dir} was trained with a different model spec; resume without --model (the run's own model), or start a new run`,
     )
   }
   return checkpoint
+}
+
+/**
+ * Whether what a run writes once training has ended is there for the training in `loop`: model/ holds its
+ * best epoch and metrics.jsonl every epoch. Anything missing or damaged is written again from the checkpoints.
+ */
+function runEndIsWritten(dir: string, loop: LoopState): boolean {
+  try {
+    const model = readRunModel(join(dir, RUN_FILES.model))
+    return (
+      model.metadata.bestEpoch?.epoch === loop.best?.epoch &&
+      readFileSync(join(dir, RUN_FILES.metrics), 'utf8') === metricsLines(loop.history)
+    )
+  } catch {
+    return false
+  }
+}
+
+function alreadyFinished(
+  dir: string,
+  ended: 'completed' | 'early-stopped',
+  loop: LoopState,
+  config: TrainConfig,
+  metric: MetricName,
+): string {
+  return ended === 'completed'
+    ? `${dir} already finished ${loop.epoch} epochs; pass a larger --epochs to train it further`
+    : `${dir} stopped early after epoch ${loop.epoch} (no better validation ${metric} for ${loop.epochsSinceBest} epochs); ` +
+        `pass a larger --early-stop than ${config['early-stop']}, or --early-stop 0, to train it further`
+}
+
+/** What to do after a NaN loss: the run can always be resumed, from its last checkpoint or from epoch 1. */
+function nonFiniteLossAdvice(runDir: string, loop: LoopState, lr: number): string {
+  const resume = `mlctl train --resume ${runDir} --lr ${+(lr / 10).toPrecision(3)}`
+  return loop.history.length > 0
+    ? `lower --lr and resume: checkpoints/last from epoch ${loop.history.at(-1)!.epoch} is kept (${resume})`
+    : `lower --lr or change the model: no epoch had finished, so nothing was saved (${resume} starts it again from epoch 1)`
 }
 
 function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopState {
@@ -286,8 +349,12 @@ function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctl
   }
 }
 
+function metricsLines(history: EpochRecord[]): string {
+  return history.map((r) => `${JSON.stringify(r)}\n`).join('')
+}
+
 function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricName): void {
-  writeFileAtomic(join(runDir, RUN_FILES.metrics), history.map((r) => `${JSON.stringify(r)}\n`).join(''))
+  writeFileAtomic(join(runDir, RUN_FILES.metrics), metricsLines(history))
   const epochs = history.map((r) => r.epoch)
   const series = (key: keyof EpochRecord) => history.map((r) => r[key])
   writeFileAtomic(

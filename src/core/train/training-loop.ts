@@ -65,6 +65,28 @@ export interface LoopHooks {
 
 export type LoopOutcome = 'completed' | 'early-stopped' | 'interrupted'
 
+/** The loss became NaN or infinite: the weights are lost, training cannot go on from this step. */
+export class NonFiniteLossError extends UserError {
+  constructor(loss: number, epoch: number, step: number) {
+    super(`the loss became ${loss} at epoch ${epoch} step ${step}`)
+    this.name = 'NonFiniteLossError'
+  }
+}
+
+/**
+ * How training ended for a run at `state`, or undefined while epochs are left: all epochs done, or no better
+ * metric for `earlyStop` epochs. A checkpoint can hold an ended run when the process died before the run's
+ * end (model/, test evaluation) was written.
+ */
+export function trainingOutcome(
+  state: LoopState,
+  options: Pick<LoopOptions, 'epochs' | 'earlyStop'>,
+): 'completed' | 'early-stopped' | undefined {
+  if (state.epoch >= options.epochs) return 'completed'
+  if (options.earlyStop > 0 && state.epochsSinceBest >= options.earlyStop) return 'early-stopped'
+  return undefined
+}
+
 /**
  * Runs epochs from `state` to the end. The order of examples in epoch e depends only on (seed, e),
  * so a run resumed from a checkpoint sees exactly the batches an uninterrupted run would have seen.
@@ -78,7 +100,9 @@ export async function runTrainingLoop(
   hooks: LoopHooks,
 ): Promise<LoopOutcome> {
   const steps = Math.ceil(train.count / options.batchSize)
-  while (state.epoch < options.epochs) {
+  for (;;) {
+    const ended = trainingOutcome(state, options)
+    if (ended) return ended
     const order = seededPermutation(train.count, deriveSeed(options.seed, RandomStream.dataOrder, state.epoch))
     while (state.step < steps) {
       const batch = order.subarray(
@@ -89,15 +113,7 @@ export async function runTrainingLoop(
       const started = performance.now()
       const {inputs, targets} = gatherBatch(train, batch)
       const result = await engine.step(inputs, targets, batch.length)
-      if (!Number.isFinite(result.loss)) {
-        const kept =
-          state.history.length > 0
-            ? `checkpoints/last from epoch ${state.history.at(-1)!.epoch} is kept`
-            : 'no epoch had finished, so there is no checkpoint'
-        throw new UserError(
-          `the loss became ${result.loss} at epoch ${state.epoch + 1} step ${state.step + 1}; lower --lr or change the model (${kept})`,
-        )
-      }
+      if (!Number.isFinite(result.loss)) throw new NonFiniteLossError(result.loss, state.epoch + 1, state.step + 1)
       state.trainSeconds += (performance.now() - started) / 1000
       state.lossSum += result.loss * batch.length
       state.metricSum += result.metric * batch.length
@@ -116,10 +132,9 @@ export async function runTrainingLoop(
         return 'interrupted'
       }
     }
-    const outcome = await finishEpoch(engine, val, options, state, hooks)
-    if (outcome) return outcome
+    await finishEpoch(engine, val, options, state, hooks)
+    if (hooks.shouldStop() && !trainingOutcome(state, options)) return 'interrupted'
   }
-  return 'completed'
 }
 
 async function finishEpoch(
@@ -128,7 +143,7 @@ async function finishEpoch(
   options: LoopOptions,
   state: LoopState,
   hooks: LoopHooks,
-): Promise<LoopOutcome | undefined> {
+): Promise<void> {
   const valResult =
     val && val.count > 0
       ? await engine.evaluate(val.inputs, val.targets, val.count, Math.max(options.batchSize, 256))
@@ -152,7 +167,4 @@ async function finishEpoch(
   if (isBest) hooks.checkpoint('best', state)
   hooks.checkpoint('last', state)
   hooks.onEpoch?.(record, isBest)
-  if (options.earlyStop > 0 && state.epochsSinceBest >= options.earlyStop && state.epoch < options.epochs)
-    return 'early-stopped'
-  return hooks.shouldStop() && state.epoch < options.epochs ? 'interrupted' : undefined
 }
