@@ -6,6 +6,7 @@
 import {Metadata, status} from '@grpc/grpc-js'
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {Agent, request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import ort from 'onnxruntime-node'
@@ -59,6 +60,22 @@ async function post(
 async function get(url: string, headers: Record<string, string> = {}): Promise<{status: number; json: any}> {
   const response = await fetch(url, {headers})
   return {status: response.status, json: await response.json()}
+}
+
+/** A POST over node:http, which tells when the body has been handed to the operating system (`sent`). */
+function sendRequest(url: string, body: string, agent: Agent | false): {sent: Promise<void>; status: Promise<number>} {
+  let sent!: () => void
+  const sentPromise = new Promise<void>((resolve) => (sent = resolve))
+  const status = new Promise<number>((resolve, reject) => {
+    const req = request(url, {method: 'POST', agent, headers: {'content-length': Buffer.byteLength(body)}}, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode!))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body, sent)
+  })
+  return {sent: sentPromise, status}
 }
 
 function lenetRequest(data: Float32Array, extra: object = {}) {
@@ -501,6 +518,30 @@ describe('mlctl serve', () => {
     for (const response of await Promise.all(grpcInFlight)) expect(response.outputs[0].shape).toEqual([64, 10])
     expect(await exitCode).toBe(0)
     expect(server.output()).toContain('Stopped.')
+  })
+})
+
+describe('mlctl serve on SIGTERM', () => {
+  it('answers every request already sent, on kept-alive connections and on ones not yet accepted, then exits 0', async () => {
+    const server = await startServe([LENET])
+    const url = `${server.httpUrl}/v2/models/lenet/infer`
+    const body = JSON.stringify(lenetRequest(images(1, 12)))
+    const keepAlive = new Agent({keepAlive: true})
+    // 50 connections that have answered a request and wait for the next one.
+    const warmUp = await Promise.all(Array.from({length: 50}, () => sendRequest(url, body, keepAlive).status))
+    expect(warmUp).toEqual(Array(50).fill(200))
+    // A stopped server reads nothing, but the kernel still accepts its connections and their bytes: the requests
+    // then wait on its sockets, as they do when the server is busy.
+    server.child.kill('SIGSTOP')
+    const requests = Array.from({length: 100}, (_, i) => sendRequest(url, body, i % 2 === 0 ? keepAlive : false))
+    await Promise.all(requests.map((pending) => pending.sent))
+    const exitCode = server.stop('SIGTERM')
+    server.child.kill('SIGCONT')
+    expect(await Promise.all(requests.map((pending) => pending.status.catch((err: Error) => err.message)))).toEqual(
+      Array(100).fill(200),
+    )
+    expect(await exitCode).toBe(0)
+    keepAlive.destroy()
   })
 })
 

@@ -26,22 +26,39 @@ interface Route {
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/
 
+/** Connections the kernel queues for the server to accept (node's default, named because shutdown relies on it). */
+export const LISTEN_BACKLOG = 511
+
 export class HttpFrontEnd {
   readonly server: Server
+  private accepted = 0
   private inFlight = 0
   private drained: (() => void) | undefined
 
   constructor(private readonly context: ServeContext) {
     this.server = createServer((req, res) => void this.onRequest(req, res))
+    this.server.on('connection', () => this.accepted++)
   }
 
-  /** Stops accepting connections, lets requests in progress finish, then closes the remaining connections. */
+  /**
+   * Stops accepting connections, answers every request already received, then closes the remaining connections.
+   *
+   * A request counts as received once its bytes are on a socket, even one still waiting to be accepted. But closing
+   * the listening socket resets the connections waiting in its queue, and closing the server closes every connection
+   * that node:http has not yet read a request from. So the queue is emptied first: each turn of the event loop accepts
+   * one connection (libuv takes one per turn) and reads every open socket once, so after a turn that accepted none,
+   * every request already sent has been read and is in progress. The queue held at most LISTEN_BACKLOG connections
+   * when shutdown began, which bounds the turns even while clients keep connecting.
+   */
   async close(): Promise<void> {
-    // One turn of the event loop first: requests whose bytes arrived with the signal get read and so count
-    // as in progress, instead of their connections being closed as idle.
-    await new Promise((resolve) => setImmediate(resolve))
+    // The first turn may end in the event loop's current pass, before sockets accepted in it were read.
+    await nextTurn()
+    for (let turn = 0; turn <= LISTEN_BACKLOG; turn++) {
+      const accepted = this.accepted
+      await nextTurn()
+      if (this.accepted === accepted) break
+    }
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.server.closeIdleConnections()
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
     this.server.closeAllConnections()
     await closed
@@ -50,6 +67,11 @@ export class HttpFrontEnd {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now()
     this.inFlight++
+    // Done once the answer is with the operating system (or the client has gone): closing the connection
+    // before that would cut the answer short.
+    res.once('close', () => {
+      if (--this.inFlight === 0 && this.drained) this.drained()
+    })
     const [rawPath, query] = (req.url ?? '/').split('?', 2)
     const path = rawPath.replace(/\/+$/, '') || '/'
     let route: Route = {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
@@ -80,7 +102,6 @@ export class HttpFrontEnd {
       String(reply.status),
       (performance.now() - started) / 1000,
     )
-    if (--this.inFlight === 0 && this.drained) this.drained()
   }
 
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
@@ -186,6 +207,11 @@ export class HttpFrontEnd {
     }
     return {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
   }
+}
+
+/** Resolves after the event loop has polled its sockets (and its listening socket) once more. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function notFound(req: IncomingMessage): Reply {
