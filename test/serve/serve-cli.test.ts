@@ -422,6 +422,12 @@ describe('mlctl serve', () => {
       ],
       ['unknown output', lenetRequest(one, {outputs: [{name: 'embedding'}]}), 400, /unknown output "embedding"/],
       [
+        'data nested 100,000 deep',
+        `{"inputs":[{"name":"input","shape":[1],"datatype":"INT32","data":${'['.repeat(100_000)}1${']'.repeat(100_000)}}]}`,
+        400,
+        /nested deeper than 64 levels/,
+      ],
+      [
         'too large',
         {inputs: [{name: 'input', shape: [1], datatype: 'FP32', data: new Array(500_000).fill(0.123456)}]},
         413,
