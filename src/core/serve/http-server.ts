@@ -5,11 +5,11 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
 import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
+import {readRequestBody, UnsupportedEncodingError} from './http-request-body.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
-import {markRequestOwned} from './tensor.js'
 
 interface Reply {
   status: number
@@ -77,22 +77,21 @@ export class HttpFrontEnd {
     let route: Route = {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
     let reply: Reply
     try {
-      // The body is read before anything can fail: answering while the client still sends it would cut
-      // the connection, and the client would see a reset instead of the error.
-      const body = await readBody(req, this.context.maxBodyBytes)
       // Liveness stays open so that probes need no secret; everything else, unknown paths included, needs the key.
+      // It is checked as soon as the headers are in: a client without it must not make the server hold its body.
       if (path !== '/v2/health/live' && !this.context.authorize(req.headers.authorization)) {
         throw new ServeError(
           'unauthenticated',
           'missing or wrong API key; send the header "Authorization: Bearer <key>"',
         )
       }
+      // The body is read before anything else can fail: answering while the client still sends it would cut
+      // the connection, and the client would see a reset instead of the error.
+      const body = await readRequestBody(req, this.context.maxBodyBytes)
       route = this.route(req, path, new URLSearchParams(query), body)
       reply = await route.handle()
     } catch (err) {
-      const error = asServeError(err)
-      if (error.kind === 'internal') this.context.log(`${req.method} ${req.url}: ${error.message}`)
-      reply = {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
+      reply = this.errorReply(req, err)
     }
     this.send(req, res, reply)
     this.context.metrics.observeRequest(
@@ -104,6 +103,13 @@ export class HttpFrontEnd {
     )
   }
 
+  private errorReply(req: IncomingMessage, err: unknown): Reply {
+    if (err instanceof UnsupportedEncodingError) return {status: 415, body: JSON.stringify({error: err.message})}
+    const error = asServeError(err)
+    if (error.kind === 'internal') this.context.log(`${req.method} ${req.url}: ${error.message}`)
+    return {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
+  }
+
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -111,8 +117,8 @@ export class HttpFrontEnd {
       'content-length': Buffer.byteLength(reply.body),
     }
     if (reply.status === 401) headers['www-authenticate'] = 'Bearer'
-    // After shutdown began, each connection carries no further request.
-    if (!this.context.isReady()) headers.connection = 'close'
+    // After shutdown began, each connection carries no further request; nor does one whose body was not read.
+    if (!this.context.isReady() || reply.status === 401) headers.connection = 'close'
     res.writeHead(reply.status, headers)
     res.end(reply.body)
   }
@@ -229,53 +235,4 @@ function decodePathPart(part: string): string {
   } catch {
     throw new ServeError('invalid_argument', `malformed percent-encoding in the path: ${part}`)
   }
-}
-
-/**
- * Reads the whole body. A body over the limit is still read to its end, but dropped, for the same reason
- * as above; the server's requestTimeout bounds how long that can take. A body with a declared length goes
- * straight into a buffer of its own: no concatenation, and its tensors can use it in place and be handed to
- * other threads without copies. Binary tensor data then starts 8-byte aligned, whatever the JSON's length.
- */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    const jsonLength = Number(req.headers[BINARY_HEADER])
-    const pad = Number.isSafeInteger(jsonLength) && jsonLength >= 0 ? (8 - (jsonLength % 8)) % 8 : 0
-    let own: Buffer | undefined
-    if (Number.isSafeInteger(declared) && declared > 0 && declared <= maxBytes) {
-      // Unpooled and not zero-filled: every byte after the pad is about to be written.
-      const buffer = Buffer.allocUnsafeSlow(pad + declared).buffer
-      markRequestOwned(buffer)
-      own = Buffer.from(buffer, pad, declared)
-    }
-    let chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      // node:http delivers exactly the declared length, never more.
-      if (own) chunk.copy(own, size)
-      else if (size + chunk.length <= maxBytes) chunks.push(chunk)
-      else chunks = []
-      size += chunk.length
-    })
-    req.on('end', () => {
-      if (size > maxBytes) {
-        reject(
-          new ServeError(
-            'too_large',
-            `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`,
-          ),
-        )
-      } else {
-        resolve(own ?? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
-      }
-    })
-    req.on('error', reject)
-    // A client that disconnects mid-body gets neither 'end' nor always 'error'; without this the request
-    // would stay in progress forever and hold up a graceful shutdown.
-    req.on('close', () => {
-      if (!req.complete)
-        reject(new ServeError('invalid_argument', 'the client closed the connection before the body was complete'))
-    })
-  })
 }
