@@ -77,6 +77,23 @@ describe('InferRequestDecoder', () => {
     }
   })
 
+  it('answers data nested deeper than the JSON parser allows with a client error, on a thread and in place', async () => {
+    const inPlace = await InferRequestDecoder.start(0)
+    const deep = (datatype: string, value: string) =>
+      Buffer.from(
+        `{"inputs":[{"name":"x","datatype":"${datatype}","shape":[1],"data":${'['.repeat(100_000)}${value}${']'.repeat(100_000)}}]}`,
+      )
+    for (const body of [deep('INT32', '1'), deep('FP32', '1'), deep('BOOL', 'true')]) {
+      for (const decoder of [threaded, inPlace]) {
+        await expect(decoder.decode(Buffer.from(body), undefined)).rejects.toMatchObject({
+          kind: 'invalid_argument',
+          message: expect.stringMatching(/not valid JSON \(nested deeper than 64 levels at byte \d+\)/),
+        })
+      }
+    }
+    await inPlace.close()
+  })
+
   it('decodes in place with no threads, and for small bodies', async () => {
     const inPlace = await InferRequestDecoder.start(0)
     const small = json({inputs: [{name: 'x', datatype: 'FP32', shape: [2], data: [1, 2.5]}]})

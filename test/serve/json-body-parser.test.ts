@@ -64,6 +64,13 @@ describe('parseJsonBody', () => {
     expect(value.other).toEqual([[1, 2]])
   })
 
+  it('limits the nesting of number arrays as it does any other value', () => {
+    const nested = (levels: number) => `{"data":${'['.repeat(levels)}1${']'.repeat(levels)}}`
+    expect(Array.from((parse(nested(63)) as {data: Float32JsonArray}).data.values)).toEqual([1])
+    expect(() => parse(nested(64))).toThrow(/nested deeper than 64 levels at byte 71/)
+    expect(() => parse(nested(100_000))).toThrow(/nested deeper than 64 levels/)
+  })
+
   it('reads arrays with anything but numbers like JSON.parse does', () => {
     for (const text of [
       '{"data":[true,false]}',

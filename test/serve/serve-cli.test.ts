@@ -6,8 +6,11 @@
 import {Metadata, status} from '@grpc/grpc-js'
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {Agent, request} from 'node:http'
+import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {deflateSync, gzipSync} from 'node:zlib'
 import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -50,7 +53,7 @@ async function post(
 ): Promise<{status: number; json: any}> {
   const response = await fetch(url, {
     method: 'POST',
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body),
     headers,
   })
   return {status: response.status, json: await response.json()}
@@ -59,6 +62,22 @@ async function post(
 async function get(url: string, headers: Record<string, string> = {}): Promise<{status: number; json: any}> {
   const response = await fetch(url, {headers})
   return {status: response.status, json: await response.json()}
+}
+
+/** A POST over node:http, which tells when the body has been handed to the operating system (`sent`). */
+function sendRequest(url: string, body: string, agent: Agent | false): {sent: Promise<void>; status: Promise<number>} {
+  let sent!: () => void
+  const sentPromise = new Promise<void>((resolve) => (sent = resolve))
+  const status = new Promise<number>((resolve, reject) => {
+    const req = request(url, {method: 'POST', agent, headers: {'content-length': Buffer.byteLength(body)}}, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode!))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body, sent)
+  })
+  return {sent: sentPromise, status}
 }
 
 function lenetRequest(data: Float32Array, extra: object = {}) {
@@ -209,6 +228,45 @@ describe('mlctl serve', () => {
       {name: 'probabilities', datatype: 'FP32', shape: [2, 10], data: expected.probabilities},
     ])
     expect(Array.from(new Float32Array(new Uint8Array(body.subarray(length)).buffer))).toEqual(expected.logits)
+  })
+
+  it('takes gzip and deflate request bodies, JSON or binary, within --max-body-mb once decompressed', async () => {
+    const url = `${http}/v2/models/lenet/infer`
+    const data = images(2, 13)
+    const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
+    const json = Buffer.from(JSON.stringify(lenetRequest(data)))
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [
+          {name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', parameters: {binary_data_size: data.byteLength}},
+        ],
+      }),
+    )
+    const binary = Buffer.concat([header, Buffer.from(data.buffer)])
+    for (const [encoding, compress] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+    ] as const) {
+      const fromJson = await post(url, compress(json), {'content-encoding': encoding})
+      expect(fromJson.status, encoding).toBe(200)
+      expect(fromJson.json.outputs[0].data, encoding).toEqual(expected.logits)
+      const fromBinary = await post(url, compress(binary), {
+        'content-encoding': encoding,
+        'inference-header-content-length': String(header.length),
+      })
+      expect(fromBinary.status, encoding).toBe(200)
+      expect(fromBinary.json.outputs[0].data, encoding).toEqual(expected.logits)
+    }
+    // 64 MB of zeros in 64 KB: refused once the first 2 MB are out.
+    const bomb = await post(url, gzipSync(Buffer.alloc(64 * 1024 * 1024)), {'content-encoding': 'gzip'})
+    expect(bomb).toEqual({status: 413, json: {error: expect.stringMatching(/decompresses to more than 2097152 bytes/)}})
+    const brotli = await post(url, json, {'content-encoding': 'br'})
+    expect(brotli).toEqual({
+      status: 415,
+      json: {error: expect.stringMatching(/Content-Encoding "br" is not supported/)},
+    })
+    const notGzip = await post(url, json, {'content-encoding': 'gzip'})
+    expect(notGzip).toEqual({status: 400, json: {error: expect.stringMatching(/not valid gzip data/)}})
   })
 
   it('reads several inputs from one binary body, whatever the length of the JSON before it', async () => {
@@ -405,6 +463,12 @@ describe('mlctl serve', () => {
       ],
       ['unknown output', lenetRequest(one, {outputs: [{name: 'embedding'}]}), 400, /unknown output "embedding"/],
       [
+        'data nested 100,000 deep',
+        `{"inputs":[{"name":"input","shape":[1],"datatype":"INT32","data":${'['.repeat(100_000)}1${']'.repeat(100_000)}}]}`,
+        400,
+        /nested deeper than 64 levels/,
+      ],
+      [
         'too large',
         {inputs: [{name: 'input', shape: [1], datatype: 'FP32', data: new Array(500_000).fill(0.123456)}]},
         413,
@@ -504,6 +568,30 @@ describe('mlctl serve', () => {
   })
 })
 
+describe('mlctl serve on SIGTERM', () => {
+  it('answers every request already sent, on kept-alive connections and on ones not yet accepted, then exits 0', async () => {
+    const server = await startServe([LENET])
+    const url = `${server.httpUrl}/v2/models/lenet/infer`
+    const body = JSON.stringify(lenetRequest(images(1, 12)))
+    const keepAlive = new Agent({keepAlive: true})
+    // 50 connections that have answered a request and wait for the next one.
+    const warmUp = await Promise.all(Array.from({length: 50}, () => sendRequest(url, body, keepAlive).status))
+    expect(warmUp).toEqual(Array(50).fill(200))
+    // A stopped server reads nothing, but the kernel still accepts its connections and their bytes: the requests
+    // then wait on its sockets, as they do when the server is busy.
+    server.child.kill('SIGSTOP')
+    const requests = Array.from({length: 100}, (_, i) => sendRequest(url, body, i % 2 === 0 ? keepAlive : false))
+    await Promise.all(requests.map((pending) => pending.sent))
+    const exitCode = server.stop('SIGTERM')
+    server.child.kill('SIGCONT')
+    expect(await Promise.all(requests.map((pending) => pending.status.catch((err: Error) => err.message)))).toEqual(
+      Array(100).fill(200),
+    )
+    expect(await exitCode).toBe(0)
+    keepAlive.destroy()
+  })
+})
+
 // Also the one server here that parses every body on its request-handling thread (--decode-threads 0).
 describe('mlctl serve with an API key and a small queue', () => {
   let server: ServeProcess
@@ -542,6 +630,33 @@ describe('mlctl serve with an API key and a small queue', () => {
     await expect(grpc.call('ServerReady', {})).rejects.toMatchObject({code: status.UNAUTHENTICATED})
     await expect(grpc.call('ServerReady', {}, 'wrong')).rejects.toMatchObject({code: status.UNAUTHENTICATED})
     expect(await grpc.call('ServerReady', {}, KEY)).toEqual({ready: true})
+  })
+
+  it('refuses a request without the key when its headers arrive, without reading its body', async () => {
+    const {hostname, port} = new URL(server.httpUrl)
+    const socket = connect(Number(port), hostname)
+    socket.on('error', () => undefined)
+    const response = new Promise<string>((resolve) => {
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+      socket.on('close', () => resolve(text))
+    })
+    // A 16 MB upload of which only the first 64 KB are ever sent: the answer must not wait for the rest.
+    socket.write(`POST /v2/models/lenet/infer HTTP/1.1\r\nHost: mlctl\r\nContent-Length: ${16 * 1024 * 1024}\r\n\r\n`)
+    socket.write(Buffer.alloc(64 * 1024, ' '))
+    const text = await response
+    expect(text).toMatch(/^HTTP\/1\.1 401 /)
+    expect(text).toMatch(/\r\nconnection: close\r\n/i)
+    expect(text).toContain('missing or wrong API key')
+    // With the key, the same request is read and answered, compressed or not.
+    const body = JSON.stringify(lenetRequest(images(1, 14)))
+    const auth = {authorization: `Bearer ${KEY}`}
+    expect((await post(`${server.httpUrl}/v2/models/lenet/infer`, body, auth)).status).toBe(200)
+    const compressed = await post(`${server.httpUrl}/v2/models/lenet/infer`, gzipSync(body), {
+      ...auth,
+      'content-encoding': 'gzip',
+    })
+    expect(compressed.status).toBe(200)
   })
 
   it('refuses requests beyond --max-queue with 503 / UNAVAILABLE instead of piling them up', async () => {

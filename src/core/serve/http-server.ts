@@ -5,11 +5,11 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
 import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
+import {readRequestBody, UnsupportedEncodingError} from './http-request-body.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
-import {markRequestOwned} from './tensor.js'
 
 interface Reply {
   status: number
@@ -26,22 +26,39 @@ interface Route {
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/
 
+/** Connections the kernel queues for the server to accept (node's default, named because shutdown relies on it). */
+export const LISTEN_BACKLOG = 511
+
 export class HttpFrontEnd {
   readonly server: Server
+  private accepted = 0
   private inFlight = 0
   private drained: (() => void) | undefined
 
   constructor(private readonly context: ServeContext) {
     this.server = createServer((req, res) => void this.onRequest(req, res))
+    this.server.on('connection', () => this.accepted++)
   }
 
-  /** Stops accepting connections, lets requests in progress finish, then closes the remaining connections. */
+  /**
+   * Stops accepting connections, answers every request already received, then closes the remaining connections.
+   *
+   * A request counts as received once its bytes are on a socket, even one still waiting to be accepted. But closing
+   * the listening socket resets the connections waiting in its queue, and closing the server closes every connection
+   * that node:http has not yet read a request from. So the queue is emptied first: each turn of the event loop accepts
+   * one connection (libuv takes one per turn) and reads every open socket once, so after a turn that accepted none,
+   * every request already sent has been read and is in progress. The queue held at most LISTEN_BACKLOG connections
+   * when shutdown began, which bounds the turns even while clients keep connecting.
+   */
   async close(): Promise<void> {
-    // One turn of the event loop first: requests whose bytes arrived with the signal get read and so count
-    // as in progress, instead of their connections being closed as idle.
-    await new Promise((resolve) => setImmediate(resolve))
+    // The first turn may end in the event loop's current pass, before sockets accepted in it were read.
+    await nextTurn()
+    for (let turn = 0; turn <= LISTEN_BACKLOG; turn++) {
+      const accepted = this.accepted
+      await nextTurn()
+      if (this.accepted === accepted) break
+    }
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.server.closeIdleConnections()
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve))
     this.server.closeAllConnections()
     await closed
@@ -50,27 +67,31 @@ export class HttpFrontEnd {
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now()
     this.inFlight++
+    // Done once the answer is with the operating system (or the client has gone): closing the connection
+    // before that would cut the answer short.
+    res.once('close', () => {
+      if (--this.inFlight === 0 && this.drained) this.drained()
+    })
     const [rawPath, query] = (req.url ?? '/').split('?', 2)
     const path = rawPath.replace(/\/+$/, '') || '/'
     let route: Route = {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
     let reply: Reply
     try {
-      // The body is read before anything can fail: answering while the client still sends it would cut
-      // the connection, and the client would see a reset instead of the error.
-      const body = await readBody(req, this.context.maxBodyBytes)
       // Liveness stays open so that probes need no secret; everything else, unknown paths included, needs the key.
+      // It is checked as soon as the headers are in: a client without it must not make the server hold its body.
       if (path !== '/v2/health/live' && !this.context.authorize(req.headers.authorization)) {
         throw new ServeError(
           'unauthenticated',
           'missing or wrong API key; send the header "Authorization: Bearer <key>"',
         )
       }
+      // The body is read before anything else can fail: answering while the client still sends it would cut
+      // the connection, and the client would see a reset instead of the error.
+      const body = await readRequestBody(req, this.context.maxBodyBytes)
       route = this.route(req, path, new URLSearchParams(query), body)
       reply = await route.handle()
     } catch (err) {
-      const error = asServeError(err)
-      if (error.kind === 'internal') this.context.log(`${req.method} ${req.url}: ${error.message}`)
-      reply = {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
+      reply = this.errorReply(req, err)
     }
     this.send(req, res, reply)
     this.context.metrics.observeRequest(
@@ -80,7 +101,13 @@ export class HttpFrontEnd {
       String(reply.status),
       (performance.now() - started) / 1000,
     )
-    if (--this.inFlight === 0 && this.drained) this.drained()
+  }
+
+  private errorReply(req: IncomingMessage, err: unknown): Reply {
+    if (err instanceof UnsupportedEncodingError) return {status: 415, body: JSON.stringify({error: err.message})}
+    const error = asServeError(err)
+    if (error.kind === 'internal') this.context.log(`${req.method} ${req.url}: ${error.message}`)
+    return {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
   }
 
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
@@ -90,8 +117,8 @@ export class HttpFrontEnd {
       'content-length': Buffer.byteLength(reply.body),
     }
     if (reply.status === 401) headers['www-authenticate'] = 'Bearer'
-    // After shutdown began, each connection carries no further request.
-    if (!this.context.isReady()) headers.connection = 'close'
+    // After shutdown began, each connection carries no further request; nor does one whose body was not read.
+    if (!this.context.isReady() || reply.status === 401) headers.connection = 'close'
     res.writeHead(reply.status, headers)
     res.end(reply.body)
   }
@@ -188,6 +215,11 @@ export class HttpFrontEnd {
   }
 }
 
+/** Resolves after the event loop has polled its sockets (and its listening socket) once more. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 function notFound(req: IncomingMessage): Reply {
   return {
     status: 404,
@@ -203,53 +235,4 @@ function decodePathPart(part: string): string {
   } catch {
     throw new ServeError('invalid_argument', `malformed percent-encoding in the path: ${part}`)
   }
-}
-
-/**
- * Reads the whole body. A body over the limit is still read to its end, but dropped, for the same reason
- * as above; the server's requestTimeout bounds how long that can take. A body with a declared length goes
- * straight into a buffer of its own: no concatenation, and its tensors can use it in place and be handed to
- * other threads without copies. Binary tensor data then starts 8-byte aligned, whatever the JSON's length.
- */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    const jsonLength = Number(req.headers[BINARY_HEADER])
-    const pad = Number.isSafeInteger(jsonLength) && jsonLength >= 0 ? (8 - (jsonLength % 8)) % 8 : 0
-    let own: Buffer | undefined
-    if (Number.isSafeInteger(declared) && declared > 0 && declared <= maxBytes) {
-      // Unpooled and not zero-filled: every byte after the pad is about to be written.
-      const buffer = Buffer.allocUnsafeSlow(pad + declared).buffer
-      markRequestOwned(buffer)
-      own = Buffer.from(buffer, pad, declared)
-    }
-    let chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      // node:http delivers exactly the declared length, never more.
-      if (own) chunk.copy(own, size)
-      else if (size + chunk.length <= maxBytes) chunks.push(chunk)
-      else chunks = []
-      size += chunk.length
-    })
-    req.on('end', () => {
-      if (size > maxBytes) {
-        reject(
-          new ServeError(
-            'too_large',
-            `the request body is larger than ${maxBytes} bytes; send fewer rows per request or raise --max-body-mb`,
-          ),
-        )
-      } else {
-        resolve(own ?? (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)))
-      }
-    })
-    req.on('error', reject)
-    // A client that disconnects mid-body gets neither 'end' nor always 'error'; without this the request
-    // would stay in progress forever and hold up a graceful shutdown.
-    req.on('close', () => {
-      if (!req.complete)
-        reject(new ServeError('invalid_argument', 'the client closed the connection before the body was complete'))
-    })
-  })
 }

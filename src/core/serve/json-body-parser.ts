@@ -26,6 +26,7 @@ export class Float32JsonArray {
 }
 
 const FAST_KEYS = new Set(['data', 'instances'])
+// Also bounds what later steps recurse over, such as flattening nested "data" (Array.prototype.flat recurses).
 const MAX_DEPTH = 64
 const POWERS_OF_TEN = Array.from({length: 23}, (_, i) => 10 ** i)
 // Relative error bound of the double evaluation (a few roundings of 2^-53 each), with a wide margin.
@@ -111,7 +112,8 @@ class Parser {
       if (this.buf[this.pos] !== Char.Colon) this.fail('expected ":"')
       this.pos++
       this.skipSpace()
-      const fast = FAST_KEYS.has(key) && this.buf[this.pos] === Char.OpenBracket ? this.float32Array() : undefined
+      const fast =
+        FAST_KEYS.has(key) && this.buf[this.pos] === Char.OpenBracket ? this.float32Array(depth + 1) : undefined
       const value = fast ?? this.value(depth + 1)
       // As with JSON.parse, the last of repeated keys wins and "__proto__" is an ordinary property.
       if (key === '__proto__')
@@ -175,14 +177,15 @@ class Parser {
   /**
    * Reads an array of numbers, flattening nested arrays, into float32. Returns undefined, leaving the
    * position unchanged, when the array holds anything but numbers (the generic parser then reads it).
+   * `depth` is the array's own, as in value().
    */
-  private float32Array(): Float32JsonArray | undefined {
+  private float32Array(depth: number): Float32JsonArray | undefined {
     const buf = this.buf
     const start = this.pos
     let pos = start
     let scratch = this.scratch
     let count = 0
-    let depth = 0
+    let nesting = 0
     let expectValue = true
     let justOpened = false
     for (;;) {
@@ -254,7 +257,9 @@ class Parser {
         pos++
       } else if (c === Char.OpenBracket) {
         if (!expectValue) return undefined
-        depth++
+        nesting++
+        // Its values lie depth + nesting deep, under the same limit as in value().
+        if (depth + nesting > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`, pos)
         pos++
         justOpened = true
       } else if (c === Char.CloseBracket) {
@@ -262,7 +267,7 @@ class Parser {
         pos++
         justOpened = false
         expectValue = false
-        if (--depth === 0) break
+        if (--nesting === 0) break
       } else {
         return undefined
       }

@@ -9,7 +9,7 @@ import {once} from 'node:events'
 import {UserError} from '../errors.js'
 import {createAuthCheck} from './auth.js'
 import {GrpcFrontEnd} from './grpc-server.js'
-import {HttpFrontEnd} from './http-server.js'
+import {HttpFrontEnd, LISTEN_BACKLOG} from './http-server.js'
 import {InferRequestDecoder} from './infer-request-decoder.js'
 import {ServerMetrics} from './metrics.js'
 import {ModelRegistry} from './model-registry.js'
@@ -83,7 +83,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
 
   try {
     const host = options.host
-    http.server.listen(options.httpPort, host)
+    http.server.listen({port: options.httpPort, host, backlog: LISTEN_BACKLOG})
     await once(http.server, 'listening').catch((err: Error & {code?: string}) => {
       throw portError(err, 'HTTP', options.httpPort, '--port')
     })
