@@ -68,6 +68,12 @@ function lenetRequest(data: Float32Array, extra: object = {}) {
   }
 }
 
+function writeModel(g: GraphBuilder, file: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-model-')), file)
+  writeFileSync(path, g.toBytes())
+  return path
+}
+
 /** A model with two inputs, a + b and a * b: the binary data of both then arrives in one request body. */
 function twoInputModel(): string {
   const g = new GraphBuilder('pair')
@@ -75,9 +81,25 @@ function twoInputModel(): string {
   const b = g.input('b', 'float32', ['batch', 3])
   g.output(g.node('Add', [a, b]), 'sum', 'float32', ['batch', 3])
   g.output(g.node('Mul', [a, b]), 'product', 'float32', ['batch', 3])
-  const path = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-pair-')), 'pair.onnx')
-  writeFileSync(path, g.toBytes())
-  return path
+  return writeModel(g, 'pair.onnx')
+}
+
+/** As onnx's test_expand_shape_model1: inputs X [1,3,1] and shape [2] (INT64) share no batch dimension. */
+function expandModel(): string {
+  const g = new GraphBuilder('expand')
+  const x = g.input('X', 'float32', [1, 3, 1])
+  const shape = g.input('shape', 'int64', [2])
+  g.output(g.node('Expand', [x, shape]), 'Y', 'float32', ['d0', 'd1', 'd2'])
+  return writeModel(g, 'expand.onnx')
+}
+
+/** b's rows under a's: both first dimensions are free but not the same, so requests must not be merged. */
+function stackModel(): string {
+  const g = new GraphBuilder('stack')
+  const a = g.input('a', 'float32', ['n', 2])
+  const b = g.input('b', 'float32', ['m', 2])
+  g.output(g.node('Concat', [a, b], {axis: 0}), 'rows', 'float32', ['total', 2])
+  return writeModel(g, 'stack.onnx')
 }
 
 describe('mlctl serve', () => {
@@ -94,6 +116,10 @@ describe('mlctl serve', () => {
       `fixed=${FIXED}`,
       '--model',
       `pair=${twoInputModel()}`,
+      '--model',
+      `expand=${expandModel()}`,
+      '--model',
+      `stack=${stackModel()}`,
       '--max-body-mb',
       '2',
     ])
@@ -260,6 +286,81 @@ describe('mlctl serve', () => {
       inputs: [{name: 'features', shape: [2, 4], datatype: 'FP32', data: Array.from(features)}],
     })
     expect(twoRows.status).toBe(400)
+  })
+
+  it('serves models whose inputs share no batch dimension: each input in its own shape, one request at a time', async () => {
+    const x = [1, 2, 3]
+    const expanded = [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
+    const overHttp = await post(`${http}/v2/models/expand/infer`, {
+      inputs: [
+        {name: 'X', shape: [1, 3, 1], datatype: 'FP32', data: x},
+        {name: 'shape', shape: [2], datatype: 'INT64', data: [1, 4]},
+      ],
+    })
+    expect(overHttp.json).toMatchObject({outputs: [{name: 'Y', datatype: 'FP32', shape: [1, 3, 4], data: expanded}]})
+    const typed = await grpc.call('ModelInfer', {
+      model_name: 'expand',
+      inputs: [
+        {name: 'X', datatype: 'FP32', shape: [1, 3, 1], contents: {fp32_contents: x}},
+        {name: 'shape', datatype: 'INT64', shape: [2], contents: {int64_contents: [1, 4]}},
+      ],
+    })
+    expect(typed.outputs[0]).toMatchObject({name: 'Y', shape: [1, 3, 4], contents: {fp32_contents: expanded}})
+    const raw = await grpc.call('ModelInfer', {
+      model_name: 'expand',
+      inputs: [
+        {name: 'X', datatype: 'FP32', shape: [1, 3, 1]},
+        {name: 'shape', datatype: 'INT64', shape: [2]},
+      ],
+      raw_input_contents: [Buffer.from(new Float32Array(x).buffer), Buffer.from(new BigInt64Array([1n, 4n]).buffer)],
+    })
+    expect(Array.from(new Float32Array(new Uint8Array(raw.raw_output_contents[0] as Buffer).buffer))).toEqual(expanded)
+    const wrongShape = await post(`${http}/v2/models/expand/infer`, {
+      inputs: [
+        {name: 'X', shape: [3, 1], datatype: 'FP32', data: x},
+        {name: 'shape', shape: [2], datatype: 'INT64', data: [1, 4]},
+      ],
+    })
+    expect(wrongShape).toMatchObject({status: 400, json: {error: expect.stringMatching(/expects \[1,3,1\]/)}})
+
+    // Concurrent requests to models without a shared batch dimension, or with a fixed one, each run alone.
+    const stack = (rowsOfA: number, i: number) => ({
+      inputs: [
+        {name: 'a', datatype: 'FP32', shape: [rowsOfA, 2], data: Array(rowsOfA * 2).fill(i)},
+        {name: 'b', datatype: 'FP32', shape: [1, 2], data: [100 + i, 100 + i]},
+      ],
+    })
+    const fixed = (i: number) => ({inputs: [{name: 'features', datatype: 'FP32', shape: [1, 4], data: [i, 0, 0, 1]}]})
+    const count = 24
+    const responses = await Promise.all(
+      Array.from({length: count}, (_, i) =>
+        Promise.all([
+          post(`${http}/v2/models/stack/infer`, stack(1 + (i % 2), i)),
+          i % 2 === 0
+            ? grpc.call('ModelInfer', {
+                model_name: 'stack',
+                inputs: stack(1, i).inputs.map(({data, ...header}) => ({...header, contents: {fp32_contents: data}})),
+              })
+            : post(`${http}/v2/models/fixed/infer`, fixed(i)),
+        ]),
+      ),
+    )
+    responses.forEach(([stacked, other], i) => {
+      const rowsOfA = 1 + (i % 2)
+      expect(stacked.json.outputs?.[0], `stack request ${i}`).toEqual({
+        name: 'rows',
+        datatype: 'FP32',
+        shape: [rowsOfA + 1, 2],
+        data: [...Array(rowsOfA * 2).fill(i), 100 + i, 100 + i],
+      })
+      if (i % 2 === 0) expect(other.outputs[0].contents.fp32_contents).toEqual([i, i, 100 + i, 100 + i])
+      else expect(other.status, `fixed request ${i}`).toBe(200)
+    })
+    const metrics = await (await fetch(`${http}/metrics`)).text()
+    for (const model of ['stack', 'fixed']) {
+      const runs = histogram(metrics, 'mlctl_batch_requests', `model="${model}"`)
+      expect(runs.sum, model).toBe(runs.count)
+    }
   })
 
   it('predicts classes with names and probabilities on POST /predict', async () => {
