@@ -12,6 +12,7 @@ import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
+import {loadGrpcServices} from '../../src/core/serve/grpc-protos.js'
 
 import {FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
@@ -547,6 +548,23 @@ describe('mlctl serve', () => {
         /unknown model "nope"/,
       ],
       ['too large', request(Buffer.alloc(3 * 1024 * 1024)), status.RESOURCE_EXHAUSTED, /larger than max/],
+      [
+        'contents and raw contents',
+        {
+          ...request(Buffer.from(images(1, 5).buffer)),
+          inputs: [
+            {name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: Array(10).fill(1)}},
+          ],
+        },
+        status.INVALID_ARGUMENT,
+        /input "input" has contents while the request sends raw_input_contents/,
+      ],
+      [
+        'values in the wrong contents field',
+        {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1], contents: {int_contents: [1]}}]},
+        status.INVALID_ARGUMENT,
+        /is FP32 but sends int_contents; put its values in fp32_contents/,
+      ],
     ]
     for (const [what, body, code, message] of cases) {
       const error = await grpc.call('ModelInfer', body).then(
@@ -556,19 +574,49 @@ describe('mlctl serve', () => {
       expect(error?.code, what).toBe(code)
       expect(error?.details, what).toMatch(message)
     }
-    const malformed = await new Promise<any>((resolve) => {
-      grpc.raw.makeUnaryRequest(
-        '/inference.GRPCInferenceService/ModelInfer',
-        (bytes: Buffer) => bytes,
-        (bytes: Buffer) => bytes,
-        Buffer.from([0xff, 0xff]),
-        new Metadata(),
-        (err) => resolve(err),
-      )
-    })
-    expect(malformed?.code).toBe(status.INVALID_ARGUMENT)
-    expect(malformed?.details).toMatch(/not a valid protobuf message/)
+    const sendBytes = (bytes: Buffer) =>
+      new Promise<any>((resolve) => {
+        grpc.raw.makeUnaryRequest(
+          '/inference.GRPCInferenceService/ModelInfer',
+          (message: Buffer) => message,
+          (message: Buffer) => message,
+          bytes,
+          new Metadata(),
+          (err) => resolve(err),
+        )
+      })
+    const valid = loadGrpcServices().inference.service.ModelInfer.requestSerialize(request(Buffer.alloc(784 * 4)))
+    // 0xff 0xff: a truncated number; 0x00 0x00: field number 0; 0x0a 0x05 0x61: a string cut short
+    for (const bytes of [
+      [0xff, 0xff],
+      [...valid, 0x00, 0x00],
+      [...valid, 0x0a, 0x05, 0x61],
+    ]) {
+      const malformed = await sendBytes(Buffer.from(bytes))
+      expect(malformed?.code, String(bytes.slice(-3))).toBe(status.INVALID_ARGUMENT)
+      expect(malformed?.details).toMatch(/not a valid protobuf message/)
+    }
     expect(await grpc.call('ModelReady', {name: 'lenet'})).toEqual({ready: true})
+  })
+
+  it('quotes at most 100 characters of a name the client sent in an error, over gRPC and HTTP', async () => {
+    const long = 'm'.repeat(10_000)
+    const quoted = `"${'m'.repeat(100)}…"`
+    const unknownModel = await grpc.call('ModelInfer', {model_name: long}).catch((err) => err)
+    expect(unknownModel.code).toBe(status.NOT_FOUND)
+    expect(unknownModel.details).toContain(`unknown model ${quoted}; this server has "lenet"`)
+    const unknownInput = await grpc
+      .call('ModelInfer', {
+        model_name: 'lenet',
+        inputs: [{name: long, datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: [1]}}],
+      })
+      .catch((err) => err)
+    expect(unknownInput.code).toBe(status.INVALID_ARGUMENT)
+    expect(unknownInput.details).toMatch(/^input "m{100}…" has 1 values but shape \[1,1,28,28\] needs 784$/)
+    const overHttp = await get(`${http}/v2/models/${long}`)
+    expect(overHttp.status).toBe(404)
+    expect(overHttp.json.error).toContain(`unknown model ${quoted}`)
+    expect(overHttp.json.error.length).toBeLessThan(300)
   })
 
   it('on SIGTERM answers every request in flight, then exits 0', async () => {
