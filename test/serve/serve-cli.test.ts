@@ -13,6 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
 import {loadGrpcServices} from '../../src/core/serve/grpc-protos.js'
+import {opset6Model} from '../helpers/opset6-model.js'
 
 import {FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
@@ -773,9 +774,13 @@ describe('mlctl serve --processes 2', () => {
 })
 
 describe('mlctl serve start-up errors', () => {
-  it('names the problem when the file is not an ONNX model or the port is taken', async () => {
+  it('names the problem when the file is not an ONNX model, its opset is too old, or the port is taken', async () => {
     const notOnnx = await startServe([`${FIXTURES}/make_fixtures.py`]).catch((err: Error) => err.message)
     expect(notOnnx).toMatch(/cannot load .*make_fixtures\.py as an ONNX model/)
+    const old = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-opset-')), 'old.onnx')
+    writeFileSync(old, opset6Model('AveragePool'))
+    const tooOld = await startServe([old]).catch((err: Error) => err.message)
+    expect(tooOld).toMatch(/cannot serve .*old\.onnx: it uses ONNX opset 6, and onnxruntime needs opset 7 or later/)
     const first = await startServe([LENET])
     const port = new URL(first.httpUrl).port
     const second = spawnSync('node', ['bin/run.js', 'serve', LENET, '--port', port, '--grpc-port', '0'], {

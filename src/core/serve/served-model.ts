@@ -3,6 +3,7 @@
  * client may want (class names). Any ONNX file onnxruntime loads can be served, not only mlctl's.
  */
 import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 
 import {UserError} from '../errors.js'
 import {DynamicBatcher, type BatcherOptions} from './dynamic-batcher.js'
@@ -11,6 +12,7 @@ import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpe
 import {MODEL_VERSION} from './model-version.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
+import {unsupportedOpset} from '../onnx/opset-support.js'
 import {ServeError} from './serve-error.js'
 import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
 
@@ -89,6 +91,8 @@ export class ServedModel {
     try {
       thread = await InferenceThread.start({modelPath: config.path, intraOpThreads: config.threads})
     } catch (err) {
+      const tooOld = unsupportedOpset(await readFile(config.path))
+      if (tooOld) throw new UserError(`cannot serve ${config.path}: ${tooOld}`)
       throw new UserError(
         `cannot load ${config.path} as an ONNX model (${(err as Error).message.split('\n')[0]}); check that it is an ONNX file`,
       )
