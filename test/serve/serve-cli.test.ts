@@ -561,6 +561,17 @@ describe('mlctl serve', () => {
         /input "input" has contents while the request sends raw_input_contents/,
       ],
       [
+        'too few typed contents',
+        {
+          model_name: 'lenet',
+          inputs: [
+            {name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: Array(10).fill(1)}},
+          ],
+        },
+        status.INVALID_ARGUMENT,
+        /has 10 values but shape \[1,1,28,28\] needs 784/,
+      ],
+      [
         'values in the wrong contents field',
         {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1], contents: {int_contents: [1]}}]},
         status.INVALID_ARGUMENT,
