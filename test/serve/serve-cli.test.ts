@@ -15,6 +15,8 @@ import ort from 'onnxruntime-node'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {GraphBuilder} from '../../src/core/onnx/graph-builder.js'
+import {loadGrpcServices} from '../../src/core/serve/grpc-protos.js'
+import {opset6Model} from '../helpers/opset6-model.js'
 
 import {FIXTURES, grpcClients, histogram, startServe, type GrpcClients, type ServeProcess} from './serve-process.js'
 
@@ -87,6 +89,12 @@ function lenetRequest(data: Float32Array, extra: object = {}) {
   }
 }
 
+function writeModel(g: GraphBuilder, file: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-model-')), file)
+  writeFileSync(path, g.toBytes())
+  return path
+}
+
 /** A model with two inputs, a + b and a * b: the binary data of both then arrives in one request body. */
 function twoInputModel(): string {
   const g = new GraphBuilder('pair')
@@ -94,9 +102,25 @@ function twoInputModel(): string {
   const b = g.input('b', 'float32', ['batch', 3])
   g.output(g.node('Add', [a, b]), 'sum', 'float32', ['batch', 3])
   g.output(g.node('Mul', [a, b]), 'product', 'float32', ['batch', 3])
-  const path = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-pair-')), 'pair.onnx')
-  writeFileSync(path, g.toBytes())
-  return path
+  return writeModel(g, 'pair.onnx')
+}
+
+/** As onnx's test_expand_shape_model1: inputs X [1,3,1] and shape [2] (INT64) share no batch dimension. */
+function expandModel(): string {
+  const g = new GraphBuilder('expand')
+  const x = g.input('X', 'float32', [1, 3, 1])
+  const shape = g.input('shape', 'int64', [2])
+  g.output(g.node('Expand', [x, shape]), 'Y', 'float32', ['d0', 'd1', 'd2'])
+  return writeModel(g, 'expand.onnx')
+}
+
+/** b's rows under a's: both first dimensions are free but not the same, so requests must not be merged. */
+function stackModel(): string {
+  const g = new GraphBuilder('stack')
+  const a = g.input('a', 'float32', ['n', 2])
+  const b = g.input('b', 'float32', ['m', 2])
+  g.output(g.node('Concat', [a, b], {axis: 0}), 'rows', 'float32', ['total', 2])
+  return writeModel(g, 'stack.onnx')
 }
 
 describe('mlctl serve', () => {
@@ -113,6 +137,10 @@ describe('mlctl serve', () => {
       `fixed=${FIXED}`,
       '--model',
       `pair=${twoInputModel()}`,
+      '--model',
+      `expand=${expandModel()}`,
+      '--model',
+      `stack=${stackModel()}`,
       '--max-body-mb',
       '2',
     ])
@@ -320,6 +348,81 @@ describe('mlctl serve', () => {
     expect(twoRows.status).toBe(400)
   })
 
+  it('serves models whose inputs share no batch dimension: each input in its own shape, one request at a time', async () => {
+    const x = [1, 2, 3]
+    const expanded = [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
+    const overHttp = await post(`${http}/v2/models/expand/infer`, {
+      inputs: [
+        {name: 'X', shape: [1, 3, 1], datatype: 'FP32', data: x},
+        {name: 'shape', shape: [2], datatype: 'INT64', data: [1, 4]},
+      ],
+    })
+    expect(overHttp.json).toMatchObject({outputs: [{name: 'Y', datatype: 'FP32', shape: [1, 3, 4], data: expanded}]})
+    const typed = await grpc.call('ModelInfer', {
+      model_name: 'expand',
+      inputs: [
+        {name: 'X', datatype: 'FP32', shape: [1, 3, 1], contents: {fp32_contents: x}},
+        {name: 'shape', datatype: 'INT64', shape: [2], contents: {int64_contents: [1, 4]}},
+      ],
+    })
+    expect(typed.outputs[0]).toMatchObject({name: 'Y', shape: [1, 3, 4], contents: {fp32_contents: expanded}})
+    const raw = await grpc.call('ModelInfer', {
+      model_name: 'expand',
+      inputs: [
+        {name: 'X', datatype: 'FP32', shape: [1, 3, 1]},
+        {name: 'shape', datatype: 'INT64', shape: [2]},
+      ],
+      raw_input_contents: [Buffer.from(new Float32Array(x).buffer), Buffer.from(new BigInt64Array([1n, 4n]).buffer)],
+    })
+    expect(Array.from(new Float32Array(new Uint8Array(raw.raw_output_contents[0] as Buffer).buffer))).toEqual(expanded)
+    const wrongShape = await post(`${http}/v2/models/expand/infer`, {
+      inputs: [
+        {name: 'X', shape: [3, 1], datatype: 'FP32', data: x},
+        {name: 'shape', shape: [2], datatype: 'INT64', data: [1, 4]},
+      ],
+    })
+    expect(wrongShape).toMatchObject({status: 400, json: {error: expect.stringMatching(/expects \[1,3,1\]/)}})
+
+    // Concurrent requests to models without a shared batch dimension, or with a fixed one, each run alone.
+    const stack = (rowsOfA: number, i: number) => ({
+      inputs: [
+        {name: 'a', datatype: 'FP32', shape: [rowsOfA, 2], data: Array(rowsOfA * 2).fill(i)},
+        {name: 'b', datatype: 'FP32', shape: [1, 2], data: [100 + i, 100 + i]},
+      ],
+    })
+    const fixed = (i: number) => ({inputs: [{name: 'features', datatype: 'FP32', shape: [1, 4], data: [i, 0, 0, 1]}]})
+    const count = 24
+    const responses = await Promise.all(
+      Array.from({length: count}, (_, i) =>
+        Promise.all([
+          post(`${http}/v2/models/stack/infer`, stack(1 + (i % 2), i)),
+          i % 2 === 0
+            ? grpc.call('ModelInfer', {
+                model_name: 'stack',
+                inputs: stack(1, i).inputs.map(({data, ...header}) => ({...header, contents: {fp32_contents: data}})),
+              })
+            : post(`${http}/v2/models/fixed/infer`, fixed(i)),
+        ]),
+      ),
+    )
+    responses.forEach(([stacked, other], i) => {
+      const rowsOfA = 1 + (i % 2)
+      expect(stacked.json.outputs?.[0], `stack request ${i}`).toEqual({
+        name: 'rows',
+        datatype: 'FP32',
+        shape: [rowsOfA + 1, 2],
+        data: [...Array(rowsOfA * 2).fill(i), 100 + i, 100 + i],
+      })
+      if (i % 2 === 0) expect(other.outputs[0].contents.fp32_contents).toEqual([i, i, 100 + i, 100 + i])
+      else expect(other.status, `fixed request ${i}`).toBe(200)
+    })
+    const metrics = await (await fetch(`${http}/metrics`)).text()
+    for (const model of ['stack', 'fixed']) {
+      const runs = histogram(metrics, 'mlctl_batch_requests', `model="${model}"`)
+      expect(runs.sum, model).toBe(runs.count)
+    }
+  })
+
   it('predicts classes with names and probabilities on POST /predict', async () => {
     const data = images(2, 2)
     const expected = await reference(LENET, 'input', data, [2, 1, 28, 28])
@@ -510,6 +613,34 @@ describe('mlctl serve', () => {
         /unknown model "nope"/,
       ],
       ['too large', request(Buffer.alloc(3 * 1024 * 1024)), status.RESOURCE_EXHAUSTED, /larger than max/],
+      [
+        'contents and raw contents',
+        {
+          ...request(Buffer.from(images(1, 5).buffer)),
+          inputs: [
+            {name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: Array(10).fill(1)}},
+          ],
+        },
+        status.INVALID_ARGUMENT,
+        /input "input" has contents while the request sends raw_input_contents/,
+      ],
+      [
+        'too few typed contents',
+        {
+          model_name: 'lenet',
+          inputs: [
+            {name: 'input', datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: Array(10).fill(1)}},
+          ],
+        },
+        status.INVALID_ARGUMENT,
+        /has 10 values but shape \[1,1,28,28\] needs 784/,
+      ],
+      [
+        'values in the wrong contents field',
+        {model_name: 'lenet', inputs: [{name: 'input', datatype: 'FP32', shape: [1], contents: {int_contents: [1]}}]},
+        status.INVALID_ARGUMENT,
+        /is FP32 but sends int_contents; put its values in fp32_contents/,
+      ],
     ]
     for (const [what, body, code, message] of cases) {
       const error = await grpc.call('ModelInfer', body).then(
@@ -519,19 +650,49 @@ describe('mlctl serve', () => {
       expect(error?.code, what).toBe(code)
       expect(error?.details, what).toMatch(message)
     }
-    const malformed = await new Promise<any>((resolve) => {
-      grpc.raw.makeUnaryRequest(
-        '/inference.GRPCInferenceService/ModelInfer',
-        (bytes: Buffer) => bytes,
-        (bytes: Buffer) => bytes,
-        Buffer.from([0xff, 0xff]),
-        new Metadata(),
-        (err) => resolve(err),
-      )
-    })
-    expect(malformed?.code).toBe(status.INVALID_ARGUMENT)
-    expect(malformed?.details).toMatch(/not a valid protobuf message/)
+    const sendBytes = (bytes: Buffer) =>
+      new Promise<any>((resolve) => {
+        grpc.raw.makeUnaryRequest(
+          '/inference.GRPCInferenceService/ModelInfer',
+          (message: Buffer) => message,
+          (message: Buffer) => message,
+          bytes,
+          new Metadata(),
+          (err) => resolve(err),
+        )
+      })
+    const valid = loadGrpcServices().inference.service.ModelInfer.requestSerialize(request(Buffer.alloc(784 * 4)))
+    // 0xff 0xff: a truncated number; 0x00 0x00: field number 0; 0x0a 0x05 0x61: a string cut short
+    for (const bytes of [
+      [0xff, 0xff],
+      [...valid, 0x00, 0x00],
+      [...valid, 0x0a, 0x05, 0x61],
+    ]) {
+      const malformed = await sendBytes(Buffer.from(bytes))
+      expect(malformed?.code, String(bytes.slice(-3))).toBe(status.INVALID_ARGUMENT)
+      expect(malformed?.details).toMatch(/not a valid protobuf message/)
+    }
     expect(await grpc.call('ModelReady', {name: 'lenet'})).toEqual({ready: true})
+  })
+
+  it('quotes at most 100 characters of a name the client sent in an error, over gRPC and HTTP', async () => {
+    const long = 'm'.repeat(10_000)
+    const quoted = `"${'m'.repeat(100)}…"`
+    const unknownModel = await grpc.call('ModelInfer', {model_name: long}).catch((err) => err)
+    expect(unknownModel.code).toBe(status.NOT_FOUND)
+    expect(unknownModel.details).toContain(`unknown model ${quoted}; this server has "lenet"`)
+    const unknownInput = await grpc
+      .call('ModelInfer', {
+        model_name: 'lenet',
+        inputs: [{name: long, datatype: 'FP32', shape: [1, 1, 28, 28], contents: {fp32_contents: [1]}}],
+      })
+      .catch((err) => err)
+    expect(unknownInput.code).toBe(status.INVALID_ARGUMENT)
+    expect(unknownInput.details).toMatch(/^input "m{100}…" has 1 values but shape \[1,1,28,28\] needs 784$/)
+    const overHttp = await get(`${http}/v2/models/${long}`)
+    expect(overHttp.status).toBe(404)
+    expect(overHttp.json.error).toContain(`unknown model ${quoted}`)
+    expect(overHttp.json.error.length).toBeLessThan(300)
   })
 
   it('on SIGTERM answers every request in flight, then exits 0', async () => {
@@ -739,9 +900,13 @@ describe('mlctl serve --processes 2', () => {
 })
 
 describe('mlctl serve start-up errors', () => {
-  it('names the problem when the file is not an ONNX model or the port is taken', async () => {
+  it('names the problem when the file is not an ONNX model, its opset is too old, or the port is taken', async () => {
     const notOnnx = await startServe([`${FIXTURES}/make_fixtures.py`]).catch((err: Error) => err.message)
     expect(notOnnx).toMatch(/cannot load .*make_fixtures\.py as an ONNX model/)
+    const old = join(mkdtempSync(join(tmpdir(), 'mlctl-serve-opset-')), 'old.onnx')
+    writeFileSync(old, opset6Model('AveragePool'))
+    const tooOld = await startServe([old]).catch((err: Error) => err.message)
+    expect(tooOld).toMatch(/cannot serve .*old\.onnx: it uses ONNX opset 6, and onnxruntime needs opset 7 or later/)
     const first = await startServe([LENET])
     const port = new URL(first.httpUrl).port
     const second = spawnSync('node', ['bin/run.js', 'serve', LENET, '--port', port, '--grpc-port', '0'], {

@@ -14,6 +14,7 @@ import {UserError} from '../errors.js'
 import type {Standardization} from '../model/standardization.js'
 import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
+import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
 import {readRun, readRunModel, type Run} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
@@ -82,10 +83,13 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
 }
 
 async function openOnnxFile(path: string, threads: number): Promise<EvaluationModel> {
+  const bytes = await readFile(path)
   let session: OrtSession
   try {
-    session = await OrtSession.create(await readFile(path), threads)
+    session = await OrtSession.create(bytes, threads)
   } catch (error) {
+    const tooOld = unsupportedOpset(bytes)
+    if (tooOld) throw new UserError(`cannot evaluate ${basename(path)}: ${tooOld}`)
     const reason = (error as Error).message.split('\n')[0]
     throw new UserError(
       `cannot load ${basename(path)} as an ONNX model (${reason}); pass an .onnx file or a run directory`,

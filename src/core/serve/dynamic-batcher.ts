@@ -25,7 +25,7 @@ export interface BatcherOptions {
   maxQueue: number
   /** a request still queued this long after it arrived fails with `deadline_exceeded` */
   timeoutMs: number
-  /** false for models whose batch dimension is fixed: every request then runs on its own */
+  /** false for models without a shared free batch dimension: every request then runs on its own */
   mergeable: boolean
   /** batches handed to the runner and not yet answered */
   maxInFlight: number
@@ -59,7 +59,7 @@ export class DynamicBatcher {
     private readonly observer: BatcherObserver,
   ) {}
 
-  /** `inputs` are in the model's input order and share their first dimension. */
+  /** `inputs` are in the model's input order; when the model is mergeable, they share their first dimension. */
   submit(inputs: Tensor[]): Promise<Tensor[]> {
     if (this.queue.length >= this.options.maxQueue) {
       return Promise.reject(

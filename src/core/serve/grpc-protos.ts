@@ -7,8 +7,10 @@
 import {loadPackageDefinition, type GrpcObject, type ServiceClientConstructor} from '@grpc/grpc-js'
 import {loadSync} from '@grpc/proto-loader'
 import {fileURLToPath} from 'node:url'
+import protobuf from 'protobufjs'
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../src/core/serve/proto/', import.meta.url))
+const PROTO_FILES = ['grpc_predict_v2.proto', 'health.proto']
 
 export interface GrpcServices {
   inference: ServiceClientConstructor
@@ -17,7 +19,7 @@ export interface GrpcServices {
 
 /** int64 fields (shapes) as JS numbers, proto field names as written (snake_case), defaults filled in. */
 export function loadGrpcServices(): GrpcServices {
-  const definition = loadSync(['grpc_predict_v2.proto', 'health.proto'], {
+  const definition = loadSync(PROTO_FILES, {
     includeDirs: [PROTO_DIR],
     keepCase: true,
     longs: Number,
@@ -32,4 +34,15 @@ export function loadGrpcServices(): GrpcServices {
     inference: inference.GRPCInferenceService as ServiceClientConstructor,
     health: health.Health as ServiceClientConstructor,
   }
+}
+
+/** The same files as protobufjs reflection types, for checking request bytes field by field before decoding. */
+export function loadProtoTypes(): protobuf.Root {
+  const root = new protobuf.Root()
+  root.loadSync(
+    PROTO_FILES.map((file) => PROTO_DIR + file),
+    {keepCase: true},
+  )
+  root.resolveAll()
+  return root
 }

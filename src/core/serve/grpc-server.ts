@@ -12,9 +12,12 @@ import {
   type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js'
+import type protobuf from 'protobufjs'
 
-import {loadGrpcServices} from './grpc-protos.js'
+import {quote} from './client-text.js'
+import {loadGrpcServices, loadProtoTypes} from './grpc-protos.js'
 import {MODEL_VERSION} from './model-version.js'
+import {wireFormatProblem} from './protobuf-wire-check.js'
 import {asServeError, ServeError, type ServeErrorKind} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
 import {
@@ -74,7 +77,8 @@ export class GrpcFrontEnd {
     })
     const services = loadGrpcServices()
     const {registry} = context
-    this.server.addService(tolerateMalformedRequests(services.inference.service), {
+    const inferenceService = loadProtoTypes().lookupService('inference.GRPCInferenceService')
+    this.server.addService(tolerateMalformedRequests(services.inference.service, inferenceService), {
       ServerLive: this.unary('server_live', false, async () => ({live: true})),
       ServerReady: this.unary('server_ready', true, async () => ({ready: context.isReady()})),
       ModelReady: this.unary('model_ready', true, async (request: {name: string; version: string}, labels) => {
@@ -93,7 +97,7 @@ export class GrpcFrontEnd {
     this.server.addService(services.health.service, {
       Check: (call: ServerUnaryCall<{service: string}, unknown>, callback: sendUnaryData<unknown>) => {
         if (!this.knowsService(call.request.service)) {
-          callback({code: status.NOT_FOUND, details: `unknown service "${call.request.service}"`})
+          callback({code: status.NOT_FOUND, details: `unknown service ${quote(call.request.service)}`})
           return
         }
         callback(null, {status: this.healthStatus()})
@@ -136,7 +140,14 @@ export class GrpcFrontEnd {
     }
     const inputs = request.inputs.map((input, i) => {
       const header = readTensorHeader(input, `inputs[${i}]`)
-      return useRaw ? tensorFromRaw(header, raw[i]) : tensorFromContents(header, input.contents)
+      if (!useRaw) return tensorFromContents(header, input.contents)
+      // The protocol sends all values one way or the other; mixing both would leave one of them unread.
+      if (input.contents !== null) {
+        throw invalid(
+          `input ${quote(header.name)} has contents while the request sends raw_input_contents; send every input's values in raw_input_contents, or each in its contents`,
+        )
+      }
+      return tensorFromRaw(header, raw[i])
     })
     const outputs = await model.infer(
       inputs,
@@ -210,20 +221,28 @@ export class GrpcFrontEnd {
   }
 }
 
-/** @grpc/grpc-js answers INTERNAL when a request cannot be decoded; a malformed request is the client's error. */
-function tolerateMalformedRequests(definition: ServiceDefinition): ServiceDefinition {
-  const methods = Object.entries(definition).map(([name, method]) => [
-    name,
-    {
-      ...method,
-      requestDeserialize(bytes: Buffer): unknown {
-        try {
-          return method.requestDeserialize(bytes) as unknown
-        } catch (err) {
-          return new MalformedRequest((err as Error).message)
-        }
+/**
+ * @grpc/grpc-js answers INTERNAL when a request cannot be decoded; a malformed request is the client's error.
+ * The bytes are checked against the message type first: the decoder accepts some malformed messages silently.
+ */
+function tolerateMalformedRequests(definition: ServiceDefinition, service: protobuf.Service): ServiceDefinition {
+  const methods = Object.entries(definition).map(([name, method]) => {
+    const requestType = service.methods[name].resolvedRequestType!
+    return [
+      name,
+      {
+        ...method,
+        requestDeserialize(bytes: Buffer): unknown {
+          const problem = wireFormatProblem(requestType, bytes)
+          if (problem) return new MalformedRequest(problem)
+          try {
+            return method.requestDeserialize(bytes) as unknown
+          } catch (err) {
+            return new MalformedRequest((err as Error).message)
+          }
+        },
       },
-    },
-  ])
+    ]
+  })
   return Object.fromEntries(methods) as ServiceDefinition
 }

@@ -4,6 +4,7 @@
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
+import {quote} from './client-text.js'
 import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
 import {readRequestBody, UnsupportedEncodingError} from './http-request-body.js'
 import {parseJsonBody} from './json-body-parser.js'
@@ -224,7 +225,7 @@ function notFound(req: IncomingMessage): Reply {
   return {
     status: 404,
     body: JSON.stringify({
-      error: `no route ${req.method} ${req.url}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics`,
+      error: `no route ${req.method} ${quote(req.url ?? '')}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics`,
     }),
   }
 }
@@ -233,6 +234,6 @@ function decodePathPart(part: string): string {
   try {
     return decodeURIComponent(part)
   } catch {
-    throw new ServeError('invalid_argument', `malformed percent-encoding in the path: ${part}`)
+    throw new ServeError('invalid_argument', `malformed percent-encoding in the path: ${quote(part)}`)
   }
 }

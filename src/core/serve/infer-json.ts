@@ -8,6 +8,7 @@
  * `{"name": ..., "parameters": {"binary_data": true}}`. Raw bytes skip number parsing, the main cost of
  * large JSON requests.
  */
+import {describeValue, quote} from './client-text.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {MODEL_VERSION} from './model-version.js'
 import {
@@ -63,7 +64,7 @@ export function decodeInferRequest(body: Buffer, jsonLength: string | undefined)
     if (size === undefined) return tensorFromJsonData(header, (input as {data?: unknown}).data)
     if (!Number.isSafeInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length) {
       throw invalid(
-        `input "${header.name}" has binary_data_size ${JSON.stringify(size)} but only ${binary.length - offset} bytes of binary data follow the JSON`,
+        `input ${quote(header.name)} has binary_data_size ${describeValue(size)} but only ${binary.length - offset} bytes of binary data follow the JSON`,
       )
     }
     const tensor = tensorFromRaw(header, binary.subarray(offset, offset + (size as number)))

@@ -2,6 +2,7 @@
  * Checks a request's decoded input tensors against the model's signature before they reach the queue,
  * so a bad request fails alone with a message naming the input, instead of failing a whole batch.
  */
+import {quote, shapeText} from './client-text.js'
 import {ServeError} from './serve-error.js'
 import {isFloatDatatype, type Datatype, type Tensor} from './tensor.js'
 
@@ -15,6 +16,11 @@ export interface TensorSpec {
 export interface ModelSignature {
   inputs: TensorSpec[]
   outputs: TensorSpec[]
+  /**
+   * Whether the first dimension of every input and output is one shared batch dimension, so that requests
+   * can be merged along it. Models that do not declare one take each input in its own shape.
+   */
+  batched: boolean
 }
 
 /** Returns the inputs in the model's input order. */
@@ -24,7 +30,7 @@ export function validateInputs(signature: ModelSignature, inputs: Tensor[]): Ten
     if (!signature.inputs.some((spec) => spec.name === input.name)) {
       throw new ServeError(
         'invalid_argument',
-        `unknown input "${input.name}"; the model's inputs are ${names(signature.inputs)}`,
+        `unknown input ${quote(input.name)}; the model's inputs are ${names(signature.inputs)}`,
       )
     }
     if (byName.has(input.name)) throw new ServeError('invalid_argument', `input "${input.name}" is given twice`)
@@ -40,12 +46,13 @@ export function validateInputs(signature: ModelSignature, inputs: Tensor[]): Ten
     checkAgainstSpec(input, spec)
     return input
   })
-  const rows = ordered[0]?.shape[0]
-  for (const input of ordered) {
-    if (input.shape[0] !== rows) {
+  if (signature.batched) {
+    const rows = ordered[0].shape[0]
+    const other = ordered.find((input) => input.shape[0] !== rows)
+    if (other) {
       throw new ServeError(
         'invalid_argument',
-        `inputs disagree on the batch size: "${ordered[0].name}" has ${rows} rows, "${input.name}" has ${input.shape[0]}`,
+        `inputs disagree on the batch size (their first dimension): "${ordered[0].name}" has ${rows} rows, "${other.name}" has ${other.shape[0]}`,
       )
     }
   }
@@ -59,7 +66,7 @@ export function validateOutputNames(signature: ModelSignature, requested: string
     if (!signature.outputs.some((spec) => spec.name === name)) {
       throw new ServeError(
         'invalid_argument',
-        `unknown output "${name}"; the model's outputs are ${names(signature.outputs)}`,
+        `unknown output ${quote(name)}; the model's outputs are ${names(signature.outputs)}`,
       )
     }
   }
@@ -78,7 +85,7 @@ function checkAgainstSpec(input: Tensor, spec: TensorSpec): void {
   if (!fits) {
     throw new ServeError(
       'invalid_argument',
-      `input "${spec.name}" has shape [${input.shape.join(',')}] but the model expects [${spec.shape.join(',')}] (-1: any size)`,
+      `input "${spec.name}" has shape ${shapeText(input.shape)} but the model expects ${shapeText(spec.shape)} (-1: any size)`,
     )
   }
   if (isFloatDatatype(input.datatype)) {

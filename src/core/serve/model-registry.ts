@@ -3,6 +3,7 @@
  * Models are loaded before the server accepts requests; there is no loading or unloading at run time.
  */
 import {UserError} from '../errors.js'
+import {quote} from './client-text.js'
 import {MODEL_VERSION} from './model-version.js'
 import {ServeError} from './serve-error.js'
 import {ServedModel, type ModelConfig, type ModelObserver} from './served-model.js'
@@ -41,12 +42,12 @@ export class ModelRegistry {
     if (!model)
       throw new ServeError(
         'not_found',
-        `unknown model "${name}"; this server has ${[...this.models.keys()].map((n) => `"${n}"`).join(', ')}`,
+        `unknown model ${quote(name)}; this server has ${[...this.models.keys()].map((n) => `"${n}"`).join(', ')}`,
       )
     if (version && version !== MODEL_VERSION) {
       throw new ServeError(
         'not_found',
-        `model "${name}" has no version "${version}"; the only version is "${MODEL_VERSION}"`,
+        `model "${name}" has no version ${quote(version)}; the only version is "${MODEL_VERSION}"`,
       )
     }
     return model

@@ -3,6 +3,7 @@
  * client may want (class names). Any ONNX file onnxruntime loads can be served, not only mlctl's.
  */
 import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 
 import {UserError} from '../errors.js'
 import {DynamicBatcher, type BatcherOptions} from './dynamic-batcher.js'
@@ -11,6 +12,7 @@ import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpe
 import {MODEL_VERSION} from './model-version.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
+import {unsupportedOpset} from '../onnx/opset-support.js'
 import {ServeError} from './serve-error.js'
 import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
 
@@ -54,7 +56,6 @@ export class ServedModel {
     config: ModelConfig,
     observer: ModelObserver,
   ) {
-    const mergeable = [...signature.inputs, ...signature.outputs].every((spec) => spec.shape[0] === -1)
     const runBatch = async (inputs: Tensor[]): Promise<Tensor[]> => {
       const result = await thread.run(
         inputs.map((input) => ({
@@ -75,7 +76,7 @@ export class ServedModel {
     // Two batches out: one running, the next already waiting in the thread (see dynamic-batcher.ts).
     this.batcher = new DynamicBatcher(
       runBatch,
-      {...config.batching, mergeable, maxInFlight: 2},
+      {...config.batching, mergeable: signature.batched, maxInFlight: 2},
       {
         onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
         onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
@@ -90,6 +91,8 @@ export class ServedModel {
     try {
       thread = await InferenceThread.start({modelPath: config.path, intraOpThreads: config.threads})
     } catch (err) {
+      const tooOld = unsupportedOpset(await readFile(config.path))
+      if (tooOld) throw new UserError(`cannot serve ${config.path}: ${tooOld}`)
       throw new UserError(
         `cannot load ${config.path} as an ONNX model (${(err as Error).message.split('\n')[0]}); check that it is an ONNX file`,
       )
@@ -98,6 +101,7 @@ export class ServedModel {
       const signature = {
         inputs: thread.inputs.map((value) => toSpec(config.name, 'input', value)),
         outputs: thread.outputs.map((value) => toSpec(config.name, 'output', value)),
+        batched: sharesBatchDimension(thread.inputs, thread.outputs),
       }
       const props = await readOnnxMetadataProps(config.path)
       const {metadata, problems} = fromMetadataProps(props)
@@ -161,6 +165,21 @@ function toSpec(model: string, role: string, value: WireValueInfo): TensorSpec {
     )
   }
   return {name: value.name, datatype, shape: value.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1))}
+}
+
+/**
+ * Whether requests can be merged along the first dimension: every input's first dimension is free and has one
+ * symbolic name (e.g. "batch"), and every output's first dimension is free and has that name or none (shape
+ * inference often loses it). A fixed first dimension, inputs without one (scalars), or inputs whose first
+ * dimensions have different or no names leave it unclear what a row is; such models run one request at a time.
+ */
+function sharesBatchDimension(inputs: WireValueInfo[], outputs: WireValueInfo[]): boolean {
+  const name = inputs[0]?.shape[0]
+  if (typeof name !== 'string' || name === '') return false
+  return (
+    inputs.every((value) => value.shape[0] === name) &&
+    outputs.every((value) => value.shape[0] === name || value.shape[0] === '')
+  )
 }
 
 /** What a bad metadata_props entry means for the server, which reads only class_names itself. */

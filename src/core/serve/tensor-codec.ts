@@ -3,6 +3,7 @@
  * `contents` and little-endian `raw_*_contents` bytes (gRPC). Every check that a client can fail
  * raises an `invalid_argument` ServeError naming the tensor.
  */
+import {describeValue, quote, shapeText} from './client-text.js'
 import {Float32JsonArray} from './json-body-parser.js'
 import {ServeError} from './serve-error.js'
 import {
@@ -48,10 +49,10 @@ export function readTensorHeader(value: unknown, what: string): TensorHeader {
   if (typeof name !== 'string' || name === '') throw invalid(`${what} needs a "name"`)
   if (!isDatatype(datatype))
     throw invalid(
-      `${what} "${name}" has datatype ${JSON.stringify(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}`,
+      `${what} ${quote(name)} has datatype ${describeValue(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}`,
     )
   if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
-    throw invalid(`${what} "${name}" needs a "shape": an array of non-negative integers`)
+    throw invalid(`${what} ${quote(name)} needs a "shape": an array of non-negative integers`)
   }
   return {name, datatype, shape: shape as number[]}
 }
@@ -62,7 +63,7 @@ export function tensorFromJsonData(header: TensorHeader, data: unknown): Tensor 
     if (header.datatype === 'FP32') return {...header, data: checkedCount(header, data.values)}
     data = data.json()
   }
-  if (!Array.isArray(data)) throw invalid(`input "${header.name}" needs "data": an array of values`)
+  if (!Array.isArray(data)) throw invalid(`input ${quote(header.name)} needs "data": an array of values`)
   const values: unknown[] = Array.isArray(data[0]) ? data.flat(Infinity) : data
   return {...header, data: typedArrayFrom(header, values)}
 }
@@ -71,7 +72,7 @@ function checkedCount<T extends {length: number}>(header: TensorHeader, values: 
   const expected = elementCount(header.shape)
   if (values.length !== expected) {
     throw invalid(
-      `input "${header.name}" has ${values.length} values but shape [${header.shape.join(',')}] needs ${expected}`,
+      `input ${quote(header.name)} has ${values.length} values but shape ${shapeText(header.shape)} needs ${expected}`,
     )
   }
   return values
@@ -84,7 +85,7 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
     for (let i = 0; i < values.length; i++) {
       const value = values[i]
       if (typeof value !== 'boolean')
-        throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a boolean`)
+        throw invalid(`input ${quote(header.name)} element ${i} is ${describeValue(value)}, not a boolean`)
       data[i] = value ? 1 : 0
     }
     return data
@@ -93,9 +94,9 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
     if (typeof value !== 'number')
-      throw invalid(`input "${header.name}" element ${i} is ${JSON.stringify(value)}, not a number`)
+      throw invalid(`input ${quote(header.name)} element ${i} is ${describeValue(value)}, not a number`)
     if (range && !(Number.isInteger(value) && value >= range[0] && value <= range[1])) {
-      throw invalid(`input "${header.name}" element ${i} is ${value}, not a ${header.datatype} integer`)
+      throw invalid(`input ${quote(header.name)} element ${i} is ${value}, not a ${header.datatype} integer`)
     }
   }
   if (isBigIntDatatype(header.datatype)) {
@@ -116,7 +117,7 @@ export function tensorFromRaw(header: TensorHeader, bytes: Uint8Array): Tensor {
   const size = bytesPerElement(header.datatype)
   if (bytes.byteLength !== count * size) {
     throw invalid(
-      `raw contents of input "${header.name}" have ${bytes.byteLength} bytes but shape [${header.shape.join(',')}] of ${header.datatype} needs ${count * size}`,
+      `raw contents of input ${quote(header.name)} have ${bytes.byteLength} bytes but shape ${shapeText(header.shape)} of ${header.datatype} needs ${count * size}`,
     )
   }
   if (isRequestOwned(bytes.buffer) && bytes.byteOffset % size === 0) {
@@ -162,9 +163,18 @@ const CONTENTS_FIELD: Record<Datatype, string> = {
 
 /** gRPC typed contents, as @grpc/proto-loader decodes them (int64 as numbers). */
 export function tensorFromContents(header: TensorHeader, contents: Record<string, unknown> | null | undefined): Tensor {
-  const values = contents?.[CONTENTS_FIELD[header.datatype]]
-  if (!Array.isArray(values))
-    throw invalid(`input "${header.name}" has no ${CONTENTS_FIELD[header.datatype]} and no raw contents`)
+  const field = CONTENTS_FIELD[header.datatype]
+  const values = contents?.[field]
+  if (!Array.isArray(values)) throw invalid(`input ${quote(header.name)} has no ${field} and no raw contents`)
+  // Values in another field would otherwise be ignored, and the count error would not say where they belong.
+  const misplaced = Object.entries(contents!).find(
+    ([name, other]) => name !== field && Array.isArray(other) && other.length > 0,
+  )
+  if (misplaced) {
+    throw invalid(
+      `input ${quote(header.name)} is ${header.datatype} but sends ${misplaced[0]}; put its values in ${field}`,
+    )
+  }
   return {...header, data: typedArrayFrom(header, values)}
 }
 
