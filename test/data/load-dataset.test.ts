@@ -240,6 +240,16 @@ describe('loadDataset --from DIR', () => {
       expect(await readdir(join(dataDir, 'tiny-idx'))).toEqual([])
     })
 
+    it('says so in one line when the cache cannot be written', async () => {
+      for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gz)
+      const file = join(dataDir, 'a-file')
+      await writeFile(file, 'in the way')
+      const registry = [withContentHashes(tinyIdxEntry(idxFiles, []))]
+      await expect(
+        loadDataset('tiny-idx', {from: fromDir, copyIntoCache: true, dataDir: file, registry}),
+      ).rejects.toThrow(`Cannot copy the files into the cache ${join(file, 'tiny-idx')} (ENOTDIR`)
+    })
+
     it('removes a copy damaged since, and downloads instead', async () => {
       for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gz)
       const registry = [withContentHashes(tinyIdxEntry(idxFiles, [ok()]))]

@@ -21,14 +21,11 @@ const IMPORTED = 'imported'
 /** Copies the dataset's files from `from` into `datasetDir`/imported, verifies the copy, and returns it read. */
 export async function importIntoCache(entry: DatasetEntry, from: string, datasetDir: string): Promise<Dataset> {
   const source = await locateLocalFiles(entry, from)
-  await mkdir(datasetDir, {recursive: true})
-  await removeAbandonedTemps(datasetDir, IMPORTED)
   // Copied under a temp name and renamed once verified: the cache never holds a partial or unverified copy.
   const temp = join(datasetDir, tempName(IMPORTED))
   const target = join(datasetDir, IMPORTED)
   try {
-    await mkdir(temp)
-    for (const path of filePaths(source.files)) await copyFile(path, join(temp, basename(path)))
+    await copyFiles(filePaths(source.files), temp, datasetDir)
     const copy = await locateLocalFiles(entry, temp)
     const dataset = await readImageDataset(entry, copy.files, {
       kind: 'imported',
@@ -39,7 +36,8 @@ export async function importIntoCache(entry: DatasetEntry, from: string, dataset
     await replaceDir(temp, target, datasetDir)
     return dataset
   } finally {
-    await rm(temp, {recursive: true, force: true})
+    // Never hides the error that got us here; a leftover is removed by the next import.
+    await rm(temp, {recursive: true, force: true}).catch(() => undefined)
   }
 }
 
@@ -58,6 +56,21 @@ export async function readImported(entry: DatasetEntry, datasetDir: string): Pro
     if (!(error instanceof UserError)) throw error
     await rm(dir, {recursive: true, force: true})
     return undefined
+  }
+}
+
+async function copyFiles(paths: string[], temp: string, datasetDir: string): Promise<void> {
+  try {
+    await mkdir(datasetDir, {recursive: true})
+    await removeAbandonedTemps(datasetDir, IMPORTED)
+    await mkdir(temp)
+    for (const path of paths) await copyFile(path, join(temp, basename(path)))
+  } catch (error) {
+    const {code, message} = error as NodeJS.ErrnoException
+    if (!code) throw error
+    throw new UserError(
+      `Cannot copy the files into the cache ${datasetDir} (${message}); free some space, or pass --data-dir DIR where you can write.`,
+    )
   }
 }
 
