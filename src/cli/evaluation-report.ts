@@ -15,6 +15,7 @@ export function formatEvaluation(evaluation: Evaluation, color: ChalkInstance): 
       `Evaluated ${model.path} (${model.kind === 'run' ? 'run directory' : 'ONNX file'}) on ${data.source}, ${data.split} split`,
     ),
     `  ${data.examples.toLocaleString('en-US')} examples in ${timing.seconds.toFixed(2)} s (${Math.round(timing.examplesPerSecond).toLocaleString('en-US')} examples/s, batch ${timing.batchSize})`,
+    `  input: ${describeInput(model.input)}`,
     '',
     ...(report.task === 'classification' ? classificationLines(report, color) : regressionLines(report, color)),
   ]
@@ -28,6 +29,44 @@ export function formatEvaluation(evaluation: Evaluation, color: ChalkInstance): 
     }
   }
   return lines.join('\n')
+}
+
+/**
+ * The one case where a guess is likely wrong and silent: image bytes fed unscaled to a float32 input
+ * because the model does not say what it expects. Other frameworks' exports usually expect [0, 1].
+ */
+export function rawPixelsWarning({model}: Evaluation): string | undefined {
+  if (model.input.conversion !== 'cast' || model.input.scaling !== 'none') return undefined
+  return 'Warning: the model does not say how to scale its float32 input, so it gets the pixel values as stored (0-255); if it expects scaled pixels pass --input-scale 1/255 (and --input-mean/--input-std), or --input-scale 1 to keep them'
+}
+
+/** What the model's input gets, and who said so. */
+function describeInput(input: Evaluation['model']['input']): string {
+  if (input.type === 'uint8') return 'uint8 values as stored (the model scales them itself)'
+  const {conversion} = input
+  const what =
+    conversion === undefined
+      ? 'values as stored'
+      : conversion === 'cast'
+        ? 'pixel values as stored (0-255)'
+        : standardizationFormula(conversion.scale, conversion.mean, conversion.std)
+  const who =
+    input.scaling === 'flags'
+      ? 'set by --input-scale/--input-mean/--input-std'
+      : input.scaling === 'model'
+        ? "the model's own"
+        : 'the model does not say; set it with --input-scale/--input-mean/--input-std'
+  return `float32 ${what} (${who})`
+}
+
+/** e.g. "x × 1/255", "(x × 1/255 − 0.5) / 0.25", "(x × 1/255 − [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]" */
+function standardizationFormula(scale: number, mean: number[], std: number[]): string {
+  const short = (value: number) => String(Number(value.toPrecision(6)))
+  const list = (values: number[]) => (values.length === 1 ? short(values[0]) : `[${values.map(short).join(', ')}]`)
+  const inverse = Math.round(1 / scale)
+  const scaled = `x × ${inverse > 1 && Math.abs(1 / scale - inverse) < 1e-6 ? `1/${inverse}` : short(scale)}`
+  const centred = mean.every((m) => m === 0) ? scaled : `(${scaled} − ${list(mean)})`
+  return std.every((d) => d === 1) ? centred : `${centred} / ${list(std)}`
 }
 
 function classificationLines(r: ClassificationReport, color: ChalkInstance): string[] {

@@ -7,7 +7,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
-import {formatEvaluation} from '../cli/evaluation-report.js'
+import {formatEvaluation, rawPixelsWarning} from '../cli/evaluation-report.js'
+import {inputScalingFlags, inputScalingFromFlags} from '../cli/input-scaling-flags.js'
 import {numberFlag} from '../cli/number-flag.js'
 import {confusionMatrixSvg} from '../core/evaluate/confusion-matrix-svg.js'
 import {type Evaluation, evaluateModel} from '../core/evaluate/evaluate-model.js'
@@ -23,12 +24,15 @@ export default class Evaluate extends BaseCommand {
 
 A run directory is scored through the same ONNX inference graph that export-onnx writes, so a run and its exported file give the same numbers. The data defaults to what the model was trained on; --split val is train's validation hold-out, --split train the examples the model was fitted on.
 
+A float32 model input gets (x * scale - mean) / std of the stored values (0-255 pixels, CSV features), as the model's input_normalization metadata says; --input-scale, --input-mean and --input-std set or override it, e.g. for a model exported by PyTorch. The report says which scaling was used.
+
 Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data that does not fit the model, ${GATE_FAILED_EXIT} a gate was missed (one line on stderr says which).`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> runs/lenet',
     '<%= config.bin %> <%= command.id %> model.onnx --dataset fashion-mnist --from /usr/share/datasets/fashion-mnist --confusion',
     '<%= config.bin %> <%= command.id %> runs/lenet --split val --json --out eval.json',
+    '<%= config.bin %> <%= command.id %> resnet.onnx --dataset cifar10 --input-scale 1/255 --input-mean 0.4914,0.4822,0.4465 --input-std 0.247,0.243,0.261',
     '<%= config.bin %> <%= command.id %> runs/demand --data examples/retail-demand.csv --target units_sold --max-rmse 5',
     '<%= config.bin %> <%= command.id %> runs/lenet --min-accuracy 0.95 --max-loss 0.2 || echo "model not good enough"',
   ]
@@ -55,6 +59,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     }),
     'batch-size': Flags.integer({description: 'Examples per inference call.', default: 256}),
     'top-k': Flags.integer({description: 'k of the top-k accuracy.', default: 5}),
+    ...inputScalingFlags,
     json: Flags.boolean({description: 'Print one JSON object instead of the report.'}),
     out: Flags.string({description: 'Also write the JSON object to FILE.', helpValue: 'FILE'}),
     confusion: Flags.boolean({
@@ -92,6 +97,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
         batchSize: flags['batch-size'],
         topK: flags['top-k'],
         gates,
+        inputScaling: inputScalingFromFlags(flags),
         onDownload: (event) => downloads.report(event),
       })
     } finally {
@@ -103,7 +109,9 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     const svgPath = flags.confusion
       ? writeReportFile(flags.out ?? args.model, () => writeConfusionSvg(evaluation, flags.out))
       : undefined
-    // Written directly: oclif's logToStderr is silent with --json, and this must not be.
+    // Written directly: oclif's logToStderr is silent with --json, and these must not be.
+    const warning = rawPixelsWarning(evaluation)
+    if (warning) process.stderr.write(`${warning}\n`)
     if (flags.confusion && !svgPath)
       process.stderr.write('--confusion: a regression model has no confusion matrix; no SVG written\n')
     this.log(formatEvaluation(evaluation, color))

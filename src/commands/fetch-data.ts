@@ -37,6 +37,11 @@ export default class FetchData extends BaseCommand {
     list: Flags.boolean({description: 'List the datasets mlctl knows.'}),
     json: Flags.boolean({description: 'Print JSON instead of text.'}),
     ...dataLocationFlags,
+    from: Flags.directory({
+      description:
+        'Import the dataset from files you already have in DIR: verified, then copied into the cache, where train, evaluate and export-onnx find them without --from.',
+      helpValue: 'DIR',
+    }),
     mirror: Flags.string({
       description: 'Download from this base URL instead of the registry mirrors.',
       helpValue: 'URL',
@@ -72,6 +77,7 @@ export default class FetchData extends BaseCommand {
         dataset = await loadDataset(entry.name, {
           dataDir: flags['data-dir'],
           from: flags.from,
+          copyIntoCache: true,
           mirror: flags.mirror,
           onDownload: (event) => progress.report(event),
         })
@@ -114,7 +120,8 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
     ['classes', dataset.classNames?.join(', ')],
     ['train', `${s.splits.train.toLocaleString('en-US')} examples`],
     ['test', s.splits.test === undefined ? undefined : `${s.splits.test.toLocaleString('en-US')} examples`],
-    [dataset.origin?.kind === 'download' ? 'cached in' : 'read from', dataset.origin?.location],
+    ['read from', dataset.origin?.copiedFrom ?? (isCached(dataset) ? undefined : dataset.origin?.location)],
+    ['cached in', isCached(dataset) ? dataset.origin?.location : undefined],
     ['verified', dataset.origin?.verified],
     ['licence', entry ? `${entry.licence}; ${entry.attribution}` : undefined],
   ]
@@ -122,6 +129,10 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `  ${color.dim(key.padEnd(10))}${value}`)
   return [color.bold(dataset.name), ...lines].join('\n')
+}
+
+function isCached(dataset: Dataset): boolean {
+  return dataset.origin?.kind === 'download' || dataset.origin?.kind === 'imported'
 }
 
 function formatRegistry(color: ChalkInstance): string {

@@ -99,6 +99,47 @@ describe('loadCsvDataset', () => {
     await expect(loadCsvDataset(join(dir, 'absent.csv'), 'b')).rejects.toThrow(/^Cannot read .*absent\.csv/)
   })
 
+  it('names row and column of a cell too large for float32, in a feature or a numeric target', async () => {
+    const huge = await csv('huge.csv', 'price,promo,units\n2.5,0,100\n3,1e400,120\n')
+    await expect(loadCsvDataset(huge, 'units')).rejects.toThrow(
+      `${huge}: row 2 (line 3), column "promo": 1e400 is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+    )
+    const negative = await csv('negative.csv', 'price,units\n-1e400,1\n2,3\n')
+    await expect(loadCsvDataset(negative, 'units')).rejects.toThrow(
+      `${negative}: row 1 (line 2), column "price": -1e400 is beyond the float32 range`,
+    )
+    // finite as a double, Infinity once stored as float32
+    const float32 = await csv('float32.csv', 'price,units\n1,5e38\n2,3\n')
+    await expect(loadCsvDataset(float32, 'units')).rejects.toThrow(
+      `${float32}: row 1 (line 2), column "units": 5e38 is beyond the float32 range`,
+    )
+    const literal = await csv('infinity.csv', 'price,units\nInfinity,1\n2,3\n')
+    await expect(loadCsvDataset(literal, 'units')).rejects.toThrow(
+      `${literal}: row 1 (line 2), column "price": "Infinity" is not a number`,
+    )
+  })
+
+  it('refuses a classification target with a single class, naming it', async () => {
+    const file = await csv('one-class.csv', 'x,label\n1,cat\n2,cat\n3,cat\n')
+    const error = await loadCsvDataset(file, 'label').catch((e) => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toBe(
+      `${file}: the target "label" has a single class ("cat"); a classifier needs at least two, so add rows of other classes or choose another --target.`,
+    )
+    const numeric = await csv('one-number.csv', 'x,y\n1,7\n2,7\n')
+    await expect(loadCsvDataset(numeric, 'y', {task: 'classification'})).rejects.toThrow('has a single class ("7")')
+    await expect(loadCsvDataset(numeric, 'y', {testFraction: 0})).resolves.toMatchObject({task: 'regression'})
+  })
+
+  it('refuses duplicate column names, naming the column and both positions', async () => {
+    const file = await csv('duplicate.csv', 'a,a,y\n1,2,x\n3,4,z\n')
+    await expect(loadCsvDataset(file, 'y')).rejects.toThrow(
+      `${file}: the header names column "a" twice (columns 1 and 2); give every column its own name.`,
+    )
+    const spaced = await csv('spaced.csv', 'y, b ,c,b\n1,2,3,4\n')
+    await expect(loadCsvDataset(spaced, 'y')).rejects.toThrow('column "b" twice (columns 2 and 4)')
+  })
+
   it('reads the retail demand example', async () => {
     const dataset = await loadCsvDataset('examples/retail-demand.csv', 'units_sold')
     expect(dataset.task).toBe('regression')

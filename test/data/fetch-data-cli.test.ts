@@ -1,4 +1,4 @@
-import {mkdtemp, readdir, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -70,5 +70,22 @@ describe('mlctl fetch-data', () => {
     expect(code).toBe(0)
     expect(stdout).toContain('  task      regression')
     expect(stdout).toContain('  target    units_sold')
+  })
+
+  it('refuses a CSV with an out-of-range cell, a single class or a duplicate column: exit 1, one line', async () => {
+    const cases = [
+      ['x,y\n1,a\n1e400,b\n', 'row 2 (line 3), column "x": 1e400 is beyond the float32 range'],
+      ['x,y\n1,a\n2,a\n', 'the target "y" has a single class ("a")'],
+      ['x,x,y\n1,2,a\n3,4,b\n', 'the header names column "x" twice (columns 1 and 2)'],
+    ]
+    for (const [i, [text, message]] of cases.entries()) {
+      const file = join(dataDir, `table-${i}.csv`)
+      await writeFile(file, text)
+      const {code, stdout, stderr} = mlctl(file, '--target', 'y')
+      expect(code).toBe(1)
+      expect(stdout).toBe('')
+      expect(stderr.trim().split('\n')).toHaveLength(1)
+      expect(stderr).toContain(message)
+    }
   })
 })

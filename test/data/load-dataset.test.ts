@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, rm, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gunzipSync, gzipSync} from 'node:zlib'
@@ -7,7 +7,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 
 import type {DatasetEntry} from '../../src/core/data/registry.js'
 import {loadDataset} from '../../src/core/data/load-dataset.js'
-import {type FileServer, startFileServer} from './file-server.js'
+import {type FileServer, refusedPortUrl, startFileServer} from './file-server.js'
 import {
   idxBytes,
   patternBytes,
@@ -186,6 +186,80 @@ describe('loadDataset --from DIR', () => {
     expect(fromBatches.origin?.verified).toMatch(/^record structure and labels only/)
     expect(Buffer.from(fromBatches.train.inputs)).toEqual(Buffer.from(fromArchive.train.inputs))
     expect(Buffer.from(fromBatches.test!.targets)).toEqual(Buffer.from(fromArchive.test!.targets))
+  })
+
+  describe('copied into the cache (fetch-data --from)', () => {
+    it('makes the dataset load later without --from, offline, once the source is gone', async () => {
+      for (const [name, gz] of Object.entries(idxFiles))
+        await writeFile(join(fromDir, name), gzipSync(gunzipSync(gz), {level: 1}))
+      const registry = [withContentHashes(tinyIdxEntry(idxFiles, [`${await refusedPortUrl()}/`]))]
+      const fetched = await loadDataset('tiny-idx', {from: fromDir, copyIntoCache: true, dataDir, registry})
+      const cached = join(dataDir, 'tiny-idx', 'imported')
+      expect(fetched.origin).toEqual({
+        kind: 'imported',
+        location: cached,
+        copiedFrom: fromDir,
+        verified: 'sha256 of the decompressed content of 4 files matches the published tiny-idx',
+      })
+      expect(await readdir(join(dataDir, 'tiny-idx'))).toEqual(['imported'])
+      await rm(fromDir, {recursive: true})
+
+      const later = await loadDataset('tiny-idx', {dataDir, registry})
+      expect(later.origin).toMatchObject({kind: 'imported', location: cached})
+      expect(Buffer.from(later.train.inputs)).toEqual(Buffer.from(fetched.train.inputs))
+      expect(Buffer.from(later.test!.targets)).toEqual(Buffer.from(fetched.test!.targets))
+    })
+
+    it('imports extracted CIFAR-10 batches, replaces an earlier import, removes what a killed import left', async () => {
+      const registry = [tinyCifarEntry(cifarArchive, [`${await refusedPortUrl()}/`])]
+      await mkdir(join(dataDir, 'tiny-cifar', 'imported.999999999-0badc0de.part'), {recursive: true}) // pid far above any pid_max
+      await writeFile(join(fromDir, 'cifar-10-binary.tar.gz'), cifarArchive)
+      await loadDataset('tiny-cifar', {from: fromDir, copyIntoCache: true, dataDir, registry})
+      await rm(join(fromDir, 'cifar-10-binary.tar.gz'))
+      for (const {name, data} of tinyCifarBatches()) await writeFile(join(fromDir, name), data)
+      await loadDataset('tiny-cifar', {from: fromDir, copyIntoCache: true, dataDir, registry})
+
+      const cached = join(dataDir, 'tiny-cifar', 'imported')
+      expect(await readdir(join(dataDir, 'tiny-cifar'))).toEqual(['imported'])
+      expect((await readdir(cached)).sort()).toEqual(tinyCifarBatches().map((b) => b.name))
+      const later = await loadDataset('tiny-cifar', {dataDir, registry})
+      expect(later.origin?.verified).toMatch(/^record structure and labels only/)
+      expect(later.train.count).toBe(5 * TINY_CIFAR.perTrainBatch)
+    })
+
+    it('copies nothing when the files fail verification', async () => {
+      for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gz)
+      await writeFile(
+        join(fromDir, 't10k-labels-idx1-ubyte.gz'),
+        gzipSync(idxBytes(2049, [TINY.test], new Uint8Array(3))),
+      )
+      const registry = [withContentHashes(tinyIdxEntry(idxFiles, []))]
+      await expect(loadDataset('tiny-idx', {from: fromDir, copyIntoCache: true, dataDir, registry})).rejects.toThrow(
+        /is not tiny-idx's t10k-labels-idx1-ubyte\.gz/,
+      )
+      expect(await readdir(join(dataDir, 'tiny-idx'))).toEqual([])
+    })
+
+    it('says so in one line when the cache cannot be written', async () => {
+      for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gz)
+      const file = join(dataDir, 'a-file')
+      await writeFile(file, 'in the way')
+      const registry = [withContentHashes(tinyIdxEntry(idxFiles, []))]
+      await expect(
+        loadDataset('tiny-idx', {from: fromDir, copyIntoCache: true, dataDir: file, registry}),
+      ).rejects.toThrow(`Cannot copy the files into the cache ${join(file, 'tiny-idx')} (ENOTDIR`)
+    })
+
+    it('removes a copy damaged since, and downloads instead', async () => {
+      for (const [name, gz] of Object.entries(idxFiles)) await writeFile(join(fromDir, name), gz)
+      const registry = [withContentHashes(tinyIdxEntry(idxFiles, [ok()]))]
+      await loadDataset('tiny-idx', {from: fromDir, copyIntoCache: true, dataDir, registry})
+      await truncate(join(dataDir, 'tiny-idx', 'imported', 'train-images-idx3-ubyte.gz'), 10)
+      const dataset = await loadDataset('tiny-idx', {dataDir, registry})
+      expect(dataset.origin?.kind).toBe('download')
+      expect(server.requests).toHaveLength(4)
+      expect((await readdir(join(dataDir, 'tiny-idx'))).sort()).toEqual(Object.keys(idxFiles).sort())
+    })
   })
 
   const debianFashion = '/usr/share/datasets/fashion-mnist'

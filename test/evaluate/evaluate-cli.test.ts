@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {mlctl} from '../helpers/mlctl-cli.js'
-import {DIGITS, IMAGE_SPEC, seededWeights, writeRunDir} from './fixtures.js'
+import {DIGITS, IMAGE_SPEC, seededWeights, writeOnnxFile, writeRunDir} from './fixtures.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-evaluate-cli-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
@@ -98,5 +98,42 @@ describe('mlctl evaluate', () => {
     expect(percent.code).toBe(2)
     expect(percent.stderr).toMatch(/--min-accuracy is a fraction in \[0, 1\] \(e\.g\. 0\.9 for 90%\), got 95/)
     expect(existsSync(join(run, 'confusion-test.svg'))).toBe(false)
+  })
+
+  it('says how a foreign float32 model is fed, warns about raw pixels, and takes --input-scale/--input-mean/--input-std', () => {
+    // No mlctl metadata; the graph expects standardized pixels, as other frameworks export it.
+    const spec = {...IMAGE_SPEC, normalize: {mean: [0.5], std: [0.25]}}
+    const foreign = writeOnnxFile(join(tmp, 'foreign.onnx'), spec, seededWeights(spec), {}, {normalizeInput: false})
+    const raw = mlctl(['evaluate', foreign, '--dataset', 'mnist-sample'])
+    expect(raw.code).toBe(0)
+    expect(raw.stdout).toContain(
+      '  input: float32 pixel values as stored (0-255) (the model does not say; set it with --input-scale/--input-mean/--input-std)\n',
+    )
+    expect(raw.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Warning: .* pass --input-scale 1\/255/)])
+
+    const args = ['evaluate', foreign, '--dataset', 'mnist-sample', '--input-scale', '1/255']
+    const scaled = mlctl([...args, '--input-mean', '0.5', '--input-std', '0.25'])
+    expect(scaled.code).toBe(0)
+    expect(scaled.stderr).toBe('')
+    expect(scaled.stdout).toContain(
+      '  input: float32 (x × 1/255 − 0.5) / 0.25 (set by --input-scale/--input-mean/--input-std)\n',
+    )
+    const json = JSON.parse(mlctl([...args, '--json']).stdout)
+    expect(json.model.input).toMatchObject({conversion: {scale: 1 / 255, mean: [0], std: [1]}, scaling: 'flags'})
+
+    for (const bad of [
+      ['--input-scale', 'tiny'],
+      ['--input-std', '0.2,0'],
+      ['--input-mean', '0.1,,0.2'],
+    ]) {
+      const refused = mlctl(['evaluate', foreign, '--dataset', 'mnist-sample', ...bad])
+      expect(refused.code).toBe(2)
+      const oneLine = refused.stderr.replaceAll(/\s*›\s*/g, ' ')
+      expect(oneLine).toMatch(`Error: Parsing ${bad[0]}`)
+      expect(oneLine).toMatch(`but received: ${bad[1]}`)
+    }
+    const uint8 = mlctl(['evaluate', run, '--input-scale', '1/255'])
+    expect(uint8.code).toBe(2)
+    expect(uint8.stderr).toMatch(/^Error: --input-scale, --input-mean and --input-std apply to float32 inputs/)
   })
 })

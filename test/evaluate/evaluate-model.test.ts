@@ -213,7 +213,7 @@ describe('evaluateModel', () => {
 
   it('evaluates ONNX files from another exporter: float32 input fed from uint8 images, a fixed batch size', async () => {
     const lenet = await evaluateModel(request(join(SERVE_FIXTURES, 'lenet.onnx'), {dataset: 'mnist-sample'}))
-    expect(lenet.model.input).toMatchObject({type: 'float32', conversion: 'cast'})
+    expect(lenet.model.input).toMatchObject({type: 'float32', conversion: 'cast', scaling: 'none'})
     expect((lenet.report as ClassificationReport).examples).toBe(2000)
 
     // 4 features, 3 classes; outputs `scores` (float) and `label` (int64); batch fixed at 1
@@ -241,6 +241,72 @@ describe('evaluateModel', () => {
       ['max-loss', false],
     ])
     expect(evaluation.passed).toBe(false)
+  })
+})
+
+describe('evaluateModel, scaling a float32 input', () => {
+  // Exported the way other frameworks do: the graph takes what the first layer sees, and says nothing about it.
+  const spec: ModelSpec = {...IMAGE_SPEC, normalize: {mean: [0.1307], std: [0.3081]}}
+  const weights = seededWeights(spec)
+  const run = writeRunDir(
+    join(tmp, 'normalized-run'),
+    spec,
+    weights,
+    {dataset: 'mnist-sample', task: 'classification', classNames: DIGITS, loss: {name: 'softmaxCrossEntropy'}},
+    {dataset: 'mnist-sample'},
+  )
+  const foreign = writeOnnxFile(join(tmp, 'foreign.onnx'), spec, weights, {}, {normalizeInput: false})
+  const mnist = {dataset: 'mnist-sample'}
+
+  it('feeds the pixels as stored when the model does not say, and reports it', async () => {
+    const expected = (await evaluateModel(request(run))).report as ClassificationReport
+    const evaluation = await evaluateModel(request(foreign, mnist))
+    expect(evaluation.model.input).toMatchObject({type: 'float32', conversion: 'cast', scaling: 'none'})
+    expect((evaluation.report as ClassificationReport).loss).not.toBeCloseTo(expected.loss, 1)
+  })
+
+  it('--input-scale, --input-mean and --input-std make it score as the model it was exported from', async () => {
+    const expected = (await evaluateModel(request(run))).report as ClassificationReport
+    const scaling = {scale: 1 / 255, mean: [0.1307], std: [0.3081]}
+    const evaluation = await evaluateModel(request(foreign, {...mnist, inputScaling: scaling}))
+    expect(evaluation.model.input).toMatchObject({conversion: scaling, scaling: 'flags'})
+    const report = evaluation.report as ClassificationReport
+    expect(report.confusionMatrix).toEqual(expected.confusionMatrix)
+    expect(report.loss).toBeCloseTo(expected.loss, 4)
+  })
+
+  it("each flag given overrides that part of the model's input_normalization", async () => {
+    const normalization = {inputType: 'float32', scale: 1 / 255, mean: [0.1307], std: [0.3081]}
+    const described = writeOnnxFile(
+      join(tmp, 'described.onnx'),
+      spec,
+      weights,
+      {input_normalization: JSON.stringify(normalization)},
+      {normalizeInput: false},
+    )
+    const own = await evaluateModel(request(described, mnist))
+    expect(own.model.input).toMatchObject({
+      conversion: {scale: 1 / 255, mean: [0.1307], std: [0.3081]},
+      scaling: 'model',
+    })
+    const overridden = await evaluateModel(request(described, {...mnist, inputScaling: {std: [1]}}))
+    expect(overridden.model.input).toMatchObject({
+      conversion: {scale: 1 / 255, mean: [0.1307], std: [1]},
+      scaling: 'flags',
+    })
+    const unscaled = await evaluateModel(request(described, {...mnist, inputScaling: {scale: 1, mean: [0], std: [1]}}))
+    expect(unscaled.model.input).toMatchObject({conversion: 'cast', scaling: 'flags'})
+  })
+
+  it('refuses them for a uint8 input, and lists that do not match the channels', async () => {
+    const uint8 = await userError(evaluateModel(request(imageRun, {inputScaling: {scale: 1 / 255}})))
+    expect(uint8.message).toMatch(/^--input-scale, --input-mean and --input-std apply to float32 inputs; .* uint8/)
+    expect(uint8.exitCode).toBe(2)
+    const channels = await userError(evaluateModel(request(foreign, {...mnist, inputScaling: {mean: [0.4, 0.5, 0.6]}})))
+    expect(channels.message).toBe(
+      'the input mean has 3 values but mnist-sample has 1 channels or features; pass --input-mean with one value, or one per channel',
+    )
+    expect(channels.exitCode).toBe(2)
   })
 })
 

@@ -17,11 +17,14 @@ export const DEFAULT_TEST_FRACTION = 0.2
 export const DEFAULT_CSV_SEED = 42
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?'])
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+/** Features and numeric targets are stored as float32: a larger magnitude would become ±Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38
 
 /**
  * A table with a header row, numeric feature columns and one target column. Every feature cell must be
- * a number: a missing or non-numeric cell is an error naming its row and column, never a silent NaN.
- * Class labels (text or numbers) become indices into classNames, sorted so the mapping is stable.
+ * a finite float32: a missing, non-numeric or out-of-range cell is an error naming its row and column,
+ * never a silent NaN or Infinity. Class labels (text or numbers) become indices into classNames, sorted
+ * so the mapping is stable; a classification target needs at least two classes.
  */
 export async function loadCsvDataset(file: string, target: string, options: CsvOptions = {}): Promise<Dataset> {
   const text = await readFile(file, 'utf8').catch(() => {
@@ -33,6 +36,7 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
 
   const [header, ...body] = rows
   const columns = header.cells.map((name) => name.trim())
+  checkUniqueNames(columns, file)
   const targetColumn = columns.indexOf(target)
   if (targetColumn < 0)
     throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
@@ -64,7 +68,7 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
   const task = options.task ?? (rawTargets.every((v) => NUMBER.test(v)) ? 'regression' : 'classification')
   const {targets, classNames} =
     task === 'classification'
-      ? classTargets(rawTargets)
+      ? classTargets(rawTargets, () => `${file}: the target "${target}"`)
       : {
           targets: Float32Array.from(rawTargets, (v, r) =>
             parseNumber(v, () => where(r + 1, body[r].line, targetColumn)),
@@ -85,7 +89,7 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     origin: {
       kind: 'csv',
       location: file,
-      verified: `${body.length} rows, every feature cell numeric, no missing values`,
+      verified: `${body.length} rows, every feature cell a finite number, no missing values`,
     },
   }
 }
@@ -146,11 +150,33 @@ function parseNumber(cell: string, where: () => string): number {
   if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
   if (!NUMBER.test(value))
     throw new UserError(`${where()}: "${value}" is not a number; feature columns must be numeric.`)
-  return Number(value)
+  const number = Number(value)
+  if (!(Math.abs(number) <= FLOAT32_MAX))
+    throw new UserError(
+      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+    )
+  return number
 }
 
-function classTargets(values: string[]): {targets: Uint8Array; classNames: string[]} {
+/** Columns are found by name (--target, the model's feature names), so two columns may not share one. */
+function checkUniqueNames(columns: string[], file: string): void {
+  const seen = new Map<string, number>()
+  for (const [i, name] of columns.entries()) {
+    const first = seen.get(name)
+    if (first !== undefined)
+      throw new UserError(
+        `${file}: the header names column "${name}" twice (columns ${first + 1} and ${i + 1}); give every column its own name.`,
+      )
+    seen.set(name, i)
+  }
+}
+
+function classTargets(values: string[], target: () => string): {targets: Uint8Array; classNames: string[]} {
   const distinct = [...new Set(values)]
+  if (distinct.length === 1)
+    throw new UserError(
+      `${target()} has a single class ("${distinct[0]}"); a classifier needs at least two, so add rows of other classes or choose another --target.`,
+    )
   const numeric = distinct.every((v) => NUMBER.test(v))
   const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
   if (classNames.length > 256)

@@ -8,9 +8,12 @@ export interface DataSplit {
 
 /** Where the data came from and what was checked, for the `fetch-data` summary. */
 export interface DatasetOrigin {
-  kind: 'embedded' | 'download' | 'local' | 'csv'
+  /** local: read in place (--from); imported: the copy `fetch-data --from` keeps in the cache. */
+  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv'
   /** Directory or file the data was read from. */
   location: string
+  /** imported, right after fetch-data copied it: the --from directory. */
+  copiedFrom?: string
   /** One line saying what was verified, e.g. "sha256 of 4 files matches the registry". */
   verified: string
 }

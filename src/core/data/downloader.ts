@@ -1,10 +1,11 @@
-import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdir, open, rename, rm, stat} from 'node:fs/promises'
 import http from 'node:http'
 import https from 'node:https'
 import {join} from 'node:path'
 
 import {UserError} from '../errors.js'
+import {removeAbandonedTemps, tempName} from './abandoned-temp.js'
 import type {RemoteFile} from './registry.js'
 import {sha256OfFile} from './sha256.js'
 
@@ -41,11 +42,11 @@ export async function ensureFile(file: RemoteFile, dir: string, options: Downloa
   }
 
   await mkdir(dir, {recursive: true})
-  await removeAbandonedTempFiles(dir, file.name)
+  await removeAbandonedTemps(dir, file.name)
   const failures: string[] = []
   for (const mirror of options.mirrors) {
     const url = mirrorUrl(mirror, file.name)
-    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.part`
+    const temp = join(dir, tempName(file.name))
     try {
       await downloadVerified(url, temp, file, options)
       await rename(temp, path)
@@ -76,26 +77,6 @@ async function isVerified(path: string, file: RemoteFile): Promise<boolean> {
   if (info.size === file.bytes && (await sha256OfFile(path)) === file.sha256) return true
   await rm(path, {force: true})
   return false
-}
-
-/** Temp files of runs that were killed mid-download (Ctrl-C skips our cleanup); a live process's are left alone. */
-async function removeAbandonedTempFiles(dir: string, fileName: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    const pid =
-      name.startsWith(`${fileName}.`) && name.endsWith('.part')
-        ? Number.parseInt(name.slice(fileName.length + 1), 10)
-        : Number.NaN
-    if (Number.isInteger(pid) && !isRunning(pid)) await rm(join(dir, name), {force: true})
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 async function downloadVerified(url: string, temp: string, file: RemoteFile, options: DownloadOptions): Promise<void> {

@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 
 import {UserError} from '../errors.js'
+import {importIntoCache, readImported} from './cache-import.js'
 import {resolveDataDir} from './cache-dir.js'
 import type {Dataset} from './dataset.js'
 import {type DownloadEvent, ensureFile} from './downloader.js'
@@ -14,6 +15,8 @@ export interface LoadDatasetOptions {
   dataDir?: string
   /** Read the files from this directory instead of downloading them (--from). */
   from?: string
+  /** With `from`: also copy the verified files into the cache, where later loads without `from` find them. */
+  copyIntoCache?: boolean
   /** Download from this base URL instead of the registry's mirrors (--mirror). */
   mirror?: string
   onDownload?: (event: DownloadEvent) => void
@@ -23,7 +26,10 @@ export interface LoadDatasetOptions {
   registry?: readonly DatasetEntry[]
 }
 
-/** The one entry point train, evaluate and fetch-data use to get a registry dataset into memory. */
+/**
+ * The one entry point train, evaluate and fetch-data use to get a registry dataset into memory: from
+ * --from, else from a copy fetch-data --from left in the cache, else downloaded (or already cached).
+ */
 export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const entry = findDataset(name, options.registry ?? REGISTRY)
   if (entry.format === 'embedded') {
@@ -35,23 +41,27 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
     return loadMnistSample()
   }
 
+  const datasetDir = join(resolveDataDir(options.dataDir), entry.name)
   if (options.from) {
+    if (options.copyIntoCache) return importIntoCache(entry, options.from, datasetDir)
     const local = await locateLocalFiles(entry, options.from)
     return readImageDataset(entry, local.files, {kind: 'local', location: options.from, verified: local.verified})
   }
 
-  const dir = join(resolveDataDir(options.dataDir), entry.name)
+  const imported = await readImported(entry, datasetDir)
+  if (imported) return imported
+
   const paths = new Map<FileRole, string>()
   for (const file of entry.files) {
     const mirrors = options.mirror ? [options.mirror] : entry.mirrors
     paths.set(
       file.role,
-      await ensureFile(file, dir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}),
+      await ensureFile(file, datasetDir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}),
     )
   }
 
   const files: ImageFiles =
     entry.format === 'idx' ? {kind: 'idx', paths} : {kind: 'cifar-archive', path: paths.get('archive')!}
   const verified = `sha256 of ${entry.files.length} downloaded file${entry.files.length === 1 ? '' : 's'} matches the registry`
-  return readImageDataset(entry, files, {kind: 'download', location: dir, verified})
+  return readImageDataset(entry, files, {kind: 'download', location: datasetDir, verified})
 }

@@ -4,7 +4,7 @@ import type {DataSplit} from '../data/index.js'
 import {UserError} from '../errors.js'
 import {ClassificationAccumulator, type ClassificationReport, type ScoreKind} from './classification-report.js'
 import {type DataRequest, loadEvaluationData} from './evaluation-data.js'
-import {type EvaluationPlan, planEvaluation} from './evaluation-plan.js'
+import {type EvaluationPlan, type InputScaling, planEvaluation} from './evaluation-plan.js'
 import {checkGates, checkGatesApply, type GateResult, type GateThresholds} from './gates.js'
 import {InputBatches} from './input-batches.js'
 import {type EvaluationModel, openEvaluationModel} from './model-source.js'
@@ -19,6 +19,8 @@ export interface EvaluateRequest extends DataRequest {
   /** onnxruntime intra-op threads; default: all cores. */
   threads?: number
   gates: GateThresholds
+  /** --input-scale/--input-mean/--input-std: override how a float32 input is scaled. */
+  inputScaling?: InputScaling
 }
 
 export interface SplitOptions {
@@ -52,7 +54,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
   const model = await openEvaluationModel(request.model, request.threads ?? availableParallelism())
   try {
     const data = await loadEvaluationData(request, model.facts.trainedOn)
-    const plan = planEvaluation(model, data.dataset)
+    const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
     const {report, seconds} = await evaluateSplit(model, plan, data.split, data.dataset.inputShape, request)
     const gates = checkGates(report, request.gates)

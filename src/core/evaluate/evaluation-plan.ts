@@ -20,10 +20,16 @@ export interface EvaluationPlan {
     /** As the model declares it, batch first; strings are symbolic dimensions. */
     shape: Array<number | string>
     /**
-     * How the raw examples become a float32 input: the model's input_normalization, or 'cast' for uint8
-     * data into a graph without one (the values stay 0-255; mlctl's own graphs scale inside).
+     * How the raw examples become a float32 input: (x * scale - mean) / std, or 'cast' for uint8 data fed
+     * as stored (the values stay 0-255; mlctl's own graphs scale inside).
      */
     conversion?: 'cast' | Standardization
+    /**
+     * Float32 inputs: who says how to scale them. model: its input_normalization (or a run's graph, which
+     * scales inside); flags: --input-scale/--input-mean/--input-std, each replacing the model's part;
+     * none: nobody, so the values are fed as stored.
+     */
+    scaling?: 'model' | 'flags' | 'none'
     /** The model only takes batches of exactly this many rows. */
     fixedBatch?: number
   }
@@ -39,7 +45,10 @@ export interface EvaluationPlan {
   regressionLoss?: RegressionLoss
 }
 
-export function planEvaluation(model: EvaluationModel, dataset: Dataset): EvaluationPlan {
+/** What --input-scale, --input-mean and --input-std set. */
+export type InputScaling = Partial<Standardization>
+
+export function planEvaluation(model: EvaluationModel, dataset: Dataset, scaling?: InputScaling): EvaluationPlan {
   const {facts} = model
   if (facts.task && facts.task !== dataset.task) {
     throw new UserError(
@@ -57,7 +66,7 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
       2,
     )
   }
-  const input = planInput(model, dataset)
+  const input = planInput(model, dataset, scaling)
   const output = pickOutput(model.session.outputMetadata)
   const declaredWidth = outputWidth(output)
 
@@ -102,7 +111,7 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset): Evalua
   }
 }
 
-function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['input'] {
+function planInput(model: EvaluationModel, dataset: Dataset, scaling?: InputScaling): EvaluationPlan['input'] {
   const inputs = model.session.inputMetadata
   if (inputs.length !== 1)
     throw new UserError(
@@ -135,21 +144,48 @@ function planInput(model: EvaluationModel, dataset: Dataset): EvaluationPlan['in
         `the model takes uint8 inputs (image bytes) but ${dataset.name}'s inputs are float32; use the data it was trained on`,
         2,
       )
+    if (scaling)
+      throw new UserError(
+        `--input-scale, --input-mean and --input-std apply to float32 inputs; the model's input "${input.name}" takes the uint8 values as stored and scales them itself`,
+        2,
+      )
     return {name: input.name, type: input.type, shape, fixedBatch}
   }
-  const normalization = model.facts.inputNormalization
-  if (normalization) {
-    const channels = dataset.inputShape[0]
-    for (const values of [normalization.mean, normalization.std]) {
-      if (values.length !== 1 && values.length !== channels) {
-        throw new UserError(
-          `the model's input_normalization has ${values.length} values per list but ${dataset.name} has ${channels} channels or features`,
-        )
+  const own = model.facts.inputNormalization
+  const source = scaling ? 'flags' : own ? 'model' : 'none'
+  const standardization = scaling
+    ? {
+        scale: scaling.scale ?? own?.scale ?? 1,
+        mean: scaling.mean ?? own?.mean ?? [0],
+        std: scaling.std ?? own?.std ?? [1],
       }
+    : own
+  if (standardization) checkChannels(standardization, dataset, source === 'flags')
+  const conversion =
+    standardization && !isIdentity(standardization) ? standardization : dataType === 'uint8' ? 'cast' : undefined
+  return {name: input.name, type: input.type, shape, fixedBatch, ...(conversion && {conversion}), scaling: source}
+}
+
+/** Scales by 1 and standardizes by nothing: the values reach the model as stored. */
+function isIdentity({scale, mean, std}: Standardization): boolean {
+  return scale === 1 && mean.every((m) => m === 0) && std.every((d) => d === 1)
+}
+
+function checkChannels({mean, std}: Standardization, dataset: Dataset, fromFlags: boolean): void {
+  const channels = dataset.inputShape[0]
+  for (const [name, values] of [
+    ['mean', mean],
+    ['std', std],
+  ] as const) {
+    if (values.length !== 1 && values.length !== channels) {
+      throw new UserError(
+        fromFlags
+          ? `the input ${name} has ${values.length} values but ${dataset.name} has ${channels} channels or features; pass --input-${name} with one value, or one per channel`
+          : `the model's input_normalization has ${values.length} ${name} values but ${dataset.name} has ${channels} channels or features`,
+        fromFlags ? 2 : 1,
+      )
     }
   }
-  const conversion = normalization ?? (dataType === 'uint8' ? 'cast' : undefined)
-  return {name: input.name, type: input.type, shape, fixedBatch, ...(conversion && {conversion})}
 }
 
 /** mlctl's `logits`, else its `probabilities`, else the model's only float32 output. */

@@ -25,7 +25,10 @@ export interface ModelFacts {
   classNames?: string[]
   featureNames?: string[]
   loss?: LossConfig
-  /** From ONNX metadata `input_normalization`; absent for graphs that take the raw values. */
+  /**
+   * What the model's input expects of the stored values: an ONNX file's `input_normalization`; for a run,
+   * none (its graph scales inside). Absent when the model does not say.
+   */
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
   trainedOn: {dataset?: string; data?: string; target?: string; valSplit?: number}
@@ -70,6 +73,7 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       classNames: metadata.classNames,
       featureNames: metadata.featureNames,
       loss: metadata.loss,
+      inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
     },
   }
@@ -117,10 +121,8 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
   }
 }
 
-/** undefined when absent or when it changes nothing (the graph takes the raw values). */
 function standardization(normalization: InputNormalization | undefined): Standardization | undefined {
   if (!normalization) return undefined
   const {scale, mean, std} = normalization
-  const identity = scale === 1 && mean.every((m) => m === 0) && std.every((d) => d === 1)
-  return identity ? undefined : {scale, mean, std}
+  return {scale, mean, std}
 }
