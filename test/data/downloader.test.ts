@@ -94,12 +94,12 @@ describe('ensureFile', () => {
   })
 
   it('removes temp files left by a killed run, not those of a live one', async () => {
-    const dead = 'blob.bin.999999999-0badc0de.part' // pid far above any pid_max
-    const live = `blob.bin.${process.pid}-0badc0de.part`
+    const dead = '.blob.bin.999999999.tmp' // pid far above any pid_max
+    const live = `.blob.bin.${process.ppid}.tmp` // the test runner's parent: another live process
     await writeFile(join(dir, dead), 'half')
     await writeFile(join(dir, live), 'half')
     await ensureFile(file, dir, {mirrors: [mirror('ok')]})
-    expect((await readdir(dir)).sort()).toEqual(['blob.bin', live])
+    expect((await readdir(dir)).sort()).toEqual([live, 'blob.bin'])
   })
 
   it('replaces a cached file that fails verification', async () => {

@@ -212,7 +212,7 @@ describe('loadDataset --from DIR', () => {
 
     it('imports extracted CIFAR-10 batches, replaces an earlier import, removes what a killed import left', async () => {
       const registry = [tinyCifarEntry(cifarArchive, [`${await refusedPortUrl()}/`])]
-      await mkdir(join(dataDir, 'tiny-cifar', 'imported.999999999-0badc0de.part'), {recursive: true}) // pid far above any pid_max
+      await mkdir(join(dataDir, 'tiny-cifar', '.imported.999999999.tmp'), {recursive: true}) // pid far above any pid_max
       await writeFile(join(fromDir, 'cifar-10-binary.tar.gz'), cifarArchive)
       await loadDataset('tiny-cifar', {from: fromDir, copyIntoCache: true, dataDir, registry})
       await rm(join(fromDir, 'cifar-10-binary.tar.gz'))

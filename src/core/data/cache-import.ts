@@ -3,7 +3,7 @@ import {copyFile, mkdir, rename, rm} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
 import {UserError} from '../errors.js'
-import {removeAbandonedTemps, tempName} from './abandoned-temp.js'
+import {removeStaleTempFiles, tempPathBeside} from '../io/temp-files.js'
 import {CIFAR_TEST_BATCHES, CIFAR_TRAIN_BATCHES} from './cifar-reader.js'
 import type {Dataset} from './dataset.js'
 import {type ImageFiles, readImageDataset} from './image-dataset.js'
@@ -22,8 +22,8 @@ const IMPORTED = 'imported'
 export async function importIntoCache(entry: DatasetEntry, from: string, datasetDir: string): Promise<Dataset> {
   const source = await locateLocalFiles(entry, from)
   // Copied under a temp name and renamed once verified: the cache never holds a partial or unverified copy.
-  const temp = join(datasetDir, tempName(IMPORTED))
   const target = join(datasetDir, IMPORTED)
+  const temp = tempPathBeside(target)
   try {
     await copyFiles(filePaths(source.files), temp, datasetDir)
     const copy = await locateLocalFiles(entry, temp)
@@ -33,7 +33,7 @@ export async function importIntoCache(entry: DatasetEntry, from: string, dataset
       verified: copy.verified,
       copiedFrom: from,
     })
-    await replaceDir(temp, target, datasetDir)
+    await replaceDir(temp, target)
     return dataset
   } finally {
     // Never hides the error that got us here; a leftover is removed by the next import.
@@ -48,7 +48,7 @@ export async function importIntoCache(entry: DatasetEntry, from: string, dataset
 export async function readImported(entry: DatasetEntry, datasetDir: string): Promise<Dataset | undefined> {
   const dir = join(datasetDir, IMPORTED)
   if (!existsSync(dir)) return undefined
-  await removeAbandonedTemps(datasetDir, IMPORTED)
+  removeStaleTempFiles(datasetDir, IMPORTED)
   try {
     const local = await locateLocalFiles(entry, dir)
     return await readImageDataset(entry, local.files, {kind: 'imported', location: dir, verified: local.verified})
@@ -62,7 +62,7 @@ export async function readImported(entry: DatasetEntry, datasetDir: string): Pro
 async function copyFiles(paths: string[], temp: string, datasetDir: string): Promise<void> {
   try {
     await mkdir(datasetDir, {recursive: true})
-    await removeAbandonedTemps(datasetDir, IMPORTED)
+    removeStaleTempFiles(datasetDir, IMPORTED)
     await mkdir(temp)
     for (const path of paths) await copyFile(path, join(temp, basename(path)))
   } catch (error) {
@@ -81,8 +81,8 @@ function filePaths(files: ImageFiles): string[] {
 }
 
 /** A directory cannot be renamed over a non-empty one: the old copy moves aside under a temp name first. */
-async function replaceDir(from: string, to: string, parent: string): Promise<void> {
-  const old = join(parent, tempName(IMPORTED))
+async function replaceDir(from: string, to: string): Promise<void> {
+  const old = tempPathBeside(to, 'old')
   await rename(to, old).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error
   })

@@ -5,7 +5,7 @@ import https from 'node:https'
 import {join} from 'node:path'
 
 import {UserError} from '../errors.js'
-import {removeAbandonedTemps, tempName} from './abandoned-temp.js'
+import {removeStaleTempFiles, tempPathBeside} from '../io/temp-files.js'
 import type {RemoteFile} from './registry.js'
 import {sha256OfFile} from './sha256.js'
 
@@ -42,11 +42,11 @@ export async function ensureFile(file: RemoteFile, dir: string, options: Downloa
   }
 
   await mkdir(dir, {recursive: true})
-  await removeAbandonedTemps(dir, file.name)
+  removeStaleTempFiles(dir, file.name)
   const failures: string[] = []
   for (const mirror of options.mirrors) {
     const url = mirrorUrl(mirror, file.name)
-    const temp = join(dir, tempName(file.name))
+    const temp = tempPathBeside(path)
     try {
       await downloadVerified(url, temp, file, options)
       await rename(temp, path)
