@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import cluster from 'node:cluster'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {listenForReload, type ReloadRequests} from '../cli/reload-signal.js'
 import {listenForStop} from '../cli/stop-signal.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
 import {
@@ -18,13 +19,16 @@ export default class Serve extends BaseCommand {
 
 Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back. Inference runs in a worker thread per model, so health checks and new connections stay responsive under load.
 
-Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.`
+Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.
+
+With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-client-ca also requires client certificates. SIGHUP re-reads the three files: new connections get the new certificate, open ones carry on.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> model.onnx',
     '<%= config.bin %> <%= command.id %> runs/lenet --name digits --port 9000 --grpc-port 9001',
     '<%= config.bin %> <%= command.id %> --model digits=runs/a/model.onnx --model fashion=runs/b/model.onnx',
     'MLCTL_API_KEY=secret <%= config.bin %> <%= command.id %> model.onnx --host 0.0.0.0',
+    '<%= config.bin %> <%= command.id %> model.onnx --tls-cert server.pem --tls-key server.key --tls-client-ca clients-ca.pem --health-port 8002',
   ]
 
   static args = {
@@ -79,12 +83,39 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
       default: 1,
       min: 1,
     }),
+    'tls-cert': Flags.string({
+      description: 'PEM certificate (then its chain) that HTTPS and gRPC over TLS present; SIGHUP re-reads it.',
+      helpValue: 'FILE',
+      dependsOn: ['tls-key'],
+    }),
+    'tls-key': Flags.string({
+      description: 'Unencrypted PEM private key of --tls-cert.',
+      helpValue: 'FILE',
+      dependsOn: ['tls-cert'],
+    }),
+    'tls-client-ca': Flags.string({
+      description: 'Require client certificates signed by a CA in this PEM file (mutual TLS), on both ports.',
+      helpValue: 'FILE',
+      dependsOn: ['tls-cert'],
+    }),
+    'health-port': Flags.integer({
+      description:
+        'Also answer GET /v2/health/live and /v2/health/ready over plain HTTP on this port, for probes that cannot present a client certificate.',
+      min: 0,
+      max: 65535,
+    }),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Serve)
     const sources = resolveModelSources(args.model, flags.name, flags.model ?? [])
-    if (flags.processes > 1 && cluster.isPrimary) return this.runPrimary(flags.processes, Boolean(flags['api-key']))
+    const tls = flags['tls-cert']
+      ? {certFile: flags['tls-cert'], keyFile: flags['tls-key']!, clientCaFile: flags['tls-client-ca']}
+      : undefined
+    const reloads = tls ? listenForReload() : undefined
+    if (flags.processes > 1 && cluster.isPrimary) {
+      return this.runPrimary(flags.processes, Boolean(flags['api-key']), reloads)
+    }
     const server = await startServer(
       {
         models: sources,
@@ -100,9 +131,12 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
         maxBodyBytes: flags['max-body-mb'] * 1024 * 1024,
         timeoutMs: flags['timeout-ms'],
         version: this.config.version,
+        tls,
+        healthPort: flags['health-port'],
       },
       (line) => this.logToStderr(line),
     )
+    reloads?.onReload(() => server.reloadTls())
     if (cluster.isWorker) {
       // One of several server processes: the primary prints, and tells it when to stop.
       announceReady(server)
@@ -117,8 +151,9 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
     await this.stopOnSignal(server)
   }
 
-  private async runPrimary(processes: number, withKey: boolean): Promise<void> {
+  private async runPrimary(processes: number, withKey: boolean, reloads: ReloadRequests | undefined): Promise<void> {
     const servers = await startServerProcesses(processes, (line) => this.logToStderr(line))
+    reloads?.onReload(() => servers.reloadTls())
     this.printReady(servers, withKey, processes)
     await this.stopOnSignal(servers)
   }
@@ -146,6 +181,8 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
       `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`,
     )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
+    if (server.tls) this.log(`TLS   ${server.tls} (both ports; SIGHUP re-reads the files)`)
+    if (server.healthUrl) this.log(`Health  ${server.healthUrl}  (GET /v2/health/live, /v2/health/ready; plain HTTP)`)
     if (withKey) this.log('API key required: send "Authorization: Bearer <key>" (liveness and gRPC health are open).')
     this.log('Ready. SIGTERM or Ctrl-C stops the server gracefully.')
   }

@@ -20,6 +20,7 @@ import {MODEL_VERSION} from './model-version.js'
 import {wireFormatProblem} from './protobuf-wire-check.js'
 import {asServeError, ServeError, type ServeErrorKind} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
+import type {ServerTls} from './server-tls.js'
 import {
   invalid,
   readTensorHeader,
@@ -110,11 +111,11 @@ export class GrpcFrontEnd {
     })
   }
 
-  bind(address: string): Promise<number> {
+  /** Listens on `address`, over TLS with `tls` (following its reloads), and resolves with the port. */
+  bind(address: string, tls?: ServerTls): Promise<number> {
+    const credentials = tls ? tls.grpcCredentials() : ServerCredentials.createInsecure()
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      )
+      this.server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)))
     })
   }
 

@@ -3,6 +3,7 @@
  * node:http rather than a framework: the measured per-request cost was lower, and the routes are few.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
 
 import {quote} from './client-text.js'
 import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
@@ -11,6 +12,7 @@ import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
+import type {ServerTls} from './server-tls.js'
 
 interface Reply {
   status: number
@@ -36,8 +38,19 @@ export class HttpFrontEnd {
   private inFlight = 0
   private drained: (() => void) | undefined
 
-  constructor(private readonly context: ServeContext) {
-    this.server = createServer((req, res) => void this.onRequest(req, res))
+  /** With `tls`, serves HTTPS, and follows its reloads. */
+  constructor(
+    private readonly context: ServeContext,
+    tls?: ServerTls,
+  ) {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res)
+    if (tls) {
+      const server = createHttpsServer(tls.httpsOptions(), onRequest)
+      tls.watch(server)
+      this.server = server
+    } else {
+      this.server = createServer(onRequest)
+    }
     this.server.on('connection', () => this.accepted++)
   }
 

@@ -14,6 +14,9 @@ export interface ServerAddresses {
   httpUrl: string
   grpcAddress: string
   models: ModelSummary[]
+  healthUrl?: string
+  /** the certificate served, when TLS is on */
+  tls?: string
 }
 
 type ClusterMessage =
@@ -25,6 +28,8 @@ type ClusterMessage =
 export interface ServerProcesses extends ServerAddresses {
   /** Asks every process to shut down gracefully; resolves when all have exited. */
   shutdown(): Promise<void>
+  /** Passes SIGHUP on to every process, each of which re-reads its TLS files. */
+  reloadTls(): void
 }
 
 /** In the primary: forks `count` copies of this command and resolves once every one is serving. */
@@ -79,7 +84,10 @@ export async function startServerProcesses(count: number, log: (line: string) =>
         void shutdown().then(() => process.exit(1))
       }),
   )
-  return {...ready[0], shutdown}
+  const reloadTls = () => {
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGHUP')
+  }
+  return {...ready[0], shutdown, reloadTls}
 }
 
 /** In a server process: tells the primary where it serves. */

@@ -5,10 +5,12 @@
  */
 import cluster from 'node:cluster'
 import {once} from 'node:events'
+import type {Server} from 'node:http'
 
 import {UserError} from '../errors.js'
 import {createAuthCheck} from './auth.js'
 import {GrpcFrontEnd} from './grpc-server.js'
+import {createHealthServer} from './health-server.js'
 import {HttpFrontEnd, LISTEN_BACKLOG} from './http-server.js'
 import {InferRequestDecoder} from './infer-request-decoder.js'
 import {ServerMetrics} from './metrics.js'
@@ -16,6 +18,8 @@ import {ModelRegistry} from './model-registry.js'
 import type {ServeContext} from './serve-context.js'
 import type {ModelSummary} from './served-model.js'
 import {clusterMetricsSource} from './server-processes.js'
+import {ServerTls} from './server-tls.js'
+import type {TlsFiles} from './tls-files.js'
 
 export interface ServeOptions {
   models: Array<{name: string; path: string}>
@@ -34,17 +38,29 @@ export interface ServeOptions {
   timeoutMs: number
   /** reported by the server metadata endpoints */
   version: string
+  /** HTTPS and gRPC over TLS with these files; plaintext without */
+  tls?: TlsFiles
+  /** a port answering liveness and readiness over plain HTTP, for probes that cannot use the main ports */
+  healthPort?: number
 }
 
 export interface RunningServer {
   httpUrl: string
   grpcAddress: string
   models: ModelSummary[]
+  /** the plain-HTTP health port's URL, with `healthPort` */
+  healthUrl?: string
+  /** the certificate served, with `tls` */
+  tls?: string
+  /** Re-reads the TLS files for new connections; files that fail the checks leave the current ones, and a log line. */
+  reloadTls(): void
   /** Resolves when every received request has been answered and every model released. */
   shutdown(): Promise<void>
 }
 
 export async function startServer(options: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
+  // Checked before the models load, so that a wrong file is reported at once.
+  const tls = options.tls && new ServerTls(options.tls)
   const metrics = new ServerMetrics()
   const decoder = await InferRequestDecoder.start(options.decodeThreads)
   const registry = await ModelRegistry.load(
@@ -75,7 +91,8 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     isReady: () => ready,
     log,
   }
-  const http = new HttpFrontEnd(context)
+  const http = new HttpFrontEnd(context, tls)
+  const health = options.healthPort === undefined ? undefined : createHealthServer(() => ready)
   const grpc = new GrpcFrontEnd(context)
   // Slow or stalled uploads must not hold a connection forever.
   http.server.requestTimeout = options.timeoutMs
@@ -89,25 +106,51 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     })
     const httpPort = (http.server.address() as {port: number}).port
     const grpcHost = host.includes(':') ? `[${host}]` : host
-    const grpcPort = await grpc.bind(`${grpcHost}:${options.grpcPort}`).catch((err: Error & {code?: string}) => {
+    const grpcPort = await grpc.bind(`${grpcHost}:${options.grpcPort}`, tls).catch((err: Error & {code?: string}) => {
       throw portError(err, 'gRPC', options.grpcPort, '--grpc-port')
     })
+    if (health) {
+      health.listen({port: options.healthPort, host})
+      await once(health, 'listening').catch((err: Error & {code?: string}) => {
+        throw portError(err, 'health', options.healthPort!, '--health-port')
+      })
+    }
     return {
-      httpUrl: `http://${grpcHost}:${httpPort}`,
+      httpUrl: `${tls ? 'https' : 'http'}://${grpcHost}:${httpPort}`,
       grpcAddress: `${grpcHost}:${grpcPort}`,
       models: registry.list().map((model) => model.summary()),
+      healthUrl: health && `http://${grpcHost}:${(health.address() as {port: number}).port}`,
+      tls: tls?.describe(),
+      reloadTls() {
+        if (!tls) return
+        try {
+          tls.reload()
+          log(`TLS files reloaded: serving ${tls.describe()}`)
+        } catch (err) {
+          log(`TLS files not reloaded, still serving the previous certificate: ${(err as Error).message}`)
+        }
+      },
       async shutdown() {
         ready = false
         await Promise.all([http.close(), grpc.close()])
+        // Probes keep getting answers (not ready) until the front ends have drained.
+        if (health) await closeHealthServer(health)
         await Promise.all([registry.close(), decoder.close()])
       },
     }
   } catch (err) {
+    if (health?.listening) await closeHealthServer(health)
     if (http.server.listening) await http.close()
     grpc.server.forceShutdown()
     await Promise.all([registry.close(), decoder.close()])
     throw err
   }
+}
+
+function closeHealthServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeAllConnections()
+  return closed
 }
 
 function portError(err: Error & {code?: string}, what: string, port: number, flag: string): Error {
