@@ -1,5 +1,5 @@
 /** Test helpers: run the real `mlctl serve` in a child process and talk to it with real clients. */
-import {credentials, Metadata, type Client, type ServiceError} from '@grpc/grpc-js'
+import {credentials, Metadata, type ChannelCredentials, type Client, type ServiceError} from '@grpc/grpc-js'
 import {spawn, type ChildProcess} from 'node:child_process'
 
 import {loadGrpcServices} from '../../src/core/serve/grpc-protos.js'
@@ -31,7 +31,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       if (!output.includes('Ready.')) return
       clearTimeout(timer)
       resolve({
-        httpUrl: /HTTP {2}(http:\/\/\S+)/.exec(output)![1],
+        httpUrl: /HTTP {2}(https?:\/\/\S+)/.exec(output)![1],
         grpcAddress: /gRPC {2}(\S+)/.exec(output)![1],
         child,
         output: () => output,
@@ -53,10 +53,10 @@ export interface GrpcClients {
   close(): void
 }
 
-export function grpcClients(address: string): GrpcClients {
+export function grpcClients(address: string, channel: ChannelCredentials = credentials.createInsecure()): GrpcClients {
   const services = loadGrpcServices()
-  const inference = new services.inference(address, credentials.createInsecure())
-  const health = new services.health(address, credentials.createInsecure())
+  const inference = new services.inference(address, channel)
+  const health = new services.health(address, channel)
   const promisify =
     (client: Client, method: string): Unary =>
     (request, metadata = new Metadata()) =>

@@ -78,7 +78,7 @@ function parseCertificates(pem: Buffer, path: string, flag: string): X509Certifi
   const blocks = pem.toString('latin1').match(CERTIFICATE_BLOCK)
   if (!blocks) {
     throw new UserError(
-      `${flag} ${path} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line); convert a DER file with openssl x509 -inform der -in ${path} -out cert.pem`,
+      `${flag} ${path} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line); if it is DER, convert it with openssl x509 -inform der -in ${path} -out cert.pem`,
     )
   }
   return blocks.map((block, i) => {
