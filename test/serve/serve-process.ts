@@ -15,8 +15,14 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn('node', ['bin/run.js', 'serve', ...args, '--port', '0', '--grpc-port', '0'], {
+/** `command` is how mlctl is started: the repository's bin/run.js, or an installed `mlctl` executable. */
+export function startServe(
+  args: string[],
+  env: Record<string, string> = {},
+  command: string[] = ['node', 'bin/run.js'],
+): Promise<ServeProcess> {
+  const [program, ...programArgs] = command
+  const child = spawn(program, [...programArgs, 'serve', ...args, '--port', '0', '--grpc-port', '0'], {
     env: {...process.env, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
