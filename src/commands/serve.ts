@@ -5,6 +5,7 @@ import cluster from 'node:cluster'
 import {BaseCommand} from '../cli/base-command.js'
 import {listenForStop} from '../cli/stop-signal.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
+import {DEFAULT_VERSION_POLICY, describePolicy, parseVersionPolicy} from '../core/serve/model-version.js'
 import {
   announceReady,
   shutdownRequested,
@@ -18,12 +19,15 @@ export default class Serve extends BaseCommand {
 
 Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back. Inference runs in a worker thread per model, so health checks and new connections stay responsive under load.
 
+With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's layout; a version folder may be a run directory), the newest version by default, and takes load and unload requests (POST /v2/repository/...). A reload loads and warms the new version before requests move to it; a version that fails to load leaves the old one serving.
+
 Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> model.onnx',
     '<%= config.bin %> <%= command.id %> runs/lenet --name digits --port 9000 --grpc-port 9001',
     '<%= config.bin %> <%= command.id %> --model digits=runs/a/model.onnx --model fashion=runs/b/model.onnx',
+    '<%= config.bin %> <%= command.id %> --model-repository models --version-policy latest:2 --poll-repository-secs 10',
     'MLCTL_API_KEY=secret <%= config.bin %> <%= command.id %> model.onnx --host 0.0.0.0',
   ]
 
@@ -34,6 +38,19 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
   static flags = {
     name: Flags.string({description: 'Name of the MODEL argument in URLs [default: its file or directory name].'}),
     model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true}),
+    'model-repository': Flags.string({
+      description: 'Serve the models of a repository laid out as DIR/NAME/VERSION/model.onnx (VERSION: 1, 2, ...).',
+    }),
+    'version-policy': Flags.string({
+      description: 'Which versions of each model serve: latest:N (the N newest), all, or specific:V1,V2.',
+      default: describePolicy(DEFAULT_VERSION_POLICY),
+    }),
+    'poll-repository-secs': Flags.integer({
+      description:
+        'Reread the repository (and model files) every N seconds: new and changed versions load, removed ones unload (0: never).',
+      default: 0,
+      min: 0,
+    }),
     host: Flags.string({
       description: 'Address to listen on; 0.0.0.0 exposes the server to the network.',
       default: '127.0.0.1',
@@ -83,11 +100,16 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Serve)
-    const sources = resolveModelSources(args.model, flags.name, flags.model ?? [])
+    const repository = flags['model-repository']
+    const sources = resolveModelSources(args.model, flags.name, flags.model ?? [], repository !== undefined)
+    const versionPolicy = parseVersionPolicy(flags['version-policy'])
     if (flags.processes > 1 && cluster.isPrimary) return this.runPrimary(flags.processes, Boolean(flags['api-key']))
     const server = await startServer(
       {
         models: sources,
+        repository,
+        versionPolicy,
+        pollSeconds: flags['poll-repository-secs'],
         host: flags.host,
         httpPort: flags.port,
         grpcPort: flags['grpc-port'],
@@ -141,9 +163,9 @@ Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, t
       this.log(`  ${model.name}  ${model.path}  ${model.signature}`)
       for (const warning of model.warnings) this.logToStderr(`  warning: ${model.name}: ${warning}`)
     }
-    const first = server.models[0].name
+    const first = server.models[0]?.name ?? 'NAME'
     this.log(
-      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`,
+      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
     )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
     if (withKey) this.log('API key required: send "Authorization: Bearer <key>" (liveness and gRPC health are open).')
