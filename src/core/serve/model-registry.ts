@@ -124,7 +124,7 @@ export class ModelRegistry {
       const newest = [...slot.serving.values()].at(-1)
       if (newest) return newest.model
     }
-    throw new ServeError('not_found', 'no model is loaded; name one with ?model=NAME once it is')
+    throw new ServeError('not_found', 'no model is loaded; load one with POST /v2/repository/models/NAME/load')
   }
 
   /** The version asked for, or the newest serving version when none is. */
