@@ -6,6 +6,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {listenForReload, type ReloadRequests} from '../cli/reload-signal.js'
 import {listenForStop} from '../cli/stop-signal.js'
 import {resolveModelSources} from '../core/serve/model-sources.js'
+import {DEFAULT_VERSION_POLICY, describePolicy, parseVersionPolicy} from '../core/serve/model-version.js'
 import {
   announceReady,
   shutdownRequested,
@@ -21,12 +22,15 @@ Concurrent requests for a model are merged into one onnxruntime run (up to --max
 
 Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.
 
-With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-client-ca also requires client certificates. SIGHUP re-reads the three files: new connections get the new certificate, open ones carry on.`
+With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-client-ca also requires client certificates. SIGHUP re-reads the three files: new connections get the new certificate, open ones carry on.
+
+With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's layout; a version folder may be a run directory), the newest version by default, and takes load and unload requests (POST /v2/repository/...). A reload loads and warms the new version before requests move to it; a version that fails to load leaves the old one serving.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> model.onnx',
     '<%= config.bin %> <%= command.id %> runs/lenet --name digits --port 9000 --grpc-port 9001',
     '<%= config.bin %> <%= command.id %> --model digits=runs/a/model.onnx --model fashion=runs/b/model.onnx',
+    '<%= config.bin %> <%= command.id %> --model-repository models --version-policy latest:2 --poll-repository-secs 10',
     'MLCTL_API_KEY=secret <%= config.bin %> <%= command.id %> model.onnx --host 0.0.0.0',
     '<%= config.bin %> <%= command.id %> model.onnx --tls-cert server.pem --tls-key server.key --tls-client-ca clients-ca.pem --health-port 8002',
   ]
@@ -38,6 +42,19 @@ With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-c
   static flags = {
     name: Flags.string({description: 'Name of the MODEL argument in URLs [default: its file or directory name].'}),
     model: Flags.string({description: 'Serve another model as NAME=PATH (repeatable).', multiple: true}),
+    'model-repository': Flags.string({
+      description: 'Serve the models of a repository laid out as DIR/NAME/VERSION/model.onnx (VERSION: 1, 2, ...).',
+    }),
+    'version-policy': Flags.string({
+      description: 'Which versions of each model serve: latest:N (the N newest), all, or specific:V1,V2.',
+      default: describePolicy(DEFAULT_VERSION_POLICY),
+    }),
+    'poll-repository-secs': Flags.integer({
+      description:
+        'Reread the repository (and model files) every N seconds: new and changed versions load, removed ones unload (0: never).',
+      default: 0,
+      min: 0,
+    }),
     host: Flags.string({
       description: 'Address to listen on; 0.0.0.0 exposes the server to the network.',
       default: '127.0.0.1',
@@ -108,7 +125,9 @@ With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-c
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Serve)
-    const sources = resolveModelSources(args.model, flags.name, flags.model ?? [])
+    const repository = flags['model-repository']
+    const sources = resolveModelSources(args.model, flags.name, flags.model ?? [], repository !== undefined)
+    const versionPolicy = parseVersionPolicy(flags['version-policy'])
     const tls = flags['tls-cert']
       ? {certFile: flags['tls-cert'], keyFile: flags['tls-key']!, clientCaFile: flags['tls-client-ca']}
       : undefined
@@ -119,6 +138,9 @@ With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-c
     const server = await startServer(
       {
         models: sources,
+        repository,
+        versionPolicy,
+        pollSeconds: flags['poll-repository-secs'],
         host: flags.host,
         httpPort: flags.port,
         grpcPort: flags['grpc-port'],
@@ -176,9 +198,9 @@ With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-c
       this.log(`  ${model.name}  ${model.path}  ${model.signature}`)
       for (const warning of model.warnings) this.logToStderr(`  warning: ${model.name}: ${warning}`)
     }
-    const first = server.models[0].name
+    const first = server.models[0]?.name ?? 'NAME'
     this.log(
-      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready)`,
+      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
     )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
     if (server.tls) this.log(`TLS   ${server.tls} (both ports; SIGHUP re-reads the files)`)

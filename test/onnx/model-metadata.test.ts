@@ -108,6 +108,7 @@ describe('ONNX model metadata', () => {
       const served = await ServedModel.load(
         {
           name: 'm',
+          version: 1,
           path: file,
           threads: 1,
           batching: {maxBatchSize: 1, maxQueueDelayMs: 0, maxQueue: 1, timeoutMs: 10_000},

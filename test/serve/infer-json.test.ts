@@ -77,7 +77,7 @@ describe('encodeInferResponse', () => {
 
   it('answers in JSON by default, echoing the id', () => {
     const response = encodeInferResponse(
-      'm',
+      {name: 'm', version: '1'},
       decodeInferRequest(json({id: 'r', inputs: [{name: 'x', datatype: 'FP32', shape: [1], data: [0]}]}), undefined),
       outputs,
     )
@@ -101,7 +101,7 @@ describe('encodeInferResponse', () => {
       }),
       undefined,
     )
-    const response = encodeInferResponse('m', request, outputs)
+    const response = encodeInferResponse({name: 'm', version: '1'}, request, outputs)
     const body = response.body as Buffer
     const length = Number(response.headers['inference-header-content-length'])
     const header = JSON.parse(body.subarray(0, length).toString())

@@ -167,7 +167,7 @@ describe('mlctl serve', () => {
     expect((await get(`${http}/v2`)).json).toEqual({
       name: 'mlctl',
       version: VERSION,
-      extensions: ['binary_tensor_data'],
+      extensions: ['binary_tensor_data', 'model_repository'],
     })
     const metadata = await get(`${http}/v2/models/lenet`)
     expect(metadata.json).toMatchObject({
@@ -444,7 +444,11 @@ describe('mlctl serve', () => {
     expect(await grpc.call('ServerLive', {})).toEqual({live: true})
     expect(await grpc.call('ServerReady', {})).toEqual({ready: true})
     expect(await grpc.call('ModelReady', {name: 'lenet', version: ''})).toEqual({ready: true})
-    expect(await grpc.call('ServerMetadata', {})).toEqual({name: 'mlctl', version: VERSION, extensions: []})
+    expect(await grpc.call('ServerMetadata', {})).toEqual({
+      name: 'mlctl',
+      version: VERSION,
+      extensions: ['model_repository'],
+    })
     const metadata = await grpc.call('ModelMetadata', {name: 'tab'})
     expect(metadata.inputs).toEqual([{name: 'features', datatype: 'FP32', shape: [-1, 4]}])
     expect(await grpc.health()).toEqual({status: 'SERVING'})

@@ -16,8 +16,8 @@ import type protobuf from 'protobufjs'
 
 import {quote} from './client-text.js'
 import {loadGrpcServices, loadProtoTypes} from './grpc-protos.js'
-import {MODEL_VERSION} from './model-version.js'
 import {wireFormatProblem} from './protobuf-wire-check.js'
+import {checkLoadParameters} from './repository-requests.js'
 import {asServeError, ServeError, type ServeErrorKind} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
 import type {ServerTls} from './server-tls.js'
@@ -57,6 +57,11 @@ interface ModelInferMessage {
   raw_input_contents: Buffer[]
 }
 
+interface RepositoryControlMessage {
+  model_name: string
+  parameters: Record<string, unknown>
+}
+
 /** Stands in for a request whose bytes are not a valid protobuf message, so it can be answered INVALID_ARGUMENT. */
 class MalformedRequest {
   constructor(readonly reason: string) {}
@@ -86,13 +91,34 @@ export class GrpcFrontEnd {
         labels.model = registry.get(request.name, request.version || undefined).name
         return {ready: context.isReady()}
       }),
-      ServerMetadata: this.unary('server_metadata', true, async () => ({...context.server, extensions: []})),
+      ServerMetadata: this.unary('server_metadata', true, async () => ({
+        ...context.server,
+        extensions: ['model_repository'],
+      })),
       ModelMetadata: this.unary('model_metadata', true, async (request: {name: string; version: string}, labels) => {
         const model = registry.get(request.name, request.version || undefined)
         labels.model = model.name
-        return model.metadata()
+        return model.metadata(registry.versions(model.name))
       }),
       ModelInfer: this.unary('infer', true, (request: ModelInferMessage, labels) => this.infer(request, labels)),
+      RepositoryIndex: this.unary('repository_index', true, async (request: {ready: boolean}) => ({
+        models: registry.index().filter((entry) => !request.ready || entry.state === 'READY'),
+      })),
+      RepositoryModelLoad: this.unary('repository_load', true, async (request: RepositoryControlMessage, labels) => {
+        if (registry.knows(request.model_name)) labels.model = request.model_name
+        checkLoadParameters(Object.keys(request.parameters))
+        await registry.load(request.model_name)
+        return {}
+      }),
+      RepositoryModelUnload: this.unary(
+        'repository_unload',
+        true,
+        async (request: RepositoryControlMessage, labels) => {
+          if (registry.knows(request.model_name)) labels.model = request.model_name
+          await registry.unload(request.model_name)
+          return {}
+        },
+      ),
     })
     // Health has no API key check: Kubernetes gRPC probes cannot send metadata.
     this.server.addService(services.health.service, {
@@ -156,7 +182,7 @@ export class GrpcFrontEnd {
     )
     return {
       model_name: model.name,
-      model_version: MODEL_VERSION,
+      model_version: model.version,
       id: request.id,
       outputs: outputs.map((output) => ({
         name: output.name,

@@ -10,6 +10,7 @@ import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
 import {readRequestBody, UnsupportedEncodingError} from './http-request-body.js'
 import {parseJsonBody} from './json-body-parser.js'
 import {predict} from './predict-api.js'
+import {checkLoadParameters, controlParameterNames, readyOnly} from './repository-requests.js'
 import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
 import type {ServerTls} from './server-tls.js'
@@ -28,6 +29,7 @@ interface Route {
 }
 
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/
+const REPOSITORY_CONTROL_PATH = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/
 
 /** Connections the kernel queues for the server to accept (node's default, named because shutdown relies on it). */
 export const LISTEN_BACKLOG = 511
@@ -162,7 +164,7 @@ export class HttpFrontEnd {
       return {
         endpoint: 'server_metadata',
         model: '',
-        handle: async () => json(200, {...this.context.server, extensions: ['binary_tensor_data']}),
+        handle: async () => json(200, {...this.context.server, extensions: ['binary_tensor_data', 'model_repository']}),
       }
     }
     if (path === '/metrics') {
@@ -190,12 +192,45 @@ export class HttpFrontEnd {
         },
       }
     }
+    if (path === '/v2/repository/index') {
+      return {
+        endpoint: 'repository_index',
+        model: '',
+        handle: async () => {
+          requireMethod('POST')
+          const ready = readyOnly(body)
+          return json(
+            200,
+            registry.index().filter((entry) => !ready || entry.state === 'READY'),
+          )
+        },
+      }
+    }
+    const control = REPOSITORY_CONTROL_PATH.exec(path)
+    if (control) {
+      const name = decodePathPart(control[1])
+      const action = control[2]
+      return {
+        endpoint: `repository_${action}`,
+        model: registry.knows(name) ? name : '',
+        handle: async () => {
+          requireMethod('POST')
+          const parameters = controlParameterNames(body)
+          if (action === 'load') {
+            checkLoadParameters(parameters)
+            await registry.load(name)
+          } else {
+            await registry.unload(name)
+          }
+          return {status: 200, body: ''}
+        },
+      }
+    }
     const match = MODEL_PATH.exec(path)
     if (match) {
-      const model = registry.get(
-        decodePathPart(match[1]),
-        match[2] === undefined ? undefined : decodePathPart(match[2]),
-      )
+      const name = decodePathPart(match[1])
+      const version = match[2] === undefined ? undefined : decodePathPart(match[2])
+      const model = registry.get(name, version)
       const action = match[3]
       if (action === '/ready') {
         return {
@@ -218,12 +253,18 @@ export class HttpFrontEnd {
               body,
               Array.isArray(binaryHeader) ? binaryHeader[0] : binaryHeader,
             )
-            const outputs = await model.infer(request.inputs, request.outputs)
-            return {status: 200, ...encodeInferResponse(model.name, request, outputs)}
+            // Looked up again: the model may have been reloaded while the body was decoded (see model-registry.ts).
+            const current = registry.get(name, version)
+            const outputs = await current.infer(request.inputs, request.outputs)
+            return {status: 200, ...encodeInferResponse(current, request, outputs)}
           },
         }
       }
-      return {endpoint: 'model_metadata', model: model.name, handle: async () => json(200, model.metadata())}
+      return {
+        endpoint: 'model_metadata',
+        model: model.name,
+        handle: async () => json(200, model.metadata(registry.versions(model.name))),
+      }
     }
     return {endpoint: 'unknown', model: '', handle: async () => notFound(req)}
   }
@@ -238,7 +279,7 @@ function notFound(req: IncomingMessage): Reply {
   return {
     status: 404,
     body: JSON.stringify({
-      error: `no route ${req.method} ${quote(req.url ?? '')}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics`,
+      error: `no route ${req.method} ${quote(req.url ?? '')}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics, /v2/repository/index`,
     }),
   }
 }

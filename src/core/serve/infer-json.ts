@@ -10,7 +10,6 @@
  */
 import {describeValue, quote} from './client-text.js'
 import {parseJsonBody} from './json-body-parser.js'
-import {MODEL_VERSION} from './model-version.js'
 import {
   invalid,
   readTensorHeader,
@@ -95,11 +94,16 @@ export function wantsBinaryOutput(request: InferRequest, name: string): boolean 
   return request.binaryOutputs.all || request.binaryOutputs.names.includes(name)
 }
 
-export function encodeInferResponse(modelName: string, request: InferRequest, outputs: Tensor[]): EncodedResponse {
+/** `model`: the name and version that answered. */
+export function encodeInferResponse(
+  model: {name: string; version: string},
+  request: InferRequest,
+  outputs: Tensor[],
+): EncodedResponse {
   const binary = outputs.filter((output) => wantsBinaryOutput(request, output.name))
   const json = JSON.stringify({
-    model_name: modelName,
-    model_version: MODEL_VERSION,
+    model_name: model.name,
+    model_version: model.version,
     ...(request.id === undefined ? {} : {id: request.id}),
     outputs: outputs.map((output) =>
       wantsBinaryOutput(request, output.name)

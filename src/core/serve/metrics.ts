@@ -1,15 +1,15 @@
 /**
  * Prometheus metrics for GET /metrics: requests by protocol/endpoint/model/status, request latency,
- * rows per inference run (how well batching merges), queue depth, time inside onnxruntime, plus the
- * standard Node.js process metrics (CPU, memory, event-loop lag).
+ * rows per inference run (how well batching merges), queue depth, time inside onnxruntime, model loads
+ * (failed ones included), plus the standard Node.js process metrics (CPU, memory, event-loop lag).
  */
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client'
 
-import type {ModelObserver} from './served-model.js'
+import type {RegistryObserver} from './model-registry.js'
 
 export type Protocol = 'http' | 'grpc'
 
-export class ServerMetrics implements ModelObserver {
+export class ServerMetrics implements RegistryObserver {
   readonly registry = new Registry()
 
   private readonly requests = new Counter({
@@ -58,6 +58,13 @@ export class ServerMetrics implements ModelObserver {
     registers: [this.registry],
   })
 
+  private readonly modelLoads = new Counter({
+    name: 'mlctl_model_loads_total',
+    help: 'Model versions loaded (at start-up, on load requests and on repository changes), by result: loaded or failed.',
+    labelNames: ['model', 'result'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({register: this.registry})
   }
@@ -75,6 +82,10 @@ export class ServerMetrics implements ModelObserver {
 
   onQueueDepth(model: string, depth: number): void {
     this.queueDepth.set({model}, depth)
+  }
+
+  onModelLoad(model: string, result: 'loaded' | 'failed'): void {
+    this.modelLoads.inc({model, result})
   }
 
   onInference(model: string, seconds: number): void {

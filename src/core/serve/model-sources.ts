@@ -16,10 +16,12 @@ export interface ModelSource {
 // Model names appear in URL paths and metric labels.
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
+/** `withRepository`: models also come from --model-repository, so the command line may name none. */
 export function resolveModelSources(
   positional: string | undefined,
   name: string | undefined,
   namedPaths: string[],
+  withRepository = false,
 ): ModelSource[] {
   const sources: ModelSource[] = []
   if (positional !== undefined) {
@@ -34,8 +36,11 @@ export function resolveModelSources(
       throw new UserError(`--model ${pair} is not NAME=PATH; write e.g. --model digits=runs/lenet/model.onnx`, 2)
     sources.push({name: checkName(pair.slice(0, separator)), path: resolveOnnxPath(pair.slice(separator + 1))})
   }
-  if (sources.length === 0)
-    throw new UserError('no model to serve; pass MODEL.onnx or a run directory, or --model NAME=PATH', 2)
+  if (sources.length === 0 && !withRepository)
+    throw new UserError(
+      'no model to serve; pass MODEL.onnx or a run directory, --model NAME=PATH, or --model-repository DIR',
+      2,
+    )
   return sources
 }
 
@@ -55,8 +60,12 @@ function defaultName(path: string): string {
     .replace(/[^A-Za-z0-9._-]/g, '-')
 }
 
+export function isModelName(name: string): boolean {
+  return NAME.test(name)
+}
+
 function checkName(name: string): string {
-  if (!NAME.test(name))
+  if (!isModelName(name))
     throw new UserError(`model name "${name}" is not usable in URLs; use letters, digits, ".", "_" and "-"`, 2)
   return name
 }

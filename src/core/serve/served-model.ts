@@ -9,19 +9,23 @@ import {UserError} from '../errors.js'
 import {DynamicBatcher, type BatcherOptions} from './dynamic-batcher.js'
 import {InferenceThread, type WireValueInfo} from './inference-thread.js'
 import {validateInputs, validateOutputNames, type ModelSignature, type TensorSpec} from './input-validation.js'
-import {MODEL_VERSION} from './model-version.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {ServeError} from './serve-error.js'
-import {DATATYPES, datatypeOfOrtType, type Tensor} from './tensor.js'
+import {allocateData, DATATYPES, datatypeOfOrtType, elementCount, type Tensor} from './tensor.js'
 
-export interface ModelConfig {
-  name: string
-  path: string
+/** How every model is run, whatever its file. */
+export interface ModelSettings {
   /** onnxruntime intra-op threads for this model's session */
   threads: number
   batching: Omit<BatcherOptions, 'mergeable' | 'maxInFlight'>
+}
+
+export interface ModelConfig extends ModelSettings {
+  name: string
+  version: number
+  path: string
 }
 
 export interface ModelSummary {
@@ -44,6 +48,8 @@ export class ServedModel {
 
   private constructor(
     readonly name: string,
+    /** the version number, as the protocol writes it */
+    readonly version: string,
     readonly path: string,
     readonly signature: ModelSignature,
     /** from the file's metadata_props key `class_names` (a JSON array of strings), if present and valid */
@@ -107,18 +113,32 @@ export class ServedModel {
       const {metadata, problems} = fromMetadataProps(props)
       const warnings = problems.map((problem) => `${problem.message}; ${consequence(problem.key)}`)
       const {classNames} = metadata
-      return new ServedModel(config.name, config.path, signature, classNames, props, warnings, thread, config, observer)
+      const version = String(config.version)
+      const model = new ServedModel(
+        config.name,
+        version,
+        config.path,
+        signature,
+        classNames,
+        props,
+        warnings,
+        thread,
+        config,
+        observer,
+      )
+      await model.warmUp()
+      return model
     } catch (err) {
       await thread.close()
       throw err
     }
   }
 
-  /** The protocol's model metadata (same fields over HTTP and gRPC). */
-  metadata() {
+  /** The protocol's model metadata (same fields over HTTP and gRPC); `versions`: the model's versions serving. */
+  metadata(versions: string[]) {
     return {
       name: this.name,
-      versions: [MODEL_VERSION],
+      versions,
       platform: 'onnx_onnxv1',
       inputs: this.signature.inputs,
       outputs: this.signature.outputs,
@@ -148,6 +168,24 @@ export class ServedModel {
       if (!output) throw new ServeError('internal', `the model produced no output "${name}"`)
       return output
     })
+  }
+
+  /**
+   * One run on zeros shaped as the inputs declare (free dimensions as 1), so that the first requests after a
+   * reload do not pay for onnxruntime's first-run allocations. A model whose inputs need meaningful values
+   * (e.g. a shape vector) may refuse zeros; it loaded, so it is served all the same.
+   */
+  private async warmUp(): Promise<void> {
+    const feeds = this.signature.inputs.map((spec) => {
+      const dims = spec.shape.map((dim) => (dim < 0 ? 1 : dim))
+      return {
+        name: spec.name,
+        type: DATATYPES[spec.datatype].ortType,
+        dims,
+        data: allocateData(spec.datatype, elementCount(dims)),
+      }
+    })
+    await this.thread.run(feeds).catch(() => undefined)
   }
 
   /** Waits for queued and running requests, then stops the inference thread. */

@@ -15,6 +15,7 @@ import {HttpFrontEnd, LISTEN_BACKLOG} from './http-server.js'
 import {InferRequestDecoder} from './infer-request-decoder.js'
 import {ServerMetrics} from './metrics.js'
 import {ModelRegistry} from './model-registry.js'
+import type {VersionPolicy} from './model-version.js'
 import type {ServeContext} from './serve-context.js'
 import type {ModelSummary} from './served-model.js'
 import {clusterMetricsSource} from './server-processes.js'
@@ -23,6 +24,11 @@ import type {TlsFiles} from './tls-files.js'
 
 export interface ServeOptions {
   models: Array<{name: string; path: string}>
+  /** --model-repository: DIR/NAME/VERSION/model.onnx */
+  repository: string | undefined
+  versionPolicy: VersionPolicy
+  /** how often to reread the repository and the model files; 0: never */
+  pollSeconds: number
   host: string
   httpPort: number
   grpcPort: number
@@ -64,21 +70,30 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
   const metrics = new ServerMetrics()
   const decoder = await InferRequestDecoder.start(options.decodeThreads)
   const registry = await ModelRegistry.load(
-    options.models.map((model) => ({
-      ...model,
-      threads: options.threads,
-      batching: {
-        maxBatchSize: options.maxBatchSize,
-        maxQueueDelayMs: options.maxQueueDelayMs,
-        maxQueue: options.maxQueue,
-        timeoutMs: options.timeoutMs,
+    {
+      files: options.models,
+      repository: options.repository,
+      policy: options.versionPolicy,
+      settings: {
+        threads: options.threads,
+        batching: {
+          maxBatchSize: options.maxBatchSize,
+          maxQueueDelayMs: options.maxQueueDelayMs,
+          maxQueue: options.maxQueue,
+          timeoutMs: options.timeoutMs,
+        },
       },
-    })),
+      controlRefused: cluster.isWorker
+        ? 'load and unload would reach only one of the server processes (--processes); use --poll-repository-secs to reload models in all of them'
+        : undefined,
+    },
     metrics,
+    log,
   ).catch(async (err) => {
     await decoder.close()
     throw err
   })
+  if (options.pollSeconds > 0) registry.pollEvery(options.pollSeconds)
   let ready = true
   const context: ServeContext = {
     registry,
