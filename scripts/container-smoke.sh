@@ -66,7 +66,8 @@ mapfile -t new_dangling_images < <(comm -13 <(echo "$before") <(dangling))
 echo "built in $((SECONDS - started)) s"
 size=$("${CONTAINER[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 base_size=$("${CONTAINER[@]}" image inspect --format '{{.Size}}' "$BASE_IMAGE")
-echo "image size: $((size / 1000000)) MB: $(((size - base_size) / 1000000)) MB of mlctl on the base's $((base_size / 1000000)) MB"
+echo "image size: $((size / 1000000)) MB, of which the base image is $((base_size / 1000000)) MB" \
+  "and mlctl's layers $(((size - base_size) / 1000000)) MB"
 
 step "train one epoch and export model.onnx with the image"
 # The image's user (uid 10001) writes into these host folders.
