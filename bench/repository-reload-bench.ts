@@ -13,11 +13,12 @@
  * usage: npx tsx bench/repository-reload-bench.ts [--concurrency 64] [--reloads 10] [--steady-seconds 5]
  *        [--gap-seconds 1]
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync} from 'node:fs'
 import {Agent, request as httpRequest} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+
+import {startServer} from './serve-process.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
 const IMAGE = 784
@@ -44,20 +45,6 @@ function addVersion(repository: string, version: number): void {
   // As a deployment would: the file appears whole, under its final name.
   copyFileSync(MODEL, join(folder, 'model.onnx.tmp'))
   renameSync(join(folder, 'model.onnx.tmp'), join(folder, 'model.onnx'))
-}
-
-async function startServer(repository: string): Promise<{child: ChildProcess; http: string}> {
-  const args = ['bin/run.js', 'serve', '--model-repository', repository, '--port', '0', '--grpc-port', '0']
-  const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit']})
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      if (output.includes('Ready.')) resolve()
-    })
-    child.once('exit', () => reject(new Error(`server exited:\n${output}`)))
-  })
-  return {child, http: /HTTP {2}(\S+)/.exec(output)![1]}
 }
 
 /** `concurrency` clients sending one request after another until `stop()`; every answer is kept as a sample. */
@@ -139,7 +126,7 @@ async function main(): Promise<void> {
   const gapSeconds = option('gap-seconds', '1')
   const repository = mkdtempSync(join(tmpdir(), 'mlctl-reload-bench-'))
   addVersion(repository, 1)
-  const server = await startServer(repository)
+  const server = await startServer(['--model-repository', repository])
   console.log(`mlctl serve --model-repository, LeNet, HTTP/JSON single images at concurrency ${concurrency}`)
 
   const load = startLoad(`${server.http}/v2/models/lenet/infer`, concurrency)

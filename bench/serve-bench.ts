@@ -22,7 +22,7 @@
  *        [--processes 1] [--decoder-rounds 3] [--pool-rounds 3]
  */
 import {credentials, Client, Metadata, type ServiceError} from '@grpc/grpc-js'
-import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {execFile, spawnSync, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {request as httpRequest, Agent} from 'node:http'
 import {tmpdir} from 'node:os'
@@ -33,6 +33,7 @@ import protobuf from 'protobufjs'
 
 import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
 import {parseJsonBody} from '../src/core/serve/json-body-parser.js'
+import {type RunningServer, startServer} from './serve-process.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
 const run = promisify(execFile)
@@ -123,26 +124,6 @@ function cpuSeconds(pid: number): number {
     (Number(fields[11]) + Number(fields[12])) / 100 +
     children.reduce((sum, child) => sum + cpuSeconds(Number(child)), 0)
   )
-}
-
-interface RunningServer {
-  child: ChildProcess
-  http: string
-  grpc: string
-}
-
-async function startServer(extraArgs: string[], env: Record<string, string> = {}): Promise<RunningServer> {
-  const args = ['bin/run.js', 'serve', MODEL, '--port', '0', '--grpc-port', '0', ...extraArgs]
-  const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...env}})
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      if (output.includes('Ready.')) resolve()
-    })
-    child.once('exit', () => reject(new Error(`server exited:\n${output}`)))
-  })
-  return {child, http: /HTTP {2}(\S+)/.exec(output)![1], grpc: /gRPC {2}(\S+)/.exec(output)![1]}
 }
 
 async function batchStats(http: string): Promise<{sum: number; count: number; failed: number}> {
@@ -437,7 +418,7 @@ async function main(): Promise<void> {
     writeFileSync(bodies[images].grpc, grpcBody(images))
     writeFileSync(bodies[images].binary, binary.body)
   }
-  const server = await startServer(['--processes', processes])
+  const server = await startServer([MODEL, '--processes', processes])
   const httpUrl = `${server.http}/v2/models/lenet/infer`
   const rows: Row[] = []
   const json = {'Content-Type': 'application/json'}
@@ -539,8 +520,8 @@ function peerStats(runs: LoadResult[]): string {
  */
 async function comparePoolSize(bodies: Record<number, Bodies>, seconds: number, rounds: number): Promise<void> {
   const servers = {
-    'default (4)': await startServer([]),
-    '--v8-pool-size=1': await startServer([], {NODE_OPTIONS: '--v8-pool-size=1'}),
+    'default (4)': await startServer([MODEL]),
+    '--v8-pool-size=1': await startServer([MODEL], {NODE_OPTIONS: '--v8-pool-size=1'}),
   }
   const loads = {
     'gRPC 1 img': (server: RunningServer) => h2loadLoad(server.grpc, bodies[1].grpc, 64, seconds),
@@ -580,7 +561,10 @@ async function compareDecoding(
   rounds: number,
   inferImagesPerSecond: number,
 ): Promise<void> {
-  const servers = {'decoder thread': await startServer([]), 'in place': await startServer(['--decode-threads', '0'])}
+  const servers = {
+    'decoder thread': await startServer([MODEL]),
+    'in place': await startServer([MODEL, '--decode-threads', '0']),
+  }
   const jsonLoad = (images: number) => (server: RunningServer) =>
     wrkLoad(`${server.http}/v2/models/lenet/infer`, bodies[images].json, 64, seconds, {
       'Content-Type': 'application/json',
