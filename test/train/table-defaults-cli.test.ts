@@ -1,0 +1,59 @@
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {tableBatchSize, tableEpochs} from '../../src/core/train/dataset-defaults.js'
+import {mlctl} from '../helpers/mlctl-cli.js'
+
+const scratch = mkdtempSync(join(tmpdir(), 'mlctl-table-'))
+const run = join(scratch, 'retail')
+
+describe('mlctl train on a table with no options but --data and --target', () => {
+  let train: ReturnType<typeof mlctl>
+  beforeAll(() => {
+    train = mlctl(['train', '--data', 'examples/retail-demand.csv', '--target', 'units_sold', '--out', run])
+  })
+
+  it('picks mlp, a batch size, epochs and early stopping from the rows, and says so', () => {
+    expect(train.code, train.stderr).toBe(0)
+    expect(train.stderr).toMatch(
+      /defaults {2}model mlp, batch 16, 290 epochs, early stop after 29 epochs without improvement for 108 training rows/,
+    )
+    const {config} = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))
+    expect(config).toMatchObject({model: 'mlp', 'batch-size': 16, epochs: 290, 'early-stop': 29})
+  })
+
+  it('keeps flags over the table defaults', () => {
+    const out = join(scratch, 'flags')
+    const result = mlctl([
+      'train',
+      '--data',
+      'examples/retail-demand.csv',
+      '--target',
+      'units_sold',
+      '--batch-size',
+      '32',
+      '--epochs',
+      '3',
+      '--early-stop',
+      '0',
+      '--out',
+      out,
+    ])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toMatch(/defaults {2}model mlp for 108 training rows/)
+    const {config} = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
+    expect(config).toMatchObject({model: 'mlp', 'batch-size': 32, epochs: 3, 'early-stop': 0})
+  })
+})
+
+describe('table batch size and epochs', () => {
+  it('give small tables small batches and thousands of steps, large tables the image defaults', () => {
+    expect([tableBatchSize(20), tableBatchSize(108), tableBatchSize(1000), tableBatchSize(100_000)]).toEqual([
+      8, 16, 64, 64,
+    ])
+    expect(tableEpochs(108, 16)).toBe(290)
+    expect(tableEpochs(20, 8)).toBe(500)
+    expect(tableEpochs(100_000, 64)).toBe(15)
+  })
+})
