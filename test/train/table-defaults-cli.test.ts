@@ -23,6 +23,20 @@ describe('mlctl train on a table with no options but --data and --target', () =>
     expect(config).toMatchObject({model: 'mlp', 'batch-size': 16, epochs: 290, 'early-stop': 29})
   })
 
+  it('standardizes features and target: evaluate gives R² near least squares (0.875), in the target units', () => {
+    const trained = /Test: loss ([\d.]+), mae ([\d.]+)/.exec(train.stdout)
+    expect(trained, train.stdout).not.toBeNull()
+    const evaluated = mlctl(['evaluate', run, '--json'])
+    expect(evaluated.code, evaluated.stderr).toBe(0)
+    const {report} = JSON.parse(evaluated.stdout)
+    expect(report.r2).toBeGreaterThan(0.8)
+    // evaluate reproduces train's test metric: the saved scaling is applied exactly, in units sold
+    expect(report.mae).toBeCloseTo(Number(trained![2]), 3)
+    const {spec} = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))
+    expect(spec.normalize.mean).toHaveLength(6)
+    expect(spec.denormalize.std).toBeGreaterThan(10)
+  })
+
   it('keeps flags over the table defaults', () => {
     const out = join(scratch, 'flags')
     const result = mlctl([

@@ -13,6 +13,7 @@ import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, readRunModel, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {type RunConfig, withDatasetDefaults} from './dataset-defaults.js'
+import {withTableScaling} from './table-scaling.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
@@ -92,11 +93,12 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       : dataset.task === 'classification'
         ? (dataset.classNames as string[]).length
         : 1
-  const spec = await resolveModelSpec(config.model, {
+  const modelSpec = await resolveModelSpec(config.model, {
     inputShape: dataset.inputShape,
     outputs,
     inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
   })
+  const spec = withTableScaling(modelSpec, fit, loss)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
   const metric = defaultMetric(loss)
