@@ -37,6 +37,25 @@ describe('mlctl train on a table with no options but --data and --target', () =>
     expect(spec.denormalize.std).toBeGreaterThan(10)
   })
 
+  it('exports an ONNX file that takes raw rows and gives predictions in the target units', () => {
+    const onnx = join(scratch, 'retail.onnx')
+    const exported = mlctl(['export-onnx', run, '-o', onnx, '--json'])
+    expect(exported.code, exported.stderr).toBe(0)
+    const result = JSON.parse(exported.stdout)
+    expect(result.verification.passed).toBe(true)
+    expect(JSON.parse(result.metadata.input_normalization)).toMatchObject({scale: 1, mean: [0], std: [1]})
+    const table = JSON.parse(result.metadata.table_preprocessing)
+    expect(table.columns).toEqual(['day_of_week', 'price', 'discount_pct', 'promo', 'holiday', 'temperature_c'])
+    expect(table.featureStandardization.inGraph).toBe(true)
+    expect(table.targetStandardization.std).toBeGreaterThan(10)
+
+    const viaRun = JSON.parse(mlctl(['evaluate', run, '--json']).stdout).report
+    const args = ['evaluate', onnx, '--data', 'examples/retail-demand.csv', '--target', 'units_sold', '--json']
+    const viaFile = mlctl(args)
+    expect(viaFile.code, viaFile.stderr).toBe(0)
+    expect(JSON.parse(viaFile.stdout).report.mae).toBeCloseTo(viaRun.mae, 3)
+  })
+
   it('keeps flags over the table defaults', () => {
     const out = join(scratch, 'flags')
     const result = mlctl([
