@@ -134,5 +134,7 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  engine    ${start.engine}`,
   ]
   if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
+  const ignored = start.dataset.ignoredColumns ?? []
+  if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
   return `${lines.join('\n')}\n`
 }

@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -88,5 +88,46 @@ describe('table batch size and epochs', () => {
     expect(tableEpochs(108, 16)).toBe(290)
     expect(tableEpochs(20, 8)).toBe(500)
     expect(tableEpochs(100_000, 64)).toBe(15)
+  })
+})
+
+describe('table columns', () => {
+  const csv = join(scratch, 'orders.csv')
+  const reordered = join(scratch, 'orders-reordered.csv')
+  const out = join(scratch, 'orders')
+  beforeAll(() => {
+    const rows = ['order_id,store,price,promo,units,region']
+    const reorderedRows = ['region,units,promo,note,price']
+    for (let i = 0; i < 120; i++) {
+      const price = 1 + ((i * 37) % 40) / 10
+      const promo = i % 3 === 0 ? 1 : 0
+      const units = (200 - 25 * price + 30 * promo + ((i * 13) % 7)).toFixed(1)
+      rows.push(`${1000 + i},A${i % 9},${price},${promo},${units},north`)
+      reorderedRows.push(`north,${units},${promo},text,${price}`)
+    }
+    writeFileSync(csv, `${rows.join('\n')}\n`)
+    writeFileSync(reordered, `${reorderedRows.join('\n')}\n`)
+  })
+
+  it('leaves out id, constant and --ignore columns, says so, and evaluate finds the model’s columns by name', () => {
+    const result = mlctl(['train', '--data', csv, '--target', 'units', '--ignore', 'store', '--out', out])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toMatch(
+      /ignored {3}order_id: id \(a different value in every row\); store: --ignore; region: constant \(every row is "north"\)/,
+    )
+    const {dataset} = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
+    expect(dataset.featureNames).toEqual(['price', 'promo'])
+
+    const own = JSON.parse(mlctl(['evaluate', out, '--json']).stdout).report
+    const other = mlctl(['evaluate', out, '--data', reordered, '--target', 'units', '--json'])
+    expect(other.code, other.stderr).toBe(0)
+    expect(JSON.parse(other.stdout).report.mae).toBeCloseTo(own.mae, 4)
+  })
+
+  it('names an unknown --ignore column in a one-line error', () => {
+    const result = mlctl(['train', '--data', csv, '--target', 'units', '--ignore', 'colour', '--epochs', '1'])
+    expect(result.code).not.toBe(0)
+    expect(result.stderr.trim()).toMatch(/has no column "colour" \(given to --ignore\); its columns are: order_id/)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
   })
 })

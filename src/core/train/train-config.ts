@@ -46,6 +46,12 @@ export const TRAIN_OPTIONS = {
     helpValue: 'FILE.csv',
   },
   target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
+  ignore: {
+    type: 'string',
+    help: 'CSV columns not to use as features, comma-separated (constant and id columns are left out anyway).',
+    helpValue: 'COL,...',
+    dependsOn: ['data'],
+  },
   model: {
     type: 'string',
     help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',

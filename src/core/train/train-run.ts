@@ -52,7 +52,14 @@ export interface TrainRunStart {
   /** Defaults picked from the dataset that the user did not set, and why, e.g. "batch 16 … for 108 training rows". */
   chosen?: string
   spec: ModelSpec
-  dataset: {name: string; task: Dataset['task']; train: number; validation: number; test: number}
+  dataset: {
+    name: string
+    task: Dataset['task']
+    train: number
+    validation: number
+    test: number
+    ignoredColumns?: Dataset['ignoredColumns']
+  }
   metric: MetricName
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
   engine: string
@@ -78,7 +85,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const createEngine = engineFactory(given.engine)
 
   const dataset = given.data
-    ? await loadCsvDataset(given.data, given.target as string)
+    ? await loadCsvDataset(given.data, given.target as string, {ignore: given.ignore?.split(',').map((c) => c.trim())})
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
@@ -132,6 +139,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         train: fit.count,
         validation: validation?.count ?? 0,
         test: dataset.test?.count ?? 0,
+        ignoredColumns: dataset.ignoredColumns,
       },
       metric,
       ...(chosen && !resumed && {chosen}),
