@@ -53,7 +53,8 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
     }),
     normalize: Flags.boolean({
       description:
-        'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels) instead of normalized float32.',
+        'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels, table rows) instead of normalized float32. [default: on for tables, off for images]',
+      allowNo: true,
     }),
     tolerance: numberFlag({
       description: `Largest absolute output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()} (${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16) times the largest |output|, at least 1]`,

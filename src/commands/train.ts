@@ -18,7 +18,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dataset fashion-mnist --model cnn --epochs 20 --optimizer adamw --schedule cosine',
-    '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold --model mlp --loss mse',
+    '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold',
     '<%= config.bin %> <%= command.id %> --resume runs/2026-11-28T10-00-00',
     '<%= config.bin %> <%= command.id %> --config train.yaml --epochs 3 --json',
   ]
@@ -133,5 +133,8 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  training  ${c.epochs} epochs, batch ${c['batch-size']}, ${c.optimizer} lr ${c.lr} (${c.schedule}${c['warmup-epochs'] ? `, warm-up ${c['warmup-epochs']} epochs` : ''}), loss ${c.loss ?? 'default'}, seed ${c.seed}`,
     `  engine    ${start.engine}`,
   ]
+  if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
+  const ignored = start.dataset.ignoredColumns ?? []
+  if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
   return `${lines.join('\n')}\n`
 }

@@ -204,10 +204,16 @@ describe('evaluateModel', () => {
     expect(report.loss.name).toBe('huber')
     expect(evaluation.model.output).toEqual({name: 'logits', kind: 'values'})
 
+    // Columns are found by the model's feature names: another order gives the same report, a missing one is named.
     const swapped = join(tmp, 'swapped.csv')
-    writeFileSync(swapped, readFileSync(csv, 'utf8').replace('u,v,y', 'v,u,y'))
-    expect((await userError(evaluateModel(request(run, {data: swapped, target: 'y'})))).message).toMatch(
-      /feature columns v, u but the model was trained on u, v/,
+    const swap = (line: string) => line.split(',').reduce((_, __, ___, [a, b, c]) => `${b},${a},${c}`, '')
+    writeFileSync(swapped, readFileSync(csv, 'utf8').split('\n').map(swap).join('\n'))
+    const reordered = await evaluateModel(request(run, {data: swapped, target: 'y'}))
+    expect((reordered.report as RegressionReport).mae).toBeCloseTo(report.mae, 6)
+    const without = join(tmp, 'without-v.csv')
+    writeFileSync(without, readFileSync(csv, 'utf8').replace('u,v,y', 'u,w,y'))
+    expect((await userError(evaluateModel(request(run, {data: without, target: 'y'})))).message).toMatch(
+      /has no column "v" \(a feature of the model\)/,
     )
   })
 

@@ -65,6 +65,12 @@ const BAD_PROPS: Array<{key: string; field: keyof ModelMetadata; value: string; 
     value: '[1, 2]',
     message: 'metadata_props training_metrics is not a JSON object',
   },
+  {
+    key: 'table_preprocessing',
+    field: 'tablePreprocessing',
+    value: '{"columns": "price"}',
+    message: 'metadata_props table_preprocessing is not a JSON object with a string list columns',
+  },
 ]
 
 describe('ONNX model metadata', () => {
@@ -84,6 +90,18 @@ describe('ONNX model metadata', () => {
     const file = writeOnnxFile(join(tmp, 'round-trip.onnx'), IMAGE_SPEC, seededWeights(IMAGE_SPEC), props)
     expect(fromMetadataProps(await readOnnxMetadataProps(file))).toEqual({metadata: METADATA, problems: []})
     expect(toMetadataProps({})).toEqual({})
+
+    const table: ModelMetadata = {
+      task: 'regression',
+      inputLayout: 'NC',
+      tablePreprocessing: {
+        columns: ['price', 'promo'],
+        target: 'units_sold',
+        featureStandardization: {mean: [3, 0.25], std: [0.5, 0.43], inGraph: true},
+        targetStandardization: {mean: 160, std: 31.5},
+      },
+    }
+    expect(fromMetadataProps(toMetadataProps(table))).toEqual({metadata: table, problems: []})
   })
 
   it('reports a bad value, reads the rest and ignores keys that are not mlctl’s', () => {

@@ -17,6 +17,7 @@ interface Case {
   loss?: LossConfig
   inputType?: 'uint8' | 'float32'
   normalize?: ModelSpec['normalize']
+  denormalize?: ModelSpec['denormalize']
   outputs?: number
 }
 
@@ -29,8 +30,15 @@ async function compare({
   loss = {name: 'softmaxCrossEntropy'},
   inputType = 'float32',
   normalize,
+  denormalize,
 }: Case): Promise<void> {
-  const spec: ModelSpec = {inputShape, inputType, ...(normalize && {normalize}), layers}
+  const spec: ModelSpec = {
+    inputShape,
+    inputType,
+    ...(normalize && {normalize}),
+    ...(denormalize && {denormalize}),
+    layers,
+  }
   const tfjs = await TfjsTrainer.create({spec, loss, optimizer: {name: 'sgd', lr: 0.1}, seed: SEED})
   const {x, y} = batchFor(tfjs.model, loss, BATCH, 3)
   const step = 0
@@ -177,5 +185,19 @@ describe('TF.js and ONNX Runtime engines agree on loss and gradients', () => {
     ],
   ])('loss: %s', async (_name, loss, layers) => {
     await compare({inputShape: [5], loss, layers})
+  })
+
+  it.each<[string, LossConfig]>([
+    ['mse', {name: 'mse'}],
+    ['mae', {name: 'mae'}],
+    ['huber', {name: 'huber', delta: 1}],
+  ])('a standardized table: per-feature normalize and a denormalized output, %s', async (_name, loss) => {
+    await compare({
+      inputShape: [3],
+      loss,
+      normalize: {mean: [1, -2, 30], std: [0.5, 2, 10]},
+      denormalize: {mean: 150, std: 30},
+      layers: [{type: 'dense', units: 4}, {type: 'relu'}, {type: 'dense', units: 1}],
+    })
   })
 })

@@ -52,4 +52,29 @@ describe('TensorFlow.js layers format', () => {
     const probs = Array.from(await out.data())
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
   })
+
+  it("writes a table's per-feature standardization and denormalize as fixed Dense layers that TF.js runs", async () => {
+    const table: ModelSpec = {
+      inputShape: [3],
+      normalize: {mean: [1, -2, 30], std: [0.5, 2, 10]},
+      denormalize: {mean: 150, std: 30},
+      layers: [{type: 'dense', units: 4}, {type: 'relu'}, {type: 'dense', units: 1}],
+    }
+    const weights = initialWeights(resolveModel(table), 5)
+    const {modelJson, weightData} = toLayersModel(table, weights, 'mlctl test')
+    const back = fromLayersModel(modelJson, weightData, 'model.json')
+    expect(back.spec).toEqual(table)
+    back.weights.forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(weights[i].data)))
+
+    const row = [2, 0, 45]
+    const [kernel1, bias1, kernel2, bias2] = weights.map((w) => Array.from(w.data))
+    const scaled = row.map((v, f) => (v - table.normalize!.mean[f]) / table.normalize!.std[f])
+    const hidden = [0, 1, 2, 3].map((u) =>
+      Math.max(0, bias1[u] + scaled.reduce((s, x, f) => s + x * kernel1[f * 4 + u], 0)),
+    )
+    const expected = (bias2[0] + hidden.reduce((s, h, u) => s + h * kernel2[u], 0)) * 30 + 150
+    const model = await loadInTfjs(modelJson, weightData)
+    const out = model.predict(tf.tensor([row])) as tf.Tensor
+    expect((await out.data())[0]).toBeCloseTo(expected, 3)
+  })
 })

@@ -11,6 +11,19 @@ export interface CsvOptions {
   /** Share of rows held out as the test split, chosen by a seeded shuffle; 0 keeps every row for training. */
   testFraction?: number
   seed?: number
+  /** Columns left out of the features (train --ignore). */
+  ignore?: string[]
+  /**
+   * Exactly these feature columns, in this order, as a trained model takes them (its feature names); other
+   * columns are left out and none is ignored automatically. A column missing from the file is an error.
+   */
+  features?: string[]
+}
+
+/** A column the table does not use as a feature, and why. */
+export interface IgnoredColumn {
+  column: string
+  reason: string
 }
 
 export const DEFAULT_TEST_FRACTION = 0.2
@@ -40,9 +53,11 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
   const targetColumn = columns.indexOf(target)
   if (targetColumn < 0)
     throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
-  const featureColumns = columns.map((_, i) => i).filter((i) => i !== targetColumn)
+  const {featureColumns, ignored} = chooseFeatures(columns, targetColumn, body, file, options)
   if (featureColumns.length === 0)
-    throw new UserError(`${file} has only the target column "${target}"; it needs at least one feature column.`)
+    throw new UserError(
+      `${file} has no feature column besides the target "${target}"${ignored.length > 0 ? ` and the ignored ${ignored.map((i) => i.column).join(', ')}` : ''}; it needs at least one.`,
+    )
 
   const where = (row: number, line: number, column: number) =>
     `${file}: row ${row} (line ${line}), column "${columns[column]}"`
@@ -86,6 +101,7 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     test,
     featureNames: featureColumns.map((i) => columns[i]),
     targetName: target,
+    ...(ignored.length > 0 && {ignoredColumns: ignored}),
     origin: {
       kind: 'csv',
       location: file,
@@ -156,6 +172,50 @@ function parseNumber(cell: string, where: () => string): number {
       `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
     )
   return number
+}
+
+/**
+ * The feature columns: the model's own when `features` is given; otherwise every column but the target,
+ * less those named in `ignore`, a constant column (it carries nothing to learn from) and an id column (named
+ * id or ending in _id/Id, with a distinct value in every row: it identifies rows rather than describing them).
+ */
+function chooseFeatures(
+  columns: string[],
+  targetColumn: number,
+  body: CsvRow[],
+  file: string,
+  options: CsvOptions,
+): {featureColumns: number[]; ignored: IgnoredColumn[]} {
+  const find = (name: string, role: string) => {
+    const i = columns.indexOf(name)
+    if (i < 0) throw new UserError(`${file} has no column "${name}" (${role}); its columns are: ${columns.join(', ')}.`)
+    if (i === targetColumn) throw new UserError(`"${name}" is the target column of ${file}; it cannot be ${role}.`)
+    return i
+  }
+  if (options.features)
+    return {featureColumns: options.features.map((name) => find(name, 'a feature of the model')), ignored: []}
+  const ignored: IgnoredColumn[] = []
+  const byFlag = new Set((options.ignore ?? []).map((name) => find(name, 'given to --ignore')))
+  const featureColumns = columns
+    .map((_, i) => i)
+    .filter((i) => {
+      if (i === targetColumn) return false
+      if (byFlag.has(i)) {
+        ignored.push({column: columns[i], reason: '--ignore'})
+        return false
+      }
+      const values = new Set(body.map((row) => row.cells[i]?.trim()))
+      if (values.size === 1 && body.length > 1) {
+        ignored.push({column: columns[i], reason: `constant (every row is "${[...values][0]}")`})
+        return false
+      }
+      if (/^(id|Id|ID)$|_(id|ID)$|[a-z]Id$/.test(columns[i]) && values.size === body.length && body.length > 1) {
+        ignored.push({column: columns[i], reason: 'id (a different value in every row)'})
+        return false
+      }
+      return true
+    })
+  return {featureColumns, ignored}
 }
 
 /** Columns are found by name (--target, the model's feature names), so two columns may not share one. */

@@ -30,5 +30,7 @@ export interface Dataset {
   test?: DataSplit
   featureNames?: string[]
   targetName?: string
+  /** Table columns that are not features, and why (constant, id, --ignore). */
+  ignoredColumns?: Array<{column: string; reason: string}>
   origin?: DatasetOrigin
 }

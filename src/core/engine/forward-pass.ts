@@ -10,7 +10,7 @@ export const INPUT_NAME = 'input'
 export const BATCH_DIM = 'batch'
 
 export interface ForwardPass {
-  /** The network output: the logits when the final softmax was left out. */
+  /** The network output: the logits when the final softmax was left out; in target units with denormalize. */
   output: string
   /** The emitted layers and their emissions, in order. */
   layers: ResolvedLayer[]
@@ -49,5 +49,7 @@ export function emitForwardPass(
     x = emission.output
     return emission
   })
+  const denormalize = model.spec.denormalize
+  if (denormalize) x = g.node('Add', [g.node('Mul', [x, g.scalar(denormalize.std)]), g.scalar(denormalize.mean)])
   return {output: x, layers, emissions}
 }

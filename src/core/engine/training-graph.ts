@@ -48,7 +48,9 @@ export function buildTrainingGraph(model: ResolvedModel, loss: LossConfig, metri
   // Backward from the top down to the lowest layer with parameters; nothing below it needs a gradient.
   const gradients = new Map<string, string>()
   const lowest = forward.layers.findIndex((l) => l.parameters.some((p) => p.trainable))
-  let dy = gradient()
+  // The output is last layer * std + mean with denormalize: the last layer's gradient is std times the output's.
+  const denormalize = model.spec.denormalize
+  let dy = denormalize ? g.node('Mul', [gradient(), g.scalar(denormalize.std)]) : gradient()
   for (let i = forward.layers.length - 1; i >= lowest; i--) {
     const layer = forward.layers[i]
     const result = forward.emissions[i].backward!(dy, i > lowest)

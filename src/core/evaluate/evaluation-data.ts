@@ -33,6 +33,7 @@ export interface EvaluationData {
 export async function loadEvaluationData(
   request: DataRequest,
   trainedOn: ModelFacts['trainedOn'],
+  featureNames?: string[],
 ): Promise<EvaluationData> {
   const explicit = request.dataset !== undefined || request.data !== undefined
   const csv = explicit ? request.data : trainedOn.data
@@ -42,7 +43,8 @@ export async function loadEvaluationData(
   let source: string
   if (csv !== undefined) {
     if (target === undefined) throw new UserError(`--data ${csv} needs --target COL, the column the model predicts`, 2)
-    dataset = await loadCsvDataset(csv, target)
+    // The model's own columns, by name: the file may order them differently or have others.
+    dataset = await loadCsvDataset(csv, target, {features: featureNames})
     source = `${csv} (target ${target})`
   } else if (name !== undefined) {
     if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {

@@ -116,6 +116,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
   return {
     task: metadata.task,
     classNames: metadata.classNames,
+    featureNames: metadata.tablePreprocessing?.columns,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
   }

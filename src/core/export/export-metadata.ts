@@ -1,20 +1,33 @@
-import type {InputNormalization} from '../onnx/input-normalization.js'
+import {describeInputNormalization} from '../onnx/input-normalization.js'
 import {toMetadataProps} from '../onnx/model-metadata.js'
 import type {TrainedRun} from './trained-run.js'
 
-/** The metadata_props of an exported file; its training_metrics are the best epoch's, the epoch exported. */
+/**
+ * The metadata_props of an exported file; its training_metrics are the best epoch's, the epoch exported.
+ * normalizeInGraph: the graph scales and standardizes its input itself (export --normalize).
+ */
 export function exportMetadata(
   run: TrainedRun,
-  normalization: InputNormalization,
+  normalizeInGraph: boolean,
   mlctlVersion: string,
 ): Record<string, string> {
   return toMetadataProps({
     classNames: run.classNames,
     task: run.task,
     inputLayout: run.spec.inputShape.length === 3 ? 'NCHW' : 'NC',
-    inputNormalization: normalization,
+    inputNormalization: describeInputNormalization(run.spec, normalizeInGraph),
     dataset: run.datasetName,
     trainingMetrics: run.trainingMetrics,
     mlctlVersion,
+    ...(run.featureNames && {
+      tablePreprocessing: {
+        columns: run.featureNames,
+        ...(run.targetName && {target: run.targetName}),
+        ...(run.spec.normalize && {
+          featureStandardization: {...run.spec.normalize, inGraph: normalizeInGraph},
+        }),
+        ...(run.spec.denormalize && {targetStandardization: run.spec.denormalize}),
+      },
+    }),
   })
 }

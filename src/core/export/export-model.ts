@@ -6,7 +6,6 @@ import {decodeModel, encodeModel, OnnxDataType, type ValueInfoProto} from '../on
 import {exportMetadata} from './export-metadata.js'
 import {withOpset} from './export-opset.js'
 import {withFloat16Weights} from './float16-weights.js'
-import {describeInputNormalization} from '../onnx/input-normalization.js'
 import {checkOnnxStructure} from './onnx-structure-check.js'
 import type {TrainedRun} from './trained-run.js'
 
@@ -48,7 +47,7 @@ export interface ExportModel {
 export function buildExportModel(run: TrainedRun, settings: ExportModelSettings): ExportModel {
   const resolved = resolveModel(run.spec)
   const probabilities = probabilitiesOutput(run, resolved.endsWithSoftmax, resolved.outputs, settings.includeSoftmax)
-  const metadata = exportMetadata(run, describeInputNormalization(run.spec, settings.normalize), settings.mlctlVersion)
+  const metadata = exportMetadata(run, settings.normalize, settings.mlctlVersion)
   const built = buildInferenceModel(run.spec, run.weights, {
     probabilities,
     normalizeInput: settings.normalize,

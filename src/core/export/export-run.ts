@@ -66,7 +66,7 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
     opset: request.opset ?? EXPORT_DEFAULTS.opset,
     batch: request.batch ?? 'dynamic',
     includeSoftmax: request.includeSoftmax ?? false,
-    normalize: request.normalize ?? false,
+    normalize: request.normalize ?? false, // set once the run is read
     fp16: request.fp16 ?? false,
     mlctlVersion: request.mlctlVersion,
   }
@@ -74,6 +74,8 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
   if (request.tolerance !== undefined && !(request.tolerance >= 0))
     throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
+  // A table's clients have rows of raw values; images keep the established default (normalized float32).
+  settings.normalize = request.normalize ?? run.spec.inputShape.length === 1
   const output = request.output ?? join(run.dir, RUN_ONNX_FILE)
   removeStaleRunTempFiles(run.dir)
   // Elsewhere than in the run, only the temp files of this output: mlctl does not own that directory.

@@ -21,6 +21,9 @@ export interface TrainedRun {
   classNames?: string[]
   loss: LossConfig
   datasetName: string
+  /** A table's feature columns, in input order, and its target column. */
+  featureNames?: string[]
+  targetName?: string
   /** Where train read its data, so that export can read real examples from the same place. */
   data: {dataset: string} | {csv: string; target: string}
   /** The record of the epoch model/ holds (the best one). */
@@ -46,6 +49,8 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(task === 'classification' && classNames && {classNames}),
     loss,
     datasetName: metadata.dataset ?? run.datasetName,
+    ...(metadata.featureNames && {featureNames: metadata.featureNames}),
+    ...(metadata.targetName && {targetName: metadata.targetName}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

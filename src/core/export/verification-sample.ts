@@ -26,7 +26,7 @@ export async function loadVerificationSample(
 ): Promise<VerificationSample> {
   const dataset =
     'csv' in run.data
-      ? await loadCsvDataset(run.data.csv, run.data.target)
+      ? await loadCsvDataset(run.data.csv, run.data.target, {features: run.featureNames})
       : await loadDataset(run.data.dataset, {
           from: options.from,
           dataDir: options.dataDir,

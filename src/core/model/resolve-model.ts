@@ -42,6 +42,7 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
     throw new UserError(`inputType must be 'uint8' or 'float32', got ${JSON.stringify(inputType)}`)
   }
   if (spec.normalize !== undefined) checkNormalize(spec.normalize, inputShape[0])
+  if (spec.denormalize !== undefined) checkDenormalize(spec.denormalize)
   if (!Array.isArray(spec.layers) || spec.layers.length === 0)
     throw new UserError('the model spec needs a non-empty "layers" list')
 
@@ -122,6 +123,12 @@ function checkInputShape(shape: unknown): number[] {
     )
   }
   return shape as number[]
+}
+
+function checkDenormalize(denormalize: {mean: number; std: number}): void {
+  const {mean, std} = denormalize ?? {}
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || !(std > 0))
+    throw new UserError(`denormalize must be {"mean": number, "std": number > 0}, got ${JSON.stringify(denormalize)}`)
 }
 
 function checkNormalize(normalize: {mean: number[]; std: number[]}, channels: number): void {

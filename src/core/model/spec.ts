@@ -8,6 +8,11 @@ export interface ModelSpec {
   inputType?: InputType
   /** Per-channel (or per-feature) standardization applied after the uint8 scaling: (x - mean) / std. */
   normalize?: {mean: number[]; std: number[]}
+  /**
+   * Regression on a standardized target: the last layer predicts (y - mean) / std and the model returns
+   * output * std + mean, so its predictions, loss and metrics are in the target's own units.
+   */
+  denormalize?: {mean: number; std: number}
   layers: LayerSpec[]
 }
 

@@ -16,6 +16,20 @@ export interface ModelMetadata {
   /** training_metrics: JSON, the record of the epoch the file holds */
   trainingMetrics?: Record<string, unknown>
   mlctlVersion?: string
+  /** table_preprocessing: JSON, a table model's columns and the scaling fitted on its training rows */
+  tablePreprocessing?: TablePreprocessing
+}
+
+/**
+ * What a table model was fitted with. `columns` is the order of the input's features. The feature
+ * standardization is the one input_normalization describes (applied inside the graph when inGraph); the
+ * target standardization is always inside the graph: the output is already in the target's units.
+ */
+export interface TablePreprocessing {
+  columns: string[]
+  target?: string
+  featureStandardization?: {mean: number[]; std: number[]; inGraph: boolean}
+  targetStandardization?: {mean: number; std: number}
 }
 
 /** A metadata_props entry that is present but unusable; the caller decides whether that is fatal. */
@@ -39,6 +53,7 @@ export function toMetadataProps(metadata: ModelMetadata): Record<string, string>
   put('dataset', metadata.dataset)
   put('training_metrics', json(metadata.trainingMetrics))
   put('mlctl_version', metadata.mlctlVersion)
+  put('table_preprocessing', json(metadata.tablePreprocessing))
   return props
 }
 
@@ -74,6 +89,12 @@ export function fromMetadataProps(props: Record<string, string>): {
     dataset: props.dataset,
     trainingMetrics: checked('training_metrics', parseJson(props.training_metrics), isObject, 'is not a JSON object'),
     mlctlVersion: props.mlctl_version,
+    tablePreprocessing: checked(
+      'table_preprocessing',
+      parseJson(props.table_preprocessing),
+      isTablePreprocessing,
+      'is not a JSON object with a string list columns',
+    ),
   }
   return {metadata, problems}
 }
@@ -102,6 +123,10 @@ function isStringList(value: unknown): value is string[] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isTablePreprocessing(value: unknown): value is TablePreprocessing {
+  return isObject(value) && isStringList(value.columns)
 }
 
 function isInputNormalization(value: unknown): value is InputNormalization {

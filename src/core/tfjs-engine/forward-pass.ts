@@ -102,5 +102,7 @@ export function forwardPass(
         break
     }
   }
+  const denormalize = model.spec.denormalize
+  if (denormalize) x = tf.add(tf.mul(x, denormalize.std), denormalize.mean)
   return {output: x as Tensor2D, batchStatistics}
 }

@@ -49,20 +49,45 @@ export function toLayersModel(
   const model = resolveModel(spec)
   const byName = new Map(weights.map((w) => [w.name, w]))
   const layers: KerasLayer[] = []
-  const rescaling = inputRescaling(model)
-  if (rescaling) layers.push({class_name: 'Rescaling', config: {name: 'rescaling', ...rescaling}})
+  const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
+  const chunks: Float32Array[] = []
+  // Fixed affine maps (per-feature standardization, denormalize) as non-trainable Dense layers whose
+  // weights mlctl skips when reading back: the spec it reads holds them exactly.
+  const fixedDense = (name: string, kernel: Float32Array, bias: Float32Array) => {
+    layers.push({
+      class_name: 'Dense',
+      config: {name, units: bias.length, activation: 'linear', use_bias: true, trainable: false},
+    })
+    manifest.push({name: `${name}/kernel`, shape: [kernel.length / bias.length, bias.length], dtype: 'float32'})
+    manifest.push({name: `${name}/bias`, shape: [bias.length], dtype: 'float32'})
+    chunks.push(kernel, bias)
+  }
+  const perFeature = perFeatureStandardization(model)
+  if (perFeature) {
+    const {multiplier, offset} = perFeature
+    const features = multiplier.length
+    const kernel = new Float32Array(features * features)
+    multiplier.forEach((m, f) => (kernel[f * features + f] = m))
+    fixedDense('standardize', kernel, Float32Array.from(offset))
+  } else {
+    const rescaling = inputRescaling(model)
+    if (rescaling) layers.push({class_name: 'Rescaling', config: {name: 'rescaling', ...rescaling}})
+  }
   for (const layer of model.layers) layers.push(...kerasLayers(layer))
   const first = layers[0].config
   first.batch_input_shape = [null, ...nhwc(model.inputShape)]
-
-  const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
-  const chunks: Float32Array[] = []
   for (const param of model.parameters) {
     const tensor = byName.get(param.name)
     if (!tensor) throw new Error(`no weights for ${param.name}`)
     const converted = convertParameter(model, param, tensor.data, 'toTfjs')
     manifest.push({name: tfjsWeightName(param), shape: converted.shape, dtype: 'float32'})
     chunks.push(converted.data)
+  }
+  const denormalize = model.spec.denormalize
+  if (denormalize) {
+    const kernel = new Float32Array(model.outputs * model.outputs)
+    for (let o = 0; o < model.outputs; o++) kernel[o * model.outputs + o] = denormalize.std
+    fixedDense('denormalize', kernel, new Float32Array(model.outputs).fill(denormalize.mean))
   }
   const weightData = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
   let offset = 0
@@ -126,6 +151,14 @@ function tfjsWeightName(param: ParameterInfo): string {
 
 function nhwc(shape: number[]): number[] {
   return shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape
+}
+
+/** A table's per-feature (x - mean) / std, which Rescaling cannot express: one scale and offset only. */
+function perFeatureStandardization(model: ResolvedModel): {multiplier: number[]; offset: number[]} | undefined {
+  const normalize = model.spec.normalize
+  if (!normalize || model.inputShape.length !== 1 || model.inputType !== 'float32') return undefined
+  if (normalize.mean.length === 1 && normalize.std.length === 1) return undefined
+  return foldStandardization(inputStandardization(model.inputType, normalize), model.inputShape[0])
 }
 
 /** The engine scales uint8 inputs by 1/255 and standardizes inside its graph; Rescaling does the same in TF.js. */

@@ -46,14 +46,27 @@ export const TRAIN_OPTIONS = {
     helpValue: 'FILE.csv',
   },
   target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
+  ignore: {
+    type: 'string',
+    help: 'CSV columns not to use as features, comma-separated (constant and id columns are left out anyway).',
+    helpValue: 'COL,...',
+    dependsOn: ['data'],
+  },
   model: {
     type: 'string',
-    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file.',
+    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',
     helpValue: 'PRESET|spec.json',
-    default: 'lenet',
   },
-  epochs: {type: 'integer', help: 'Epochs to train.', default: 15, min: 1},
-  'batch-size': {type: 'integer', help: 'Examples per step.', default: 64, min: 1},
+  epochs: {
+    type: 'integer',
+    help: 'Epochs to train [default: 15 for images; for tables, enough for about 2,000 steps (15 to 500)].',
+    min: 1,
+  },
+  'batch-size': {
+    type: 'integer',
+    help: 'Examples per step [default: 64 for images; for tables, a power of two near rows/8, 8 to 64].',
+    min: 1,
+  },
   optimizer: {type: 'choice', help: 'Optimizer.', choices: OPTIMIZER_NAMES, default: 'adam'},
   lr: {type: 'number', help: 'Learning rate.', helpValue: 'X', default: 0.001},
   momentum: {type: 'number', help: 'Momentum (momentum, rmsprop) [default: 0.9 for momentum].', helpValue: 'X'},
@@ -85,9 +98,8 @@ export const TRAIN_OPTIONS = {
   },
   'early-stop': {
     type: 'integer',
-    help: 'Stop after N epochs without a better validation metric (0: off).',
+    help: 'Stop after N epochs without a better validation metric (0: off) [default: 0 for images; for tables a tenth of the epochs, at least 10].',
     helpValue: 'N',
-    default: 0,
     min: 0,
   },
   seed: {type: 'integer', help: 'Seed for weights, data order and dropout.', default: 42, min: 0},
@@ -174,6 +186,8 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     throw new UserError('--data needs --target COLUMN naming the column to predict')
   const integer = (key: TrainConfigKey, min: number) => {
     const v = config[key]
+    // Options without a default (epochs, batch size...) are chosen once the dataset is known.
+    if (v === undefined && !('default' in TRAIN_OPTIONS[key])) return
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
       throw new UserError(`${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`)
   }
@@ -191,7 +205,7 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     if (option.type === 'integer') integer(key, option.min)
   }
   number('val-split', 0, 1, false)
-  number('warmup-epochs', 0, config.epochs)
+  if (config.epochs !== undefined) number('warmup-epochs', 0, config.epochs)
   const oneOf = (key: TrainConfigKey, values: readonly string[]) => {
     if (!values.includes(config[key] as string))
       throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)

@@ -12,6 +12,8 @@ import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, readRunModel, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
 import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
+import {type RunConfig, withDatasetDefaults} from './dataset-defaults.js'
+import {withTableScaling} from './table-scaling.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
@@ -46,9 +48,18 @@ export interface TrainRunRequest {
 
 export interface TrainRunStart {
   runDir: string
-  config: TrainConfig
+  config: RunConfig
+  /** Defaults picked from the dataset that the user did not set, and why, e.g. "batch 16 … for 108 training rows". */
+  chosen?: string
   spec: ModelSpec
-  dataset: {name: string; task: Dataset['task']; train: number; validation: number; test: number}
+  dataset: {
+    name: string
+    task: Dataset['task']
+    train: number
+    validation: number
+    test: number
+    ignoredColumns?: Dataset['ignoredColumns']
+  }
   metric: MetricName
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
   engine: string
@@ -70,26 +81,31 @@ export interface TrainRunResult {
 export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult> {
   const resumed = request.resume ? readResumeDir(request.resume) : undefined
   const fromFile = request.configFile ? readConfigFile(request.configFile) : {}
-  const config = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
-  const createEngine = engineFactory(config.engine)
+  const given = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
+  const createEngine = engineFactory(given.engine)
 
-  const dataset = config.data
-    ? await loadCsvDataset(config.data, config.target as string)
-    : await loadDataset(config.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
-  const loss = lossConfig(config, dataset)
+  const dataset = given.data
+    ? await loadCsvDataset(given.data, given.target as string, {ignore: given.ignore?.split(',').map((c) => c.trim())})
+    : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const loss = lossConfig(given, dataset)
+  const train = withTargetsFor(loss, dataset.train)
+  const {fit, validation} = holdOut(train, given['val-split'])
+  const {config, chosen} = withDatasetDefaults(given, {
+    isTable: dataset.inputShape.length === 1,
+    trainingRows: fit.count,
+  })
   const outputs =
     loss.name === 'binaryCrossEntropy'
       ? 1
       : dataset.task === 'classification'
         ? (dataset.classNames as string[]).length
         : 1
-  const spec = await resolveModelSpec(config.model, {
+  const modelSpec = await resolveModelSpec(config.model, {
     inputShape: dataset.inputShape,
     outputs,
     inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
   })
-  const train = withTargetsFor(loss, dataset.train)
-  const {fit, validation} = holdOut(train, config['val-split'])
+  const spec = withTableScaling(modelSpec, fit, loss)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
   const metric = defaultMetric(loss)
@@ -123,8 +139,10 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         train: fit.count,
         validation: validation?.count ?? 0,
         test: dataset.test?.count ?? 0,
+        ignoredColumns: dataset.ignoredColumns,
       },
       metric,
+      ...(chosen && !resumed && {chosen}),
       engine: engine.description,
       ...(resumed && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
       ...(ended && {trainingEnded: true}),
@@ -231,7 +249,7 @@ function withTargetsFor(loss: LossConfig, split: DataSplit): DataSplit {
   return loss.name === 'binaryCrossEntropy' ? {...split, targets: Float32Array.from(split.targets)} : split
 }
 
-function optimizerConfig(config: TrainConfig, stepsPerEpoch: number): OptimizerConfig {
+function optimizerConfig(config: RunConfig, stepsPerEpoch: number): OptimizerConfig {
   const totalSteps = config.epochs * stepsPerEpoch
   const schedule =
     config.schedule === 'cosine'
@@ -305,7 +323,7 @@ function alreadyFinished(
   dir: string,
   ended: 'completed' | 'early-stopped',
   loop: LoopState,
-  config: TrainConfig,
+  config: RunConfig,
   metric: MetricName,
 ): string {
   return ended === 'completed'
@@ -328,7 +346,7 @@ function restore(engine: TrainingEngine, checkpoint: TrainingCheckpoint): LoopSt
   return checkpoint.loop
 }
 
-function runRecord(config: TrainConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string): RunRecord {
+function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVersion: string): RunRecord {
   const require = createRequire(import.meta.url)
   return {
     config,

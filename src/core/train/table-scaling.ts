@@ -1,0 +1,41 @@
+import type {DataSplit} from '../data/index.js'
+import type {ModelSpec} from '../model/spec.js'
+import type {LossConfig} from '../training/index.js'
+
+/**
+ * A table's numeric columns on a common scale: each feature standardized with the mean and standard
+ * deviation of the rows the model is fitted on (the training split after the validation hold-out, so
+ * neither validation nor test rows leak into them), and a regression target standardized the same way
+ * through the spec's denormalize. Both live in the spec, so the run's config.json, checkpoints, model/
+ * and the exported ONNX graph all apply exactly these values. A spec that states its own normalize or
+ * denormalize keeps it.
+ */
+export function withTableScaling(spec: ModelSpec, fit: DataSplit, loss: LossConfig): ModelSpec {
+  const features = spec.inputShape[0]
+  if (spec.inputShape.length !== 1 || (spec.inputType ?? 'float32') !== 'float32' || fit.count === 0) return spec
+  const scaled = {...spec}
+  if (!spec.normalize) {
+    const columns = Array.from({length: features}, (_, f) =>
+      columnStatistics(fit.inputs, fit.count, (n) => n * features + f),
+    )
+    scaled.normalize = {mean: columns.map((c) => c.mean), std: columns.map((c) => c.std)}
+  }
+  const regression = loss.name === 'mse' || loss.name === 'mae' || loss.name === 'huber'
+  if (regression && !spec.denormalize) scaled.denormalize = columnStatistics(fit.targets, fit.count, (n) => n)
+  return scaled
+}
+
+/** Mean and population standard deviation in float64; a constant column gets std 1 (it only shifts to 0). */
+function columnStatistics(
+  values: ArrayLike<number>,
+  count: number,
+  at: (row: number) => number,
+): {mean: number; std: number} {
+  let sum = 0
+  for (let n = 0; n < count; n++) sum += values[at(n)]
+  const mean = sum / count
+  let squares = 0
+  for (let n = 0; n < count; n++) squares += (values[at(n)] - mean) ** 2
+  const std = Math.sqrt(squares / count)
+  return {mean, std: std > 1e-12 * Math.max(1, Math.abs(mean)) ? std : 1}
+}
