@@ -35,5 +35,11 @@ function optionFlag(option: TrainOption) {
       return numberFlag(properties)
     case 'choice':
       return Flags.string({...properties, options: [...option.choices]})
+    case 'boolean':
+      return Flags.boolean({
+        description: properties.description,
+        exclusive: properties.exclusive,
+        dependsOn: properties.dependsOn,
+      })
   }
 }

@@ -136,5 +136,16 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
   if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
+  if (start.dataset.droppedRows)
+    lines.splice(2, 0, `  dropped   ${start.dataset.droppedRows} rows with a missing cell (--drop-missing)`)
+  const summary = start.dataset.columnSummary ?? []
+  if (summary.length > 0) {
+    const width = Math.max(...summary.map((s) => s.column.length))
+    lines.splice(
+      2,
+      0,
+      ...summary.map((s, i) => `  ${i === 0 ? 'columns' : '       '}   ${s.column.padEnd(width)}  ${s.details}`),
+    )
+  }
   return `${lines.join('\n')}\n`
 }

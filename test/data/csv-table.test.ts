@@ -66,20 +66,16 @@ describe('loadCsvDataset', () => {
     expect(other.test?.targets).not.toEqual(one.test?.targets)
   })
 
-  it('names row and column of a non-numeric cell', async () => {
-    const file = await csv('bad.csv', 'price,promo,units\n2.5,0,100\n3,yes,120\n')
-    const error = await loadCsvDataset(file, 'units').catch((e) => e)
+  it('names row and column of a non-numeric cell in a column typed number', async () => {
+    const file = await csv('bad.csv', 'price,promo,units\n2.5,0,100\n3,yes,120\n4,0,130\n')
+    const error = await loadCsvDataset(file, 'units', {columnTypes: new Map([['promo', 'number']])}).catch((e) => e)
     expect(error).toBeInstanceOf(UserError)
     expect(error.message).toBe(
-      `${file}: row 2 (line 3), column "promo": "yes" is not a number; feature columns must be numeric.`,
+      `${file}: row 2 (line 3), column "promo": "yes" is not a number; fix the cell or pass --columns NAME:category to treat the column as text.`,
     )
   })
 
-  it('names row and column of a missing feature or target value', async () => {
-    const missingFeature = await csv('gap.csv', 'price,promo,units\n2.5,0,100\n3,1,120\n,1,90\n')
-    await expect(loadCsvDataset(missingFeature, 'units')).rejects.toThrow(
-      `${missingFeature}: row 3 (line 4), column "price": missing value; fill it in or drop the row.`,
-    )
+  it('names row and column of a missing target value', async () => {
     const missingTarget = await csv('gap2.csv', 'price,units\n2.5,NA\n')
     await expect(loadCsvDataset(missingTarget, 'units')).rejects.toThrow(
       `${missingTarget}: row 1 (line 2), column "units": missing target value`,

@@ -4,6 +4,18 @@ import {basename, extname} from 'node:path'
 import {UserError} from '../errors.js'
 import type {Dataset, DataSplit} from './dataset.js'
 import {seededPermutation} from './seeded-shuffle.js'
+import {
+  type ColumnEncoding,
+  type ColumnType,
+  describeColumn,
+  encodeCell,
+  encodedNames,
+  fitColumn,
+  inferColumnType,
+  isMissing,
+  isNumberText,
+  parseNumber,
+} from './table-columns.js'
 
 export interface CsvOptions {
   /** Default: classification if any target value is not a number, else regression. */
@@ -18,6 +30,12 @@ export interface CsvOptions {
    * columns are left out and none is ignored automatically. A column missing from the file is an error.
    */
   features?: string[]
+  /** The model's fitted column encodings, used as they are (evaluate, export); else fitted on the training rows. */
+  encoding?: ColumnEncoding[]
+  /** Types given by the user (train --columns); other columns are inferred. */
+  columnTypes?: Map<string, ColumnType>
+  /** Leave out every row with a missing feature or target cell instead of filling it in. */
+  dropMissing?: boolean
 }
 
 /** A column the table does not use as a feature, and why. */
@@ -28,16 +46,15 @@ export interface IgnoredColumn {
 
 export const DEFAULT_TEST_FRACTION = 0.2
 export const DEFAULT_CSV_SEED = 42
-const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?'])
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
-/** Features and numeric targets are stored as float32: a larger magnitude would become ±Infinity. */
-const FLOAT32_MAX = 3.4028234663852886e38
 
 /**
- * A table with a header row, numeric feature columns and one target column. Every feature cell must be
- * a finite float32: a missing, non-numeric or out-of-range cell is an error naming its row and column,
- * never a silent NaN or Infinity. Class labels (text or numbers) become indices into classNames, sorted
- * so the mapping is stable; a classification target needs at least two classes.
+ * A table with a header row and one target column. Each feature column is typed (inferred, or given by
+ * `columnTypes`) and encoded into numeric inputs with an encoding fitted on the training rows only (see
+ * table-columns.ts), or with the model's own `encoding`. A bad cell is an error naming its row and column,
+ * never a silent NaN or Infinity. Class labels (text or numbers) become indices into classNames, sorted so
+ * the mapping is stable; a classification target needs at least two classes. A row without a target is an
+ * error (a model cannot learn from it, and dropping it silently would hide a broken export), unless
+ * `dropMissing` drops every row with a missing cell.
  */
 export async function loadCsvDataset(file: string, target: string, options: CsvOptions = {}): Promise<Dataset> {
   const text = await readFile(file, 'utf8').catch(() => {
@@ -47,65 +64,98 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
   if (rows.length < 2)
     throw new UserError(`${file} has no data rows; it needs a header row and at least one row of values.`)
 
-  const [header, ...body] = rows
+  const [header, ...allRows] = rows
   const columns = header.cells.map((name) => name.trim())
   checkUniqueNames(columns, file)
   const targetColumn = columns.indexOf(target)
   if (targetColumn < 0)
     throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
-  const {featureColumns, ignored} = chooseFeatures(columns, targetColumn, body, file, options)
-  if (featureColumns.length === 0)
-    throw new UserError(
-      `${file} has no feature column besides the target "${target}"${ignored.length > 0 ? ` and the ignored ${ignored.map((i) => i.column).join(', ')}` : ''}; it needs at least one.`,
-    )
-
-  const where = (row: number, line: number, column: number) =>
-    `${file}: row ${row} (line ${line}), column "${columns[column]}"`
-  const features = new Float32Array(body.length * featureColumns.length)
-  const rawTargets: string[] = []
-  for (const [r, {cells, line}] of body.entries()) {
+  for (const [r, {cells, line}] of allRows.entries()) {
     if (cells.length !== columns.length) {
       throw new UserError(
         `${file}: row ${r + 1} (line ${line}) has ${cells.length} cells but the header has ${columns.length}; fix that row.`,
       )
     }
-
-    for (const [f, column] of featureColumns.entries()) {
-      features[r * featureColumns.length + f] = parseNumber(cells[column], () => where(r + 1, line, column))
-    }
-
-    const value = cells[targetColumn].trim()
-    if (MISSING.has(value.toLowerCase()))
-      throw new UserError(`${where(r + 1, line, targetColumn)}: missing target value; fill it in or drop the row.`)
-    rawTargets.push(value)
   }
+  const {featureColumns, ignored} = chooseFeatures(columns, targetColumn, allRows, file, options)
+  if (featureColumns.length === 0)
+    throw new UserError(
+      `${file} has no feature column besides the target "${target}"${ignored.length > 0 ? ` and the ignored ${ignored.map((i) => i.column).join(', ')}` : ''}; it needs at least one.`,
+    )
 
-  const task = options.task ?? (rawTargets.every((v) => NUMBER.test(v)) ? 'regression' : 'classification')
+  const used = [...featureColumns, targetColumn]
+  const numbered = allRows.map((row, r) => ({...row, row: r + 1}))
+  const body = options.dropMissing ? numbered.filter((row) => !used.some((c) => isMissing(row.cells[c]))) : numbered
+  if (body.length === 0) throw new UserError(`${file}: every row has a missing cell, so --drop-missing leaves none.`)
+  const where = (r: number, column: number) =>
+    `${file}: row ${body[r].row} (line ${body[r].line}), column "${columns[column]}"`
+  const rawTargets = body.map(({cells}, r) => {
+    const value = cells[targetColumn].trim()
+    if (isMissing(value))
+      throw new UserError(
+        `${where(r, targetColumn)}: missing target value; fill it in, drop the row, or pass --drop-missing.`,
+      )
+    return value
+  })
+
+  const task = options.task ?? (rawTargets.every((v) => isNumberText(v)) ? 'regression' : 'classification')
   const {targets, classNames} =
     task === 'classification'
       ? classTargets(rawTargets, () => `${file}: the target "${target}"`)
       : {
-          targets: Float32Array.from(rawTargets, (v, r) =>
-            parseNumber(v, () => where(r + 1, body[r].line, targetColumn)),
-          ),
+          targets: Float32Array.from(rawTargets, (v, r) => parseNumber(v, () => where(r, targetColumn))),
           classNames: undefined,
         }
 
-  const {train, test} = splitRows(features, targets, featureColumns.length, options)
+  const {train: trainRows, test: testRows} = splitIndices(body.length, options)
+  const encodings =
+    options.encoding ??
+    options.features?.map((column): ColumnEncoding => ({column, type: 'number'})) ??
+    featureColumns.map((c) => {
+      const cells = Array.from(trainRows, (r) => body[r].cells[c])
+      const type = options.columnTypes?.get(columns[c]) ?? inferColumnType(body.map((row) => row.cells[c]))
+      if (type === 'ignore') throw new Error('ignored columns are not features')
+      return fitColumn(columns[c], type, cells, (i) => where(trainRows[i], c))
+    })
+  const featureNames = encodings.flatMap((e) => encodedNames(e))
+  const width = featureNames.length
+  const features = new Float32Array(body.length * width)
+  for (const [r, {cells}] of body.entries()) {
+    let at = r * width
+    for (const [f, column] of featureColumns.entries())
+      at += encodeCell(encodings[f], cells[column], features, at, () => where(r, column))
+  }
+
+  const take = (indices: Uint32Array): DataSplit => {
+    const inputs = new Float32Array(indices.length * width)
+    const picked = targets instanceof Uint8Array ? new Uint8Array(indices.length) : new Float32Array(indices.length)
+    for (const [n, row] of indices.entries()) {
+      inputs.set(features.subarray(row * width, (row + 1) * width), n * width)
+      picked[n] = targets[row]
+    }
+    return {inputs, targets: picked, count: indices.length}
+  }
+
+  const missingCounts = featureColumns.map((c) => body.filter((row) => isMissing(row.cells[c])).length)
+  const missingTotal = missingCounts.reduce((sum, n) => sum + n, 0)
+  const dropped = allRows.length - body.length
   return {
     name: basename(file, extname(file)),
     task,
-    inputShape: [featureColumns.length],
+    inputShape: [width],
     classNames,
-    train,
-    test,
-    featureNames: featureColumns.map((i) => columns[i]),
+    train: take(trainRows),
+    ...(testRows && {test: take(testRows)}),
+    featureNames,
     targetName: target,
     ...(ignored.length > 0 && {ignoredColumns: ignored}),
+    columnEncodings: encodings,
+    columnSummary: encodings.map((e, f) => ({column: e.column, details: describeColumn(e, missingCounts[f])})),
+    ...(dropped > 0 && {droppedRows: dropped}),
     origin: {
       kind: 'csv',
       location: file,
-      verified: `${body.length} rows, every feature cell a finite number, no missing values`,
+      verified: `${body.length} rows${dropped > 0 ? ` (${dropped} with missing cells dropped)` : ''}, ${missingTotal > 0 ? `${missingTotal} missing feature cells filled` : 'no missing values'}`,
     },
   }
 }
@@ -161,19 +211,6 @@ function splitLine(line: string, file: string, lineNumber: number): string[] {
   return cells
 }
 
-function parseNumber(cell: string, where: () => string): number {
-  const value = cell.trim()
-  if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
-  if (!NUMBER.test(value))
-    throw new UserError(`${where()}: "${value}" is not a number; feature columns must be numeric.`)
-  const number = Number(value)
-  if (!(Math.abs(number) <= FLOAT32_MAX))
-    throw new UserError(
-      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
-    )
-  return number
-}
-
 /**
  * The feature columns: the model's own when `features` is given; otherwise every column but the target,
  * less those named in `ignore`, a constant column (it carries nothing to learn from) and an id column (named
@@ -192,18 +229,24 @@ function chooseFeatures(
     if (i === targetColumn) throw new UserError(`"${name}" is the target column of ${file}; it cannot be ${role}.`)
     return i
   }
-  if (options.features)
-    return {featureColumns: options.features.map((name) => find(name, 'a feature of the model')), ignored: []}
+  const modelColumns = options.encoding?.map((e) => e.column) ?? options.features
+  if (modelColumns)
+    return {featureColumns: modelColumns.map((name) => find(name, 'a feature of the model')), ignored: []}
   const ignored: IgnoredColumn[] = []
   const byFlag = new Set((options.ignore ?? []).map((name) => find(name, 'given to --ignore')))
+  for (const [name, type] of options.columnTypes ?? []) {
+    const i = find(name, 'given to --columns')
+    if (type === 'ignore') byFlag.add(i)
+  }
   const featureColumns = columns
     .map((_, i) => i)
     .filter((i) => {
       if (i === targetColumn) return false
       if (byFlag.has(i)) {
-        ignored.push({column: columns[i], reason: '--ignore'})
+        ignored.push({column: columns[i], reason: options.ignore?.includes(columns[i]) ? '--ignore' : '--columns'})
         return false
       }
+      if (options.columnTypes?.has(columns[i])) return true
       const values = new Set(body.map((row) => row.cells[i]?.trim()))
       if (values.size === 1 && body.length > 1) {
         ignored.push({column: columns[i], reason: `constant (every row is "${[...values][0]}")`})
@@ -237,7 +280,7 @@ function classTargets(values: string[], target: () => string): {targets: Uint8Ar
     throw new UserError(
       `${target()} has a single class ("${distinct[0]}"); a classifier needs at least two, so add rows of other classes or choose another --target.`,
     )
-  const numeric = distinct.every((v) => NUMBER.test(v))
+  const numeric = distinct.every((v) => isNumberText(v))
   const classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
   if (classNames.length > 256)
     throw new UserError(
@@ -247,33 +290,17 @@ function classTargets(values: string[], target: () => string): {targets: Uint8Ar
   return {targets: Uint8Array.from(values, (v) => index.get(v)!), classNames}
 }
 
-function splitRows(
-  features: Float32Array,
-  targets: Uint8Array | Float32Array,
-  width: number,
-  options: CsvOptions,
-): {train: DataSplit; test?: DataSplit} {
+/** Row indices of the training and test splits, by a seeded shuffle. */
+function splitIndices(count: number, options: CsvOptions): {train: Uint32Array; test?: Uint32Array} {
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION
   if (!(fraction >= 0 && fraction < 1))
     throw new UserError(`Test fraction ${fraction} is out of range; use a value in [0, 1).`, 2)
-  const count = targets.length
   const testCount = Math.round(count * fraction)
   if (testCount === count)
     throw new UserError(
       `Only ${count} data rows: too few to hold out a test split of ${fraction}; add rows or lower the test fraction.`,
     )
+  if (testCount === 0) return {train: Uint32Array.from({length: count}, (_, i) => i)}
   const order = seededPermutation(count, options.seed ?? DEFAULT_CSV_SEED)
-  const take = (indices: Uint32Array): DataSplit => {
-    const inputs = new Float32Array(indices.length * width)
-    const picked = targets instanceof Uint8Array ? new Uint8Array(indices.length) : new Float32Array(indices.length)
-    for (const [n, row] of indices.entries()) {
-      inputs.set(features.subarray(row * width, (row + 1) * width), n * width)
-      picked[n] = targets[row]
-    }
-
-    return {inputs, targets: picked, count: indices.length}
-  }
-
-  if (testCount === 0) return {train: take(Uint32Array.from({length: count}, (_, i) => i))}
-  return {train: take(order.subarray(0, count - testCount)), test: take(order.subarray(count - testCount))}
+  return {train: order.subarray(0, count - testCount), test: order.subarray(count - testCount)}
 }

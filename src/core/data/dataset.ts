@@ -1,3 +1,5 @@
+import type {ColumnEncoding} from './table-columns.js'
+
 /** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
 
 export interface DataSplit {
@@ -32,5 +34,11 @@ export interface Dataset {
   targetName?: string
   /** Table columns that are not features, and why (constant, id, --ignore). */
   ignoredColumns?: Array<{column: string; reason: string}>
+  /** Tables: how each feature column becomes the inputs named in featureNames, fitted on the training rows. */
+  columnEncodings?: ColumnEncoding[]
+  /** Tables: each feature column's type and gaps, for the start of a run, e.g. "category, 4 values, 3 missing". */
+  columnSummary?: Array<{column: string; details: string}>
+  /** Tables read with --drop-missing: how many rows it left out. */
+  droppedRows?: number
   origin?: DatasetOrigin
 }

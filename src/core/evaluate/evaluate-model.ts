@@ -53,7 +53,12 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
   }
   const model = await openEvaluationModel(request.model, request.threads ?? availableParallelism())
   try {
-    const data = await loadEvaluationData(request, model.facts.trainedOn, model.facts.featureNames)
+    const data = await loadEvaluationData(
+      request,
+      model.facts.trainedOn,
+      model.facts.featureNames,
+      model.facts.columnEncodings,
+    )
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
     const {report, seconds} = await evaluateSplit(model, plan, data.split, data.dataset.inputShape, request)

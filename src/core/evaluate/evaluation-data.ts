@@ -1,4 +1,12 @@
-import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset, REGISTRY} from '../data/index.js'
+import {
+  type ColumnEncoding,
+  type Dataset,
+  type DataSplit,
+  type DownloadEvent,
+  loadCsvDataset,
+  loadDataset,
+  REGISTRY,
+} from '../data/index.js'
 import {DEFAULT_VALIDATION_FRACTION, holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import type {ModelFacts} from './model-source.js'
@@ -34,6 +42,7 @@ export async function loadEvaluationData(
   request: DataRequest,
   trainedOn: ModelFacts['trainedOn'],
   featureNames?: string[],
+  columnEncodings?: ColumnEncoding[],
 ): Promise<EvaluationData> {
   const explicit = request.dataset !== undefined || request.data !== undefined
   const csv = explicit ? request.data : trainedOn.data
@@ -44,7 +53,7 @@ export async function loadEvaluationData(
   if (csv !== undefined) {
     if (target === undefined) throw new UserError(`--data ${csv} needs --target COL, the column the model predicts`, 2)
     // The model's own columns, by name: the file may order them differently or have others.
-    dataset = await loadCsvDataset(csv, target, {features: featureNames})
+    dataset = await loadCsvDataset(csv, target, {features: featureNames, encoding: columnEncodings})
     source = `${csv} (target ${target})`
   } else if (name !== undefined) {
     if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {

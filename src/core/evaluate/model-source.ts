@@ -3,6 +3,7 @@
  * model says about itself. A run's model/ goes through the engine's inference model, the graph export
  * writes, so a run and its exported ONNX file are scored by the same path and give the same numbers.
  */
+import type {ColumnEncoding} from '../data/index.js'
 import {existsSync, statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
@@ -24,6 +25,8 @@ export interface ModelFacts {
   task?: 'classification' | 'regression'
   classNames?: string[]
   featureNames?: string[]
+  /** How each CSV column becomes the inputs named in featureNames. */
+  columnEncodings?: ColumnEncoding[]
   loss?: LossConfig
   /**
    * What the model's input expects of the stored values: an ONNX file's `input_normalization`; for a run,
@@ -72,6 +75,7 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       task: metadata.task,
       classNames: metadata.classNames,
       featureNames: metadata.featureNames,
+      columnEncodings: metadata.columnEncodings,
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
@@ -117,6 +121,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     task: metadata.task,
     classNames: metadata.classNames,
     featureNames: metadata.tablePreprocessing?.columns,
+    columnEncodings: metadata.tablePreprocessing?.columnEncodings,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
   }

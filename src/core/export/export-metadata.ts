@@ -22,6 +22,7 @@ export function exportMetadata(
     ...(run.featureNames && {
       tablePreprocessing: {
         columns: run.featureNames,
+        ...(run.columnEncodings && {columnEncodings: run.columnEncodings}),
         ...(run.targetName && {target: run.targetName}),
         ...(run.spec.normalize && {
           featureStandardization: {...run.spec.normalize, inGraph: normalizeInGraph},

@@ -1,5 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import type {ColumnEncoding} from '../data/index.js'
 
 import {defaultMetric, type LossConfig, type MetricName} from '../training/index.js'
 import {UserError} from '../errors.js'
@@ -24,6 +25,8 @@ export interface TrainedRun {
   /** A table's feature columns, in input order, and its target column. */
   featureNames?: string[]
   targetName?: string
+  /** How each CSV column becomes the inputs named in featureNames. */
+  columnEncodings?: ColumnEncoding[]
   /** Where train read its data, so that export can read real examples from the same place. */
   data: {dataset: string} | {csv: string; target: string}
   /** The record of the epoch model/ holds (the best one). */
@@ -51,6 +54,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     datasetName: metadata.dataset ?? run.datasetName,
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
+    ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

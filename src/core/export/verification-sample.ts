@@ -26,7 +26,7 @@ export async function loadVerificationSample(
 ): Promise<VerificationSample> {
   const dataset =
     'csv' in run.data
-      ? await loadCsvDataset(run.data.csv, run.data.target, {features: run.featureNames})
+      ? await loadCsvDataset(run.data.csv, run.data.target, {features: run.featureNames, encoding: run.columnEncodings})
       : await loadDataset(run.data.dataset, {
           from: options.from,
           dataDir: options.dataDir,

@@ -1,3 +1,4 @@
+import {type ColumnEncoding, isColumnEncodingList} from '../data/table-columns.js'
 import type {InputNormalization} from './input-normalization.js'
 
 /**
@@ -27,6 +28,12 @@ export interface ModelMetadata {
  */
 export interface TablePreprocessing {
   columns: string[]
+  /**
+   * How each CSV column becomes the inputs named in `columns`: a client that starts from raw rows applies
+   * these (number: the value, or `fill` plus a 1 in "COL missing" when absent; binary: 0/1 by `values`;
+   * category: one-hot over `values` then "(unknown)").
+   */
+  columnEncodings?: ColumnEncoding[]
   target?: string
   featureStandardization?: {mean: number[]; std: number[]; inGraph: boolean}
   targetStandardization?: {mean: number; std: number}
@@ -93,7 +100,7 @@ export function fromMetadataProps(props: Record<string, string>): {
       'table_preprocessing',
       parseJson(props.table_preprocessing),
       isTablePreprocessing,
-      'is not a JSON object with a string list columns',
+      'is not a JSON object with a string list columns (and a valid columnEncodings list)',
     ),
   }
   return {metadata, problems}
@@ -126,7 +133,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isTablePreprocessing(value: unknown): value is TablePreprocessing {
-  return isObject(value) && isStringList(value.columns)
+  return (
+    isObject(value) &&
+    isStringList(value.columns) &&
+    (value.columnEncodings === undefined || isColumnEncodingList(value.columnEncodings))
+  )
 }
 
 function isInputNormalization(value: unknown): value is InputNormalization {

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Dataset} from '../data/index.js'
+import {type ColumnEncoding, type Dataset, isColumnEncodingList} from '../data/index.js'
 import type {LossConfig} from '../training/index.js'
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
@@ -23,6 +23,7 @@ export interface RunRecord {
     classNames?: string[]
     featureNames?: string[]
     targetName?: string
+    columnEncodings?: ColumnEncoding[]
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -38,6 +39,8 @@ export type RunModelMetadata = {
   classNames?: string[]
   featureNames?: string[]
   targetName?: string
+  /** How each CSV column becomes the inputs named in featureNames (see core/data/table-columns.ts). */
+  columnEncodings?: ColumnEncoding[]
   bestEpoch?: {epoch: number; metric: number}
 }
 
@@ -160,6 +163,7 @@ export function readRunModel(dir: string): RunModel {
       classNames: checked('classNames', isStringList),
       featureNames: checked('featureNames', isStringList),
       targetName: checked('targetName', isString),
+      columnEncodings: checked('columnEncodings', isColumnEncodingList),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

@@ -23,6 +23,7 @@ export type TrainOption = {
   | {type: 'integer'; default?: number; min: number}
   | {type: 'number'; default?: number}
   | {type: 'choice'; choices: readonly string[]; default?: string}
+  | {type: 'boolean'; default?: undefined}
 )
 
 /**
@@ -50,6 +51,17 @@ export const TRAIN_OPTIONS = {
     type: 'string',
     help: 'CSV columns not to use as features, comma-separated (constant and id columns are left out anyway).',
     helpValue: 'COL,...',
+    dependsOn: ['data'],
+  },
+  columns: {
+    type: 'string',
+    help: 'CSV column types where the inferred ones are wrong, comma-separated; TYPE is number, category, binary or ignore.',
+    helpValue: 'COL:TYPE,...',
+    dependsOn: ['data'],
+  },
+  'drop-missing': {
+    type: 'boolean',
+    help: 'Leave out CSV rows with a missing cell instead of filling numbers with the mean and giving categories a "(missing)" value.',
     dependsOn: ['data'],
   },
   model: {
@@ -128,7 +140,9 @@ type ValueOf<O> = O extends {choices: readonly (infer C)[]}
   ? C
   : O extends {type: 'integer' | 'number'}
     ? number
-    : string
+    : O extends {type: 'boolean'}
+      ? boolean
+      : string
 type DefaultedKey = {[K in TrainConfigKey]: Options[K] extends {default: unknown} ? K : never}[TrainConfigKey]
 
 type TrainDefaults = {[K in DefaultedKey]: ValueOf<Options[K]>}

@@ -1,7 +1,14 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
-import {type Dataset, type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
+import {
+  type Dataset,
+  type DataSplit,
+  type DownloadEvent,
+  loadCsvDataset,
+  loadDataset,
+  parseColumnTypes,
+} from '../data/index.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -59,6 +66,8 @@ export interface TrainRunStart {
     validation: number
     test: number
     ignoredColumns?: Dataset['ignoredColumns']
+    columnSummary?: Dataset['columnSummary']
+    droppedRows?: number
   }
   metric: MetricName
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
@@ -85,7 +94,11 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const createEngine = engineFactory(given.engine)
 
   const dataset = given.data
-    ? await loadCsvDataset(given.data, given.target as string, {ignore: given.ignore?.split(',').map((c) => c.trim())})
+    ? await loadCsvDataset(given.data, given.target as string, {
+        ignore: given.ignore?.split(',').map((c) => c.trim()),
+        ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
+        dropMissing: given['drop-missing'] === true,
+      })
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
@@ -140,6 +153,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         validation: validation?.count ?? 0,
         test: dataset.test?.count ?? 0,
         ignoredColumns: dataset.ignoredColumns,
+        columnSummary: dataset.columnSummary,
+        droppedRows: dataset.droppedRows,
       },
       metric,
       ...(chosen && !resumed && {chosen}),
@@ -199,6 +214,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       loss,
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
+      ...(dataset.columnEncodings && {columnEncodings: dataset.columnEncodings}),
       bestEpoch: loop.best,
     }
     writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
@@ -358,6 +374,7 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
       classNames: dataset.classNames,
       featureNames: dataset.featureNames,
       targetName: dataset.targetName,
+      columnEncodings: dataset.columnEncodings,
     },
     versions: {
       mlctl: mlctlVersion,

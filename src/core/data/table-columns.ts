@@ -1,0 +1,200 @@
+import {UserError} from '../errors.js'
+
+/**
+ * How a table column becomes model inputs, fitted on the training rows and saved with the model so that
+ * evaluate and export encode new rows exactly the same way.
+ * - number: the value itself; a missing cell gets the training mean (`fill`), and when the training rows
+ *   had gaps, a second input "COL missing" is 1 for a filled cell and 0 otherwise.
+ * - binary: 0 for values[0], 1 for values[1] (compared case-insensitively), then as a number.
+ * - category: one 0/1 input per training value ("COL=value"), then "COL=(unknown)" for a value the
+ *   training rows did not have; a missing cell is the value "(missing)" (its own input when training
+ *   had gaps, else unknown).
+ */
+export type ColumnEncoding =
+  | {column: string; type: 'number'; fill?: number; missingIndicator?: boolean}
+  | {column: string; type: 'binary'; values: [string, string]; fill: number; missingIndicator?: boolean}
+  | {column: string; type: 'category'; values: string[]}
+
+export type ColumnType = 'number' | 'category' | 'binary' | 'ignore'
+export const COLUMN_TYPES: readonly ColumnType[] = ['number', 'category', 'binary', 'ignore']
+
+/** More values than this would need embeddings rather than one-hot inputs, which mlctl does not build yet. */
+export const MAX_CATEGORIES = 50
+export const MISSING_CATEGORY = '(missing)'
+export const UNKNOWN_CATEGORY = '(unknown)'
+
+const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?'])
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+const INFINITY = /^[+-]?inf(inity)?$/i
+/** Features are stored as float32: a larger magnitude would become ±Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38
+/** Spellings of a yes/no column, false first; any other two values are ordered alphabetically. */
+const BINARY_SPELLINGS: Array<[string, string]> = [
+  ['false', 'true'],
+  ['no', 'yes'],
+  ['n', 'y'],
+  ['0', '1'],
+  ['f', 't'],
+]
+
+export function isMissing(cell: string): boolean {
+  return MISSING.has(cell.trim().toLowerCase())
+}
+
+export function isNumberText(cell: string): boolean {
+  return NUMBER.test(cell.trim())
+}
+
+/** A finite float32 number, or a one-line error saying where and what to do. */
+export function parseNumber(cell: string, where: () => string): number {
+  const value = cell.trim()
+  if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
+  if (!NUMBER.test(value))
+    throw new UserError(
+      `${where()}: "${value}" is not a number; fix the cell or pass --columns NAME:category to treat the column as text.`,
+    )
+  const number = Number(value)
+  if (!(Math.abs(number) <= FLOAT32_MAX))
+    throw new UserError(
+      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+    )
+  return number
+}
+
+/** number when every present cell is numeric (only 0 and 1: binary), binary for two text values, else category. */
+export function inferColumnType(cells: string[]): Exclude<ColumnType, 'ignore'> {
+  const present = cells.map((c) => c.trim()).filter((c) => !isMissing(c))
+  const distinct = new Set(present.map((c) => c.toLowerCase()))
+  // Infinity is read as a number so that it is reported as a bad number rather than taken for a category.
+  if (present.every((c) => NUMBER.test(c) || INFINITY.test(c))) {
+    return distinct.size === 2 && [...distinct].every((v) => Number(v) === 0 || Number(v) === 1) ? 'binary' : 'number'
+  }
+  return distinct.size === 2 ? 'binary' : 'category'
+}
+
+/** Fits one column's encoding on its training cells; `where(i)` names the i-th cell for error messages. */
+export function fitColumn(
+  column: string,
+  type: Exclude<ColumnType, 'ignore'>,
+  cells: string[],
+  where: (i: number) => string,
+): ColumnEncoding {
+  if (type === 'category') {
+    const values = [...new Set(cells.map((c) => (isMissing(c) ? MISSING_CATEGORY : c.trim())))].sort()
+    if (values.length > MAX_CATEGORIES)
+      throw new UserError(
+        `Column "${column}" has ${values.length} categories in the training rows, more than the ${MAX_CATEGORIES} mlctl one-hot encodes; pass --ignore ${column}, or --columns ${column}:number if it is numeric.`,
+      )
+    return {column, type, values}
+  }
+  const missing = cells.some(isMissing)
+  const values = type === 'binary' ? binaryValues(column, cells) : undefined
+  const numbers: number[] = []
+  for (const [i, cell] of cells.entries()) {
+    if (isMissing(cell)) continue
+    numbers.push(values ? binaryNumber(values, cell, () => where(i)) : parseNumber(cell, () => where(i)))
+  }
+  const fill = numbers.length > 0 ? numbers.reduce((sum, n) => sum + n, 0) / numbers.length : 0
+  const indicator = missing ? {missingIndicator: true} : {}
+  return values ? {column, type: 'binary', values, fill, ...indicator} : {column, type: 'number', fill, ...indicator}
+}
+
+function binaryValues(column: string, cells: string[]): [string, string] {
+  const distinct = [...new Set(cells.filter((c) => !isMissing(c)).map((c) => c.trim().toLowerCase()))]
+  if (distinct.length > 2)
+    throw new UserError(
+      `Column "${column}" has ${distinct.length} values (${distinct.slice(0, 5).join(', ')}${distinct.length > 5 ? ', …' : ''}), not two; use --columns ${column}:category.`,
+    )
+  const known = BINARY_SPELLINGS.find((pair) => distinct.every((v) => pair.includes(v)))
+  if (known) return [...known]
+  const sorted = distinct.sort()
+  return [sorted[0], sorted[1] ?? sorted[0]]
+}
+
+function binaryNumber(values: [string, string], cell: string, where: () => string): number {
+  const value = cell.trim().toLowerCase()
+  let index = values.indexOf(value)
+  // A yes/no column accepts any common spelling of yes and no, whichever one its training rows used.
+  if (index < 0 && BINARY_SPELLINGS.some((pair) => pair[0] === values[0] && pair[1] === values[1]))
+    index = BINARY_SPELLINGS.find((pair) => pair.includes(value))?.indexOf(value) ?? -1
+  if (index < 0)
+    throw new UserError(
+      `${where()}: "${cell.trim()}" is neither of the column's two values (${values.join(', ')}); fix the cell.`,
+    )
+  return index
+}
+
+/** The names of the model inputs a column becomes, in order. */
+export function encodedNames(encoding: ColumnEncoding): string[] {
+  if (encoding.type === 'category')
+    return [...encoding.values, UNKNOWN_CATEGORY].map((value) => `${encoding.column}=${value}`)
+  return encoding.missingIndicator ? [encoding.column, `${encoding.column} missing`] : [encoding.column]
+}
+
+/** Writes one cell's inputs at `out[at…]`; returns how many it wrote. */
+export function encodeCell(
+  encoding: ColumnEncoding,
+  cell: string,
+  out: Float32Array,
+  at: number,
+  where: () => string,
+): number {
+  if (encoding.type === 'category') {
+    const value = isMissing(cell) ? MISSING_CATEGORY : cell.trim()
+    const index = encoding.values.indexOf(value)
+    out[at + (index < 0 ? encoding.values.length : index)] = 1
+    return encoding.values.length + 1
+  }
+  const missing = isMissing(cell)
+  if (missing && encoding.fill === undefined) parseNumber(cell, where)
+  out[at] = missing
+    ? encoding.fill!
+    : encoding.type === 'binary'
+      ? binaryNumber(encoding.values, cell, where)
+      : parseNumber(cell, where)
+  if (encoding.missingIndicator) out[at + 1] = missing ? 1 : 0
+  return encoding.missingIndicator ? 2 : 1
+}
+
+/** One line per column for the start of a run, e.g. "category, 4 values, 3 missing". */
+export function describeColumn(encoding: ColumnEncoding, missingCount: number): string {
+  const missing = missingCount > 0 ? `, ${missingCount} missing` : ''
+  if (encoding.type === 'category') {
+    const values = encoding.values.filter((v) => v !== MISSING_CATEGORY).length
+    return `category, ${values} values${missing}`
+  }
+  if (encoding.type === 'binary') return `binary (${encoding.values[0]}=0, ${encoding.values[1]}=1)${missing}`
+  return `number${missing}`
+}
+
+/** `--columns name:type,...` as a map, or a one-line error naming the bad entry. */
+export function parseColumnTypes(text: string): Map<string, ColumnType> {
+  const types = new Map<string, ColumnType>()
+  for (const entry of text.split(',')) {
+    const at = entry.lastIndexOf(':')
+    const name = entry.slice(0, at).trim()
+    const type = entry.slice(at + 1).trim() as ColumnType
+    if (at < 0 || name === '' || !COLUMN_TYPES.includes(type))
+      throw new UserError(
+        `--columns entry "${entry}" is not NAME:TYPE with TYPE one of ${COLUMN_TYPES.join(', ')}; e.g. --columns store:category,promo:binary.`,
+        2,
+      )
+    types.set(name, type)
+  }
+  return types
+}
+
+/** Checks encodings read back from a file (model.json, ONNX metadata). */
+export function isColumnEncodingList(value: unknown): value is ColumnEncoding[] {
+  return (
+    Array.isArray(value) &&
+    value.every((e: unknown) => {
+      if (typeof e !== 'object' || e === null) return false
+      const {column, type, values} = e as Record<string, unknown>
+      const strings = Array.isArray(values) && values.every((v) => typeof v === 'string')
+      return (
+        typeof column === 'string' && (type === 'number' || ((type === 'binary' || type === 'category') && strings))
+      )
+    })
+  )
+}
