@@ -337,7 +337,7 @@ describe('mlctl train', () => {
     })
     it('a CSV with a bad cell names row and column', () => {
       const csv = dir('bad.csv')
-      writeFileSync(csv, 'a,b,y\n1,2,3\n4,oops,6\n')
+      writeFileSync(csv, 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n')
       expectOneLineError(['train', '--data', csv, '--target', 'y', '--model', 'mlp'], /oops.*\b(b)\b|\b(b)\b.*oops/)
     })
     it('NaN loss stops with a clear message and keeps the last good checkpoint', () => {

@@ -61,12 +61,16 @@ export function parseNumber(cell: string, where: () => string): number {
   return number
 }
 
-/** number when every present cell is numeric (only 0 and 1: binary), binary for two text values, else category. */
+/**
+ * number when most present cells are numeric (only 0 and 1: binary), so that a stray text cell in a
+ * numeric column is reported as a bad number; binary for two text values; else category.
+ */
 export function inferColumnType(cells: string[]): Exclude<ColumnType, 'ignore'> {
   const present = cells.map((c) => c.trim()).filter((c) => !isMissing(c))
   const distinct = new Set(present.map((c) => c.toLowerCase()))
   // Infinity is read as a number so that it is reported as a bad number rather than taken for a category.
-  if (present.every((c) => NUMBER.test(c) || INFINITY.test(c))) {
+  const numeric = present.filter((c) => NUMBER.test(c) || INFINITY.test(c)).length
+  if (numeric > present.length / 2) {
     return distinct.size === 2 && [...distinct].every((v) => Number(v) === 0 || Number(v) === 1) ? 'binary' : 'number'
   }
   return distinct.size === 2 ? 'binary' : 'category'

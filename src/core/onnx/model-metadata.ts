@@ -100,7 +100,7 @@ export function fromMetadataProps(props: Record<string, string>): {
       'table_preprocessing',
       parseJson(props.table_preprocessing),
       isTablePreprocessing,
-      'is not a JSON object with a string list columns (and a valid columnEncodings list)',
+      'is not a JSON object with a string list columns',
     ),
   }
   return {metadata, problems}
