@@ -159,6 +159,12 @@ describe('train on a table with text categories, yes/no columns and missing cell
     expect(result.stderr).toMatch(/columns {3}price {4}number\n/)
     const {dataset} = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
     expect(dataset.featureNames).not.toContain('price missing')
+    // evaluate and export read the run's file as train did: the same test rows, the same metric
+    const trained = /Test: loss ([\d.]+), mae ([\d.]+)/.exec(result.stdout)
+    expect(report([out]).mae).toBeCloseTo(Number(trained![2]), 3)
+    const exported = mlctl(['export-onnx', out, '-o', join(scratch, 'dropped.onnx'), '--json'])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(JSON.parse(exported.stdout).verification.sampleMetric.file).toBeCloseTo(Number(trained![2]), 3)
   })
 })
 

@@ -53,7 +53,12 @@ export async function loadEvaluationData(
   if (csv !== undefined) {
     if (target === undefined) throw new UserError(`--data ${csv} needs --target COL, the column the model predicts`, 2)
     // The model's own columns, by name: the file may order them differently or have others.
-    dataset = await loadCsvDataset(csv, target, {features: featureNames, encoding: columnEncodings})
+    dataset = await loadCsvDataset(csv, target, {
+      features: featureNames,
+      encoding: columnEncodings,
+      // The run's own file, read as train read it, so that its splits are the same rows.
+      dropMissing: !explicit && trainedOn.dropMissing === true,
+    })
     source = `${csv} (target ${target})`
   } else if (name !== undefined) {
     if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {

@@ -34,7 +34,7 @@ export interface ModelFacts {
    */
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
-  trainedOn: {dataset?: string; data?: string; target?: string; valSplit?: number}
+  trainedOn: {dataset?: string; data?: string; target?: string; dropMissing?: boolean; valSplit?: number}
 }
 
 export interface EvaluationModel {
@@ -86,7 +86,10 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
 /** The run's config.json says where train read its data; a model/ folder copied on its own names its dataset. */
 function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): ModelFacts['trainedOn'] {
   if (!run) return {dataset: datasetOfModel}
-  const data = 'csv' in run.data ? {data: run.data.csv, target: run.data.target} : {dataset: run.data.dataset}
+  const data =
+    'csv' in run.data
+      ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
+      : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }
 

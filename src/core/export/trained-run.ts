@@ -8,7 +8,7 @@ import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {readFinishedRun} from '../run/read-run.js'
 import {RUN_FILES} from '../run/run-dir.js'
-import type {EpochRecord} from '../run/read-run.js'
+import type {EpochRecord, Run} from '../run/read-run.js'
 
 /** What export needs from a finished training run directory. */
 export interface TrainedRun {
@@ -28,7 +28,7 @@ export interface TrainedRun {
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
   /** Where train read its data, so that export can read real examples from the same place. */
-  data: {dataset: string} | {csv: string; target: string}
+  data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
   trainingMetrics: TrainingMetrics
 }

@@ -26,7 +26,11 @@ export async function loadVerificationSample(
 ): Promise<VerificationSample> {
   const dataset =
     'csv' in run.data
-      ? await loadCsvDataset(run.data.csv, run.data.target, {features: run.featureNames, encoding: run.columnEncodings})
+      ? await loadCsvDataset(run.data.csv, run.data.target, {
+          features: run.featureNames,
+          encoding: run.columnEncodings,
+          dropMissing: run.data.dropMissing === true,
+        })
       : await loadDataset(run.data.dataset, {
           from: options.from,
           dataDir: options.dataDir,

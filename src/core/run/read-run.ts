@@ -62,8 +62,11 @@ export interface Run {
   /** train's settings as recorded, unchecked: train checks every value again when it resumes */
   config: Readonly<Record<string, unknown>>
   datasetName: string
-  /** Where train read its data: a registry dataset, or a CSV file and the column it predicts. */
-  data: {dataset: string} | {csv: string; target: string}
+  /**
+   * Where train read its data: a registry dataset, or a CSV file, the column it predicts and whether rows with
+   * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from.
+   */
+  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean}
   /** The fraction train held out for validation, when recorded. */
   valSplit?: number
   task: Task
@@ -112,7 +115,7 @@ export function readRun(dir: string): Run {
     datasetName,
     data:
       csv !== undefined && target !== undefined
-        ? {csv, target}
+        ? {csv, target, ...(config['drop-missing'] === true && {dropMissing: true})}
         : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
     ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
     task,
