@@ -75,6 +75,37 @@ describe('loadCsvDataset', () => {
     )
   })
 
+  it('fits a category vocabulary and a missing-value fill on the training rows only', async () => {
+    // 10 rows, the last 2 held out; which rows those are comes from the seeded shuffle
+    const lines = ['store,price,units']
+    for (let i = 0; i < 10; i++) lines.push(`${i === 9 ? 'Z' : 'AB'[i % 2]},${i === 0 ? '' : i},${i * 2}`)
+    const file = await csv('fit.csv', `${lines.join('\n')}\n`)
+    const data = await loadCsvDataset(file, 'units', {testFraction: 0.5, seed: 1})
+    const [store, price] = data.columnEncodings!
+    const trainRows = Array.from({length: data.train.count}, (_, n) => data.train.targets[n] / 2)
+    const trainStores = [...new Set(trainRows.map((i) => (i === 9 ? 'Z' : 'AB'[i % 2])))].sort()
+    // with this seed the Z row and the row without a price are both test rows
+    expect(trainStores).toEqual(['A', 'B'])
+    expect(price).toEqual({column: 'price', type: 'number', fill: 4.2})
+    const gap = Array.from(data.test!.targets).indexOf(0)
+    expect(data.test!.inputs[gap * data.featureNames!.length + data.featureNames!.indexOf('price')]).toBeCloseTo(4.2, 5)
+    expect(store).toEqual({column: 'store', type: 'category', values: trainStores})
+    const trainPrices = trainRows.filter((i) => i !== 0)
+    expect(price.type === 'number' && price.fill).toBeCloseTo(
+      trainPrices.reduce((a, b) => a + b, 0) / trainPrices.length,
+      5,
+    )
+    // a value the training rows lack is one-hot in the unknown input
+    const names = data.featureNames!
+    const unknown = names.indexOf('store=(unknown)')
+    const width = names.length
+    for (let n = 0; n < data.test!.count; n++) {
+      const row = data.test!.targets[n] / 2
+      const known = trainStores.includes(row === 9 ? 'Z' : 'AB'[row % 2])
+      expect(data.test!.inputs[n * width + unknown]).toBe(known ? 0 : 1)
+    }
+  })
+
   it('names row and column of a missing target value', async () => {
     const missingTarget = await csv('gap2.csv', 'price,units\n2.5,NA\n')
     await expect(loadCsvDataset(missingTarget, 'units')).rejects.toThrow(

@@ -102,6 +102,22 @@ describe('ONNX model metadata', () => {
       },
     }
     expect(fromMetadataProps(toMetadataProps(table))).toEqual({metadata: table, problems: []})
+
+    const encoded: ModelMetadata = {
+      tablePreprocessing: {
+        columns: ['price', 'price missing', 'store=A', 'store=B', 'store=(unknown)', 'promo'],
+        columnEncodings: [
+          {column: 'price', type: 'number', fill: 3.1, missingIndicator: true},
+          {column: 'store', type: 'category', values: ['A', 'B']},
+          {column: 'promo', type: 'binary', values: ['no', 'yes'], fill: 0.4},
+        ],
+      },
+    }
+    expect(fromMetadataProps(toMetadataProps(encoded))).toEqual({metadata: encoded, problems: []})
+    const damaged = {table_preprocessing: '{"columns": ["store=A"], "columnEncodings": [{"column": "store"}]}'}
+    expect(fromMetadataProps(damaged).problems[0].message).toBe(
+      'metadata_props table_preprocessing is not a JSON object with a string list columns',
+    )
   })
 
   it('reports a bad value, reads the rest and ignores keys that are not mlctl’s', () => {
