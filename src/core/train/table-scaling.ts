@@ -1,6 +1,6 @@
 import type {DataSplit} from '../data/index.js'
 import type {ModelSpec} from '../model/spec.js'
-import type {LossConfig} from '../training/index.js'
+import {isRegressionLoss, type LossConfig} from '../training/index.js'
 
 /**
  * A table's numeric columns on a common scale: each feature standardized with the mean and standard
@@ -20,8 +20,8 @@ export function withTableScaling(spec: ModelSpec, fit: DataSplit, loss: LossConf
     )
     scaled.normalize = {mean: columns.map((c) => c.mean), std: columns.map((c) => c.std)}
   }
-  const regression = loss.name === 'mse' || loss.name === 'mae' || loss.name === 'huber'
-  if (regression && !spec.denormalize) scaled.denormalize = columnStatistics(fit.targets, fit.count, (n) => n)
+  if (isRegressionLoss(loss) && !spec.denormalize)
+    scaled.denormalize = columnStatistics(fit.targets, fit.count, (n) => n)
   return scaled
 }
 

@@ -6,6 +6,7 @@ export type {BatchResult, TrainingEngine, TrainingEngineFactory, TrainingEngineO
 export {checkUsable, inputBatch, targetBatch, type BatchInputs, type BatchTargets} from './batch-checks.js'
 export {
   checkLossConfig,
+  isRegressionLoss,
   LOSS_NAMES,
   lossTarget,
   type LossConfig,

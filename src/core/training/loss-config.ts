@@ -47,6 +47,11 @@ export function checkLossConfig(config: LossConfig): void {
   }
 }
 
+/** mse, mae and huber fit numeric targets; the cross-entropies fit classes. */
+export function isRegressionLoss(config: LossConfig): boolean {
+  return config.name === 'mse' || config.name === 'mae' || config.name === 'huber'
+}
+
 export function lossTarget(config: LossConfig): TargetKind {
   return config.name === 'softmaxCrossEntropy' ? 'labels' : 'values'
 }

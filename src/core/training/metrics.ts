@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import type {LossConfig, TargetKind} from './loss-config.js'
+import {isRegressionLoss, type LossConfig, type TargetKind} from './loss-config.js'
 
 /**
  * accuracy: share of examples whose arg-max logit is the label (softmax cross-entropy), or share of
@@ -22,7 +22,7 @@ export interface MetricRule {
 }
 
 export function defaultMetric(loss: LossConfig): MetricName {
-  return loss.name === 'softmaxCrossEntropy' || loss.name === 'binaryCrossEntropy' ? 'accuracy' : 'mae'
+  return isRegressionLoss(loss) ? 'mae' : 'accuracy'
 }
 
 /** The rule for a metric with a loss; throws UserError when the metric does not fit the loss's targets. */
