@@ -147,5 +147,7 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
       ...summary.map((s, i) => `  ${i === 0 ? 'columns' : '       '}   ${s.column.padEnd(width)}  ${s.details}`),
     )
   }
+  // Just above the engine line, below the training settings.
+  if (start.augmentation) lines.splice(-1, 0, `  augment   ${start.augmentation} (training batches only)`)
   return `${lines.join('\n')}\n`
 }

@@ -5,10 +5,10 @@
  */
 
 /**
- * Random streams, so that initialization, dropout and the data order never share numbers. The values are part
- * of every run's reproducibility: changing one changes the weights of every run with that seed.
+ * Random streams, so that initialization, dropout, the data order and image augmentation never share numbers.
+ * The values are part of every run's reproducibility: changing one changes the weights of every run with that seed.
  */
-export const RandomStream = {initialization: 1, dropout: 2, dataOrder: 3} as const
+export const RandomStream = {initialization: 1, dropout: 2, dataOrder: 3, augmentation: 4} as const
 
 /** Hashes integers (any safe integers, negative included) into a 32-bit seed. */
 export function deriveSeed(...parts: number[]): number {

@@ -4,6 +4,7 @@ import {parse as parseYaml} from 'yaml'
 import {DEFAULT_VALIDATION_FRACTION} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {OPTIMIZER_NAMES} from '../optim/index.js'
+import {parseAugmentations} from './image-augmentation.js'
 
 /** The loss names train accepts (--loss), mapped to the engine's loss configs when a run starts. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
@@ -68,6 +69,11 @@ export const TRAIN_OPTIONS = {
     type: 'string',
     help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',
     helpValue: 'PRESET|spec.json',
+  },
+  augment: {
+    type: 'string',
+    help: 'Change training images at random, comma-separated: crop (after zero padding of 1/8 of the side, 4 px for 32x32), flip (horizontal), color (brightness and contrast ±20%); none turns it off. Validation, test, evaluate and export see the images as they are.',
+    helpValue: 'flip,crop[,color]',
   },
   epochs: {
     type: 'integer',
@@ -225,5 +231,6 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
       throw new UserError(`${key} must be one of ${values.join(', ')}, got ${JSON.stringify(config[key])}`)
   }
   oneOf('schedule', TRAIN_OPTIONS.schedule.choices)
+  if (config.augment !== undefined) parseAugmentations(config.augment)
   return config
 }

@@ -24,6 +24,7 @@ import {withTableScaling} from './table-scaling.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
 import {defaultMetric, type LossConfig, type MetricName, type TrainingEngine} from '../training/index.js'
 import {engineFactory} from './engines.js'
+import {imageAugmentation} from './image-augmentation.js'
 import {loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint} from './training-checkpoint.js'
 import {
   initialLoopState,
@@ -70,6 +71,8 @@ export interface TrainRunStart {
     droppedRows?: number
   }
   metric: MetricName
+  /** The augmentation of training images, e.g. 'crop (4 px zero padding), horizontal flip'. */
+  augmentation?: string
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
   engine: string
   /** Where a resumed run continues: epoch and step 0 for a run that died before its first checkpoint. */
@@ -100,6 +103,11 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         dropMissing: given['drop-missing'] === true,
       })
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const augmentation = imageAugmentation(
+    given.augment,
+    {name: dataset.name, inputShape: dataset.inputShape, inputs: dataset.train.inputs},
+    given.seed,
+  )
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'])
@@ -157,6 +165,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         droppedRows: dataset.droppedRows,
       },
       metric,
+      ...(augmentation && {augmentation: augmentation.describe()}),
       ...(chosen && !resumed && {chosen}),
       engine: engine.description,
       ...(resumed && {resumedAt: {epoch: loop.epoch, step: loop.step}}),
@@ -176,6 +185,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
           earlyStop: config['early-stop'],
           higherIsBetter: metric === 'accuracy',
           currentLr: () => scheduledLr(optimizer, engine.optimizer.stepCount),
+          augmentation,
         },
         loop,
         {

@@ -5,6 +5,7 @@ import {deriveSeed, RandomStream} from '../model/random.js'
 import {gatherBatch} from '../data/select-examples.js'
 import type {EpochRecord} from '../run/read-run.js'
 import type {TrainingEngine} from '../training/index.js'
+import type {ImageAugmentation} from './image-augmentation.js'
 
 export interface LoopOptions {
   epochs: number
@@ -16,6 +17,8 @@ export interface LoopOptions {
   higherIsBetter: boolean
   /** Learning rate the optimizer will use for the next step (for the epoch record). */
   currentLr: () => number
+  /** Changes the training batches' images (never validation's); undefined trains on the images as they are. */
+  augmentation?: ImageAugmentation
 }
 
 /** Everything needed to continue a run exactly where it stopped; stored in every checkpoint. */
@@ -88,8 +91,9 @@ export function trainingOutcome(
 }
 
 /**
- * Runs epochs from `state` to the end. The order of examples in epoch e depends only on (seed, e),
- * so a run resumed from a checkpoint sees exactly the batches an uninterrupted run would have seen.
+ * Runs epochs from `state` to the end. The order of examples in epoch e depends only on (seed, e), and an
+ * example's augmentation only on (seed, e, example), so a run resumed from a checkpoint sees exactly the
+ * batches an uninterrupted run would have seen.
  */
 export async function runTrainingLoop(
   engine: TrainingEngine,
@@ -112,6 +116,8 @@ export async function runTrainingLoop(
       // Timed from batch assembly on, so images/s includes what the command adds to the engine's step.
       const started = performance.now()
       const {inputs, targets} = gatherBatch(train, batch)
+      // imageAugmentation() admits uint8 images only.
+      options.augmentation?.apply(inputs as Uint8Array, batch, state.epoch)
       const result = await engine.step(inputs, targets, batch.length)
       if (!Number.isFinite(result.loss)) throw new NonFiniteLossError(result.loss, state.epoch + 1, state.step + 1)
       state.trainSeconds += (performance.now() - started) / 1000
