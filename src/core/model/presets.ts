@@ -1,7 +1,8 @@
 import {UserError} from '../errors.js'
+import {inferLayerShape} from './layer-shapes.js'
 import type {InputType, LayerSpec, ModelSpec} from './spec.js'
 
-export const PRESET_NAMES = ['mlp', 'lenet', 'cnn'] as const
+export const PRESET_NAMES = ['mlp', 'lenet', 'lenet-cifar', 'cnn'] as const
 export type PresetName = (typeof PRESET_NAMES)[number]
 
 export interface PresetOptions {
@@ -15,7 +16,11 @@ export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name)
 }
 
-/** The layers of a preset, adapted to the input shape and number of outputs. The last layer emits logits. */
+/**
+ * The layers of a preset, adapted to the input shape (any channel count and image size the preset's kernels
+ * and pools fit in) and number of outputs. The last layer emits logits. An image too small for the preset is a
+ * UserError naming the smallest size it takes.
+ */
 export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec {
   const {inputShape, outputs, inputType} = options
   const needsImage = name !== 'mlp'
@@ -24,8 +29,46 @@ export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec 
       `preset ${name} needs image inputs [channels, height, width], got [${inputShape.join(', ')}]; use the mlp preset`,
     )
   }
-  const layers = name === 'mlp' ? mlp(outputs) : name === 'lenet' ? lenet(inputShape, outputs) : cnn(outputs)
+  const layers = presetLayers(name, inputShape, outputs)
+  if (needsImage && !fits(layers, inputShape)) {
+    const [channels, height, width] = inputShape
+    const side = smallestSide(name, channels, outputs)
+    throw new UserError(
+      `preset ${name} needs images of at least ${side}x${side} pixels, got ${height}x${width}; use larger images, --model mlp, or a spec file with smaller kernels`,
+    )
+  }
   return {inputShape, ...(inputType ? {inputType} : {}), layers}
+}
+
+function presetLayers(name: PresetName, inputShape: number[], outputs: number): LayerSpec[] {
+  switch (name) {
+    case 'mlp':
+      return mlp(outputs)
+    case 'lenet':
+      return lenet(outputs, inputShape[1] < 32 || inputShape[2] < 32 ? 'same' : 'valid')
+    case 'lenet-cifar':
+      return lenet(outputs, 'valid')
+    case 'cnn':
+      return cnn(outputs)
+  }
+}
+
+/** Whether every layer's window fits in what the layer before it outputs. */
+function fits(layers: LayerSpec[], inputShape: number[]): boolean {
+  try {
+    layers.reduce((shape, layer, index) => inferLayerShape(layer, index, shape).outputShape, inputShape)
+    return true
+  } catch (error) {
+    if (error instanceof UserError) return false
+    throw error
+  }
+}
+
+/** The smallest square image a preset takes; its layers treat height and width alike, so each side needs it. */
+function smallestSide(name: PresetName, channels: number, outputs: number): number {
+  let side = 1
+  while (!fits(presetLayers(name, [channels, side, side], outputs), [channels, side, side])) side++
+  return side
 }
 
 function mlp(outputs: number): LayerSpec[] {
@@ -40,13 +83,13 @@ function mlp(outputs: number): LayerSpec[] {
 }
 
 /**
- * Classic LeNet-5 with ReLU and max-pooling. The original was designed for 32x32 inputs; smaller inputs
- * (MNIST's 28x28) pad the first conv 'same' as the classic MNIST setup does, so both give 16x5x5 before
- * the dense layers. Pooling comes before ReLU: max-pool and ReLU commute, and pooling first makes the
- * ReLU four times cheaper.
+ * Classic LeNet-5 with ReLU and max-pooling. The original was designed for 32x32 inputs; `lenet` pads the
+ * first conv 'same' for smaller inputs (MNIST's 28x28) as the classic MNIST setup does, so both give 16x5x5
+ * before the dense layers. `lenet-cifar` never pads: it is the network of PyTorch's "Training a classifier"
+ * tutorial (conv 6@5x5, pool, conv 16@5x5, pool, 120, 84) on any input, the same as `lenet` from 32x32 up.
+ * Pooling comes before ReLU: max-pool and ReLU commute, and pooling first makes the ReLU four times cheaper.
  */
-function lenet(inputShape: number[], outputs: number): LayerSpec[] {
-  const firstPadding = inputShape[1] < 32 || inputShape[2] < 32 ? 'same' : 'valid'
+function lenet(outputs: number, firstPadding: 'same' | 'valid'): LayerSpec[] {
   return [
     {type: 'conv2d', filters: 6, kernel: 5, padding: firstPadding},
     {type: 'maxPool2d', size: 2},

@@ -13,7 +13,7 @@ export interface DatasetShape {
 }
 
 /**
- * A preset name ('mlp', 'lenet', 'cnn') or the path of a JSON spec file, checked against the dataset.
+ * A preset name (PRESET_NAMES) or the path of a JSON spec file, checked against the dataset.
  * A spec file may leave out inputShape and inputType (the dataset's are used); when it has them they
  * must match. Throws UserError.
  */

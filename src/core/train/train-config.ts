@@ -67,7 +67,7 @@ export const TRAIN_OPTIONS = {
   },
   model: {
     type: 'string',
-    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',
+    help: "Preset or a JSON model spec file. Presets take any image size and channel count: mlp (2x128 dense); lenet (LeNet-5, first conv padded below 32x32; 12x12 and up); lenet-cifar (PyTorch tutorial's CIFAR-10 net, never padded; 16x16 and up); cnn (4 conv 3x3, dense 512, dropout; 16x16 and up) [default: lenet for images, mlp for tables].",
     helpValue: 'PRESET|spec.json',
   },
   augment: {
