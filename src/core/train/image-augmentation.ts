@@ -62,7 +62,8 @@ export class ImageAugmentation {
     ;[this.channels, this.height, this.width] = inputShape
     this.padding = cropPadding(this.height, this.width)
     ;[this.crop, this.flip, this.color] = AUGMENTATION_NAMES.map((name) => names.includes(name))
-    this.grayWeights = this.channels === 3 ? [0.299, 0.587, 0.114] : new Array(this.channels).fill(1 / this.channels)
+    this.grayWeights =
+      this.channels === 3 ? [0.299, 0.587, 0.114] : new Array<number>(this.channels).fill(1 / this.channels)
     this.scratch = new Uint8Array(this.channels * this.height * this.width)
   }
 
