@@ -38,7 +38,7 @@ describe('presets', () => {
     expect(parameterCount(cifar)).toBe(62_006)
   })
 
-  it('cnn is the Keras mnist_cnn network (594,922 parameters on MNIST)', () => {
+  it('cnn has 594,922 parameters on MNIST', () => {
     const spec = presetSpec('cnn', {inputShape: [1, 28, 28], outputs: 10, inputType: 'uint8'})
     expect(parameterCount(spec)).toBe(594_922)
     expect(spec.inputType).toBe('uint8')

@@ -106,7 +106,10 @@ function lenet(outputs: number, firstPadding: 'same' | 'valid'): LayerSpec[] {
   ]
 }
 
-/** The Keras mnist_cnn example: two 3x3 conv blocks, dropout, a 512-unit dense layer. */
+/**
+ * Two blocks of two 3x3 convs and a max-pool, dropout, a 512-unit dense layer: the layout of Keras'
+ * cifar10_cnn example, which also pads the first conv of each block 'same' and drops out after the first block.
+ */
 function cnn(outputs: number): LayerSpec[] {
   return [
     {type: 'conv2d', filters: 32, kernel: 3},
