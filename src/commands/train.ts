@@ -19,6 +19,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dataset fashion-mnist --model cnn --epochs 20 --optimizer adamw --schedule cosine',
     '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold',
+    '<%= config.bin %> <%= command.id %> --dataset cifar10 --model lenet-cifar --augment crop,flip',
     '<%= config.bin %> <%= command.id %> --resume runs/2026-11-28T10-00-00',
     '<%= config.bin %> <%= command.id %> --config train.yaml --epochs 3 --json',
   ]
