@@ -100,8 +100,8 @@ export class ImageAugmentation {
 
   /**
    * The crop at offset (dy, dx) in [-padding, padding] of the zero-padded image, then mirrored or not: pixel
-   * (y, x) becomes pixel (y + dy, x' + dx) of the original, x' = x or width - 1 - x, or 0 outside it. One pass
-   * of plain loops: faster on these row lengths than a native copy per row (`npm run bench:augment`).
+   * (y, x) becomes pixel (y + dy, x' + dx) of the original, x' = x or width - 1 - x, or 0 outside it. Crop and
+   * flip share one pass of plain loops: on rows this short, a native copy and a reverse per row were slower.
    */
   private move(image: Uint8Array, dy: number, dx: number, mirrored: boolean): void {
     const {height, width, scratch} = this
@@ -139,10 +139,10 @@ export class ImageAugmentation {
   private jitter(image: Uint8Array, brightness: number, contrast: number): void {
     const {levels} = this
     const plane = this.height * this.width
+    // Integer sums of the levels; brightness clips only the values from 255 / brightness up.
+    const clip = brightness > 1 ? Math.ceil(255 / brightness) : 256
     let mean = 0
     for (let c = 0; c < this.channels; c++) {
-      // Integer sums of the levels; brightness clips only values above 255 / brightness.
-      const clip = brightness > 1 ? Math.ceil(255 / brightness) : 256
       let sum = 0
       let clipped = 0
       for (let i = c * plane; i < (c + 1) * plane; i++) {
