@@ -9,6 +9,9 @@
  *    metrics.jsonl reports) for one epoch, without augmentation, with crop,flip and with crop,flip,color:
  *    LeNet on mnist-sample (8,000 1x28x28 digits) and lenet-cifar and cnn on random 3x32x32 images.
  *
+ *    Also the share of each augmented epoch's time spent in the augmentation itself, which a busy machine
+ *    slows down about as much as the engine's step, so it varies less from run to run than images/s.
+ *
  * Each round runs every variant once, interleaved; the table shows medians over rounds and, per round, the
  * ratio to the same round's run without augmentation.
  *
@@ -71,14 +74,25 @@ function torchvisionRate(augment: string, shape: number[], count: number): numbe
   return (JSON.parse(result.stdout.trim()) as {imagesPerSec: number}).imagesPerSec
 }
 
-/** One epoch of the training loop; its images/s as metrics.jsonl would record it. */
+/** Counts the time spent augmenting. */
+class TimedAugmentation extends ImageAugmentation {
+  seconds = 0
+
+  override apply(batch: Uint8Array, examples: ArrayLike<number>, epoch: number): void {
+    const start = performance.now()
+    super.apply(batch, examples, epoch)
+    this.seconds += (performance.now() - start) / 1000
+  }
+}
+
+/** One epoch of the training loop: its images/s as metrics.jsonl would record it, and the augmentation's share. */
 async function trainingRate(
   model: PresetName,
   split: DataSplit,
   shape: number[],
   augment: string,
   threads: number,
-): Promise<number> {
+): Promise<{rate: number; share: number}> {
   const spec = presetSpec(model, {inputShape: shape, outputs: 10, inputType: 'uint8'})
   const trainer = await Trainer.create({
     spec,
@@ -88,7 +102,7 @@ async function trainingRate(
     threads,
   })
   const names = parseAugmentations(augment)
-  const augmentation = names.length > 0 ? new ImageAugmentation(names, shape, 42) : undefined
+  const augmentation = names.length > 0 ? new TimedAugmentation(names, shape, 42) : undefined
   const state = initialLoopState()
   await runTrainingLoop(
     trainer,
@@ -99,7 +113,8 @@ async function trainingRate(
     {checkpoint: () => {}, shouldStop: () => false},
   )
   await trainer.release()
-  return state.history[0].imagesPerSec
+  const epoch = state.history[0]
+  return {rate: epoch.imagesPerSec, share: (augmentation?.seconds ?? 0) / epoch.seconds}
 }
 
 async function main(): Promise<void> {
@@ -119,7 +134,7 @@ async function main(): Promise<void> {
   ]
 
   const alone = new Map<string, {ours: number[]; torch: number[]}>()
-  const training = new Map<string, {rates: number[]; ratios: number[]}>()
+  const training = new Map<string, {rates: number[]; ratios: number[]; shares: number[]}>()
   for (let round = 1; round <= rounds; round++) {
     for (const shape of [
       [1, 28, 28],
@@ -140,14 +155,17 @@ async function main(): Promise<void> {
     for (const setup of setups) {
       let plain = 0
       for (const augment of VARIANTS) {
-        const rate = await trainingRate(setup.model, setup.split, setup.shape, augment, threads)
+        const {rate, share} = await trainingRate(setup.model, setup.split, setup.shape, augment, threads)
         if (augment === 'none') plain = rate
         const key = `${setup.label}, ${augment}`
-        const entry = training.get(key) ?? {rates: [], ratios: []}
+        const entry = training.get(key) ?? {rates: [], ratios: [], shares: []}
         entry.rates.push(rate)
         entry.ratios.push(rate / plain)
+        entry.shares.push(share)
         training.set(key, entry)
-        console.log(`round ${round}: training ${key}: ${Math.round(rate)} img/s (${(rate / plain).toFixed(3)} of none)`)
+        console.log(
+          `round ${round}: training ${key}: ${Math.round(rate)} img/s (${(rate / plain).toFixed(3)} of none), augmentation ${(100 * share).toFixed(1)}% of the epoch`,
+        )
       }
     }
   }
@@ -163,9 +181,10 @@ async function main(): Promise<void> {
   console.log(
     `\nTraining loop, batch ${BATCH}, Adam, ${threads} threads, one epoch, medians of ${rounds} interleaved rounds`,
   )
-  for (const [key, {rates, ratios}] of training)
+  for (const [key, {rates, ratios, shares}] of training)
     console.log(
-      `  ${key.padEnd(46)} ${String(Math.round(median(rates))).padStart(6)} img/s  (${median(ratios).toFixed(3)} of none in the same round)`,
+      `  ${key.padEnd(46)} ${String(Math.round(median(rates))).padStart(6)} img/s  (${median(ratios).toFixed(3)} of none in the same round)` +
+        (key.endsWith('none') ? '' : `, augmentation ${(100 * median(shares)).toFixed(1)}% of the epoch`),
     )
 }
 
