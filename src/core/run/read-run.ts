@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {type ColumnEncoding, type Dataset, isColumnEncodingList} from '../data/index.js'
 import type {LossConfig} from '../training/index.js'
+import {type ImagePreprocessing, isImagePreprocessing} from '../images/image-preprocessing.js'
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
@@ -24,6 +25,8 @@ export interface RunRecord {
     featureNames?: string[]
     targetName?: string
     columnEncodings?: ColumnEncoding[]
+    /** An image folder's preprocessing (see core/images/image-preprocessing.ts). */
+    imagePreprocessing?: ImagePreprocessing
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -41,6 +44,8 @@ export type RunModelMetadata = {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames (see core/data/table-columns.ts). */
   columnEncodings?: ColumnEncoding[]
+  /** How an image file becomes the model's input (an image-folder run). */
+  imagePreprocessing?: ImagePreprocessing
   bestEpoch?: {epoch: number; metric: number}
 }
 
@@ -167,6 +172,7 @@ export function readRunModel(dir: string): RunModel {
       featureNames: checked('featureNames', isStringList),
       targetName: checked('targetName', isString),
       columnEncodings: checked('columnEncodings', isColumnEncodingList),
+      imagePreprocessing: checked('imagePreprocessing', isImagePreprocessing),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

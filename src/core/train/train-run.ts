@@ -215,6 +215,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       ...(dataset.columnEncodings && {columnEncodings: dataset.columnEncodings}),
+      ...(dataset.imagePreprocessing && {imagePreprocessing: dataset.imagePreprocessing}),
       bestEpoch: loop.best,
     }
     writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
@@ -375,6 +376,7 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
       featureNames: dataset.featureNames,
       targetName: dataset.targetName,
       columnEncodings: dataset.columnEncodings,
+      imagePreprocessing: dataset.imagePreprocessing,
     },
     versions: {
       mlctl: mlctlVersion,
