@@ -9,6 +9,7 @@ import {readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {buildInferenceModel} from '../engine/index.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import type {LossConfig} from '../training/index.js'
 import {OrtSession} from '../engine/ort-session.js'
 import {UserError} from '../errors.js'
@@ -27,6 +28,10 @@ export interface ModelFacts {
   featureNames?: string[]
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** A table model's target column, which rows to predict may still carry. */
+  targetName?: string
+  /** How an image file becomes the input, when the model records it (trained on an image folder). */
+  imagePreprocessing?: ImagePreprocessing
   loss?: LossConfig
   /**
    * What the model's input expects of the stored values: an ONNX file's `input_normalization`; for a run,
@@ -76,6 +81,8 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       classNames: metadata.classNames,
       featureNames: metadata.featureNames,
       columnEncodings: metadata.columnEncodings,
+      targetName: metadata.targetName,
+      imagePreprocessing: metadata.imagePreprocessing,
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
@@ -125,6 +132,8 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     classNames: metadata.classNames,
     featureNames: metadata.tablePreprocessing?.columns,
     columnEncodings: metadata.tablePreprocessing?.columnEncodings,
+    targetName: metadata.tablePreprocessing?.target,
+    imagePreprocessing: metadata.imagePreprocessing,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
   }
