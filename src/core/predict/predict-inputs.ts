@@ -39,7 +39,16 @@ export interface PredictResult {
 }
 
 export type ModelInputSummary =
-  | {kind: 'image'; width: number; height: number; channels: number; resize: string; type: string}
+  | {
+      kind: 'image'
+      width: number
+      height: number
+      channels: number
+      resize: string
+      type: string
+      /** float32 inputs: who set the pixels' scaling (the model's input_normalization, the flags, or nobody). */
+      scaling?: 'model' | 'flags' | 'none'
+    }
   | {kind: 'table'; columns: string[]}
 
 export async function predictInputs(request: PredictRequest): Promise<PredictResult> {
@@ -77,7 +86,7 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
         path: request.model,
         kind: model.source.kind,
         task: model.output.reading.task,
-        input: summarizeInput(model),
+        input: summarizeInput(model, request.overrides),
       },
       predictions,
       failed: predictions.filter((p) => 'error' in p).length,
@@ -89,8 +98,9 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
   }
 }
 
-function summarizeInput(model: PredictionModel): ModelInputSummary {
+function summarizeInput(model: PredictionModel, overrides: ImageInputOverrides): ModelInputSummary {
   if (model.input.kind === 'table') return {kind: 'table', columns: model.input.table.schema.columns}
-  const {preprocessing, type} = model.input.image
-  return {kind: 'image', ...preprocessing, type}
+  const {preprocessing, type, normalization} = model.input.image
+  const scaling = overrides.scaling ? 'flags' : normalization ? 'model' : 'none'
+  return {kind: 'image', ...preprocessing, type, ...(type === 'float32' && {scaling})}
 }

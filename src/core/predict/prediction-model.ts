@@ -5,7 +5,7 @@
  */
 import type {InferenceSession} from 'onnxruntime-node'
 
-import type {ColumnEncoding} from '../data/index.js'
+import type {TableRowSchema} from '../data/index.js'
 import {outputWidth, pickOutput} from '../evaluate/evaluation-plan.js'
 import {type EvaluationModel, openEvaluationModel} from '../evaluate/model-source.js'
 import {UserError} from '../errors.js'
@@ -15,7 +15,7 @@ import type {OutputReading} from './prediction.js'
 
 export interface TableInput {
   name: string
-  schema: {columns: string[]; columnEncodings?: ColumnEncoding[]; target?: string}
+  schema: TableRowSchema
   /** (x - mean) / std of the encoded features, when the model expects it done outside its graph. */
   normalization?: Standardization
 }
