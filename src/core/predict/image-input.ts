@@ -49,7 +49,7 @@ export function planImageInput(
     throw new UserError(`the model's input "${input.name}" is ${input.type}; images feed uint8 or float32 inputs`)
   if (input.shape.length !== 4)
     throw new UserError(
-      `the model's input "${input.name}" is [${input.shape.join(', ')}], not images [batch, channels, height, width]; pass a table model a CSV file`,
+      `the model's input "${input.name}" is [${input.shape.join(', ')}], not images [batch, channels, height, width]`,
       2,
     )
   const [batch, c, h, w] = input.shape.map((dim) => (typeof dim === 'number' && dim > 0 ? dim : undefined))

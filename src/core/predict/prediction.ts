@@ -72,7 +72,11 @@ export function readPrediction(
   return {input, ...ranked[0], top: ranked.slice(0, topK)}
 }
 
-function classProbabilities(values: Float32Array, reading: OutputReading): Float64Array {
+/** A classifier's scores as probabilities: softmax of logits, a binary model's one score as [1 - p, p]. */
+export function classProbabilities(
+  values: Float32Array,
+  reading: Pick<OutputReading, 'kind' | 'binary'>,
+): Float64Array {
   if (reading.binary) {
     const p = reading.kind === 'logits' ? 1 / (1 + Math.exp(-values[0])) : values[0]
     return Float64Array.of(1 - p, p)
