@@ -46,7 +46,8 @@ export class ImageFolderProgress {
 export function describeImageFolder(summary: ImageFolderSummary): string[] {
   const {preprocessing: p} = summary
   const count = (n: number) => n.toLocaleString('en-US')
-  const speed = summary.decoded > 0 ? `, ${count(Math.round(summary.decoded / summary.seconds))} img/s` : ''
+  // a rate over a handful of images says more about start-up than about decoding
+  const speed = summary.decoded >= 100 ? `, ${count(Math.round(summary.decoded / summary.seconds))} img/s` : ''
   const lines = [
     `  images    ${count(summary.images)} at ${p.width}×${p.height}, ${p.channels} channel${p.channels === 1 ? '' : 's'}, ${p.resize}; ` +
       `${count(summary.decoded)} decoded, ${count(summary.cached)} from the cache in ${summary.seconds.toFixed(1)} s${speed}`,

@@ -126,7 +126,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
 
 function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): string {
   const c = start.config
-  const data = c.data ? `${c.data} (target ${c.target})` : c.dataset
+  const data = c.data ? (c.target === undefined ? c.data : `${c.data} (target ${c.target})`) : c.dataset
   const title = start.trainingEnded
     ? color.bold(`Finishing ${start.runDir}`) +
       `: training ended at epoch ${start.resumedAt?.epoch}; writing model/ from checkpoints/best and testing it`

@@ -68,6 +68,7 @@ function scanClasses(
   const shown = relative(root, dir) === '' ? dir : `${relative(root, dir)}/`
   const classNames = dirs.filter((name) => !name.startsWith('.')).sort()
   const looseImages = loose.filter((name) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()))
+  const nonImages = loose.filter((name) => !looseImages.includes(name))
   if (classNames.length === 0) {
     throw new UserError(
       looseImages.length > 0
@@ -97,11 +98,11 @@ function scanClasses(
     )
   const classes = knownClasses ?? classNames
   const files: ScannedFile[] = []
-  const nonImages: string[] = []
   for (const name of classNames) {
     const classDir = join(dir, name)
     const before = files.length
-    walk(classDir, root, classes.indexOf(name), files, nonImages, notes, new Set([realpathSync(classDir)]))
+    const ancestors = new Set([realpathSync(root), realpathSync(dir), realpathSync(classDir)])
+    walk(classDir, root, classes.indexOf(name), files, nonImages, notes, ancestors)
     if (!knownClasses && files.slice(before).every((file) => file.unsupported))
       throw new UserError(
         `class folder ${relative(root, classDir)}/ has no images mlctl reads; add JPEG, PNG, WebP, GIF, TIFF or AVIF files or remove the folder`,
