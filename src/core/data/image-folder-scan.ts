@@ -16,6 +16,8 @@ export interface ScannedFile {
   /** Relative to the folder given, with "/" separators: the name in summaries and the cache's key. */
   path: string
   absolute: string
+  /** The path below its class folder, e.g. "2024/img_001.jpg". */
+  nameInClass: string
   size: number
   mtimeMs: number
   classIndex: number
@@ -102,7 +104,7 @@ function scanClasses(
     const classDir = join(dir, name)
     const before = files.length
     const ancestors = new Set([realpathSync(root), realpathSync(dir), realpathSync(classDir)])
-    walk(classDir, root, classes.indexOf(name), files, nonImages, notes, ancestors)
+    walk(classDir, classDir, root, classes.indexOf(name), files, nonImages, notes, ancestors)
     if (!knownClasses && files.slice(before).every((file) => file.unsupported))
       throw new UserError(
         `class folder ${relative(root, classDir)}/ has no images mlctl reads; add JPEG, PNG, WebP, GIF, TIFF or AVIF files or remove the folder`,
@@ -120,6 +122,7 @@ function scanClasses(
 /** Files under `dir` in sorted order; a directory already on the path (a symlink loop) is not entered again. */
 function walk(
   dir: string,
+  classRoot: string,
   root: string,
   classIndex: number,
   files: ScannedFile[],
@@ -140,6 +143,7 @@ function walk(
     files.push({
       path,
       absolute,
+      nameInClass: relative(classRoot, absolute).split(sep).join('/'),
       size: stat.size,
       mtimeMs: stat.mtimeMs,
       classIndex,
@@ -153,7 +157,7 @@ function walk(
       notes.push(`${relative(root, sub)} not followed: a symbolic link back to a folder that contains it (a loop)`)
       continue
     }
-    walk(sub, root, classIndex, files, nonImages, notes, new Set([...ancestors, real]))
+    walk(sub, classRoot, root, classIndex, files, nonImages, notes, new Set([...ancestors, real]))
   }
 }
 

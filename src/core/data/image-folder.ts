@@ -267,7 +267,17 @@ function holdOutPerClass(
   return {train: files.filter((file) => !test.has(file)), test: files.filter((file) => test.has(file))}
 }
 
-function toSplit(files: ScannedFile[], pixels: Map<string, Uint8Array>, options: ImagePreprocessing): DataSplit {
+/**
+ * A split lists its images by their name below the class folder, then by class: the classes interleave (a
+ * listing of one class after another would put a single class in any first few examples), and a folder
+ * whose file names are unique lists in name order.
+ */
+function listingOrder(a: ScannedFile, b: ScannedFile): number {
+  return a.nameInClass < b.nameInClass ? -1 : a.nameInClass > b.nameInClass ? 1 : a.classIndex - b.classIndex
+}
+
+function toSplit(listed: ScannedFile[], pixels: Map<string, Uint8Array>, options: ImagePreprocessing): DataSplit {
+  const files = [...listed].sort(listingOrder)
   const bytes = exampleBytes(options)
   const inputs = new Uint8Array(files.length * bytes)
   const targets = new Uint8Array(files.length)
