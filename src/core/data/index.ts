@@ -7,3 +7,6 @@ export {REGISTRY, findDataset, type DatasetEntry, type RemoteFile} from './regis
 export {resolveDataDir} from './cache-dir.js'
 export type {DownloadEvent} from './downloader.js'
 export {isColumnEncodingList, parseColumnTypes, type ColumnEncoding, type ColumnType} from './table-columns.js'
+export {loadDataPath, type DataPathOptions} from './load-data-path.js'
+export {DEFAULT_TEST_FRACTION, type ImageFolderProgress} from './image-folder.js'
+export type {ImageFolderSummary} from './image-folder-summary.js'

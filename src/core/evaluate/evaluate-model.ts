@@ -58,6 +58,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
       model.facts.trainedOn,
       model.facts.featureNames,
       model.facts.columnEncodings,
+      model.facts.imagePreprocessing,
     )
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)

@@ -18,6 +18,7 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {readRun, readRunModel, type Run} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
@@ -39,7 +40,17 @@ export interface ModelFacts {
    */
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
-  trainedOn: {dataset?: string; data?: string; target?: string; dropMissing?: boolean; valSplit?: number}
+  trainedOn: {
+    dataset?: string
+    data?: string
+    target?: string
+    dropMissing?: boolean
+    valSplit?: number
+    /** An image folder's --test-split. */
+    testFraction?: number
+  }
+  /** How an image file becomes the model's input: a run's or an ONNX file's record of it. */
+  imagePreprocessing?: ImagePreprocessing
 }
 
 export interface EvaluationModel {
@@ -86,6 +97,8 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
+      imagePreprocessing:
+        metadata.imagePreprocessing ?? (run && 'folder' in run.data ? run.data.imagePreprocessing : undefined),
     },
   }
 }
@@ -96,7 +109,9 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
   const data =
     'csv' in run.data
       ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
-      : {dataset: run.data.dataset}
+      : 'folder' in run.data
+        ? {data: run.data.folder, testFraction: run.data.testFraction}
+        : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }
 
@@ -136,6 +151,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     imagePreprocessing: metadata.imagePreprocessing,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
+    imagePreprocessing: metadata.imagePreprocessing,
   }
 }
 

@@ -1,4 +1,4 @@
-import sharp, {type OutputInfo} from 'sharp'
+import sharp, {type Metadata, type OutputInfo} from 'sharp'
 
 /**
  * How an image becomes a model's input: the one recipe train, evaluate, predict and serve share, recorded in
@@ -70,15 +70,7 @@ export async function decodeImage(
   let facts: ImageFacts
   let raw: {data: Buffer; info: OutputInfo}
   try {
-    const metadata = await image.metadata()
-    const width = metadata.autoOrient?.width ?? metadata.width
-    const height = metadata.autoOrient?.height ?? metadata.height
-    if (width * height > maxPixels)
-      throw new ImageDecodeError(
-        'too-many-pixels',
-        `is ${width}×${height} pixels, over the limit of ${maxPixels} (refused as a possible decompression bomb)`,
-      )
-    facts = {format, width, height, grayscale: metadata.channels <= 2}
+    facts = checkedFacts(format, await image.metadata(), maxPixels)
     const pipeline = image
       .rotate()
       .flatten({background: '#ffffff'})
@@ -95,6 +87,29 @@ export async function decodeImage(
     throw decodeFailure(format, bytes, error as Error)
   }
   return {pixels: toChw(raw.data, raw.info.channels, options), facts}
+}
+
+/** The file's format, size and colour from its header, without decoding its pixels. */
+export async function readImageFacts(bytes: Uint8Array, limits: {maxPixels?: number} = {}): Promise<ImageFacts> {
+  const format = sniffImageFormat(bytes)
+  let metadata: Metadata
+  try {
+    metadata = await sharp(bytes, {limitInputPixels: false, pages: 1}).metadata()
+  } catch (error) {
+    throw decodeFailure(format, bytes, error as Error)
+  }
+  return checkedFacts(format, metadata, limits.maxPixels ?? DEFAULT_MAX_PIXELS)
+}
+
+function checkedFacts(format: ImageFormat, metadata: Metadata, maxPixels: number): ImageFacts {
+  const width = metadata.autoOrient?.width ?? metadata.width
+  const height = metadata.autoOrient?.height ?? metadata.height
+  if (width * height > maxPixels)
+    throw new ImageDecodeError(
+      'too-many-pixels',
+      `is ${width}×${height} pixels, over the limit of ${maxPixels} (refused as a possible decompression bomb)`,
+    )
+  return {format, width, height, grayscale: metadata.channels <= 2}
 }
 
 /** The format by the file's first bytes; throws for an empty file or one mlctl does not read. */
