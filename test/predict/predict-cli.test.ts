@@ -8,6 +8,7 @@ import {SAMPLE_TEST_COUNT} from '../../src/core/data/mnist-sample.js'
 import {makeTinyRun} from '../export/tiny-run.js'
 import {IMAGE_SPEC, seededWeights, writeOnnxFile, writeRunDir, DIGITS} from '../evaluate/fixtures.js'
 import {mlctl} from '../helpers/mlctl-cli.js'
+import {SAMPLE, writeDigits} from '../images/digit-folder.js'
 import {type DigitFile, writeDigitImages} from './digit-images.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-predict-cli-'))
@@ -197,4 +198,41 @@ describe('mlctl predict on a foreign ONNX model', () => {
     expect(channels.code).toBe(2)
     expect(channels.stderr).toMatch(/channels 1 but --channels 3/)
   })
+})
+
+describe('mlctl predict on a run trained on an image folder', () => {
+  it("gives the predictions evaluate scores on the folder's test split, for the run and its exported file", async () => {
+    const folder = join(tmp, 'folder')
+    await writeDigits(join(folder, 'train'), SAMPLE.train, {to: 600, jpegEvery: 3})
+    await writeDigits(join(folder, 'test'), SAMPLE.test!, {to: 300, jpegEvery: 3})
+    const folderRun = join(tmp, 'folder-run')
+    const cache = join(tmp, 'cache')
+    const trained = mlctl([
+      'train',
+      '--data',
+      folder,
+      '--model',
+      'mlp',
+      '--epochs',
+      '1',
+      '--out',
+      folderRun,
+      '--data-dir',
+      cache,
+    ])
+    expect(trained.code, trained.stderr).toBe(0)
+    expect(mlctl(['export-onnx', folderRun]).code).toBe(0)
+    const evaluation = mlctl(['evaluate', folderRun, '--json', '--data-dir', cache])
+    expect(evaluation.code, evaluation.stderr).toBe(0)
+    const expected = JSON.parse(evaluation.stdout).report.confusionMatrix as number[][]
+
+    for (const model of [folderRun, join(folderRun, 'model.onnx')]) {
+      const {code, output, stderr} = predictJson([model, join(folder, 'test')])
+      expect(code, stderr).toBe(0)
+      expect(output.model.input).toMatchObject({width: 28, height: 28, channels: 1, resize: 'cover'})
+      const counts = DIGITS.map(() => DIGITS.map(() => 0))
+      for (const p of output.predictions) counts[Number(p.input.split('/').at(-2))][p.class!]++
+      expect(counts).toEqual(expected)
+    }
+  }, 120_000)
 })

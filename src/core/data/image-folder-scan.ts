@@ -4,7 +4,18 @@ import {extname, join, relative, sep} from 'node:path'
 import {UserError} from '../errors.js'
 
 /** The extensions of the formats mlctl reads (see core/images/image-preprocessing.ts). */
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'])
+export const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+])
 
 /** Images mlctl does not read: skipped and counted as unsupported rather than passed over as non-images. */
 const OTHER_IMAGE_EXTENSIONS = new Set(['.bmp', '.heic', '.heif', '.svg', '.ico', '.jxl', '.jp2', '.psd', '.dng'])

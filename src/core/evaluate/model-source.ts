@@ -18,7 +18,6 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
-import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {readRun, readRunModel, type Run} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
@@ -31,8 +30,6 @@ export interface ModelFacts {
   columnEncodings?: ColumnEncoding[]
   /** A table model's target column, which rows to predict may still carry. */
   targetName?: string
-  /** How an image file becomes the input, when the model records it (trained on an image folder). */
-  imagePreprocessing?: ImagePreprocessing
   loss?: LossConfig
   /**
    * What the model's input expects of the stored values: an ONNX file's `input_normalization`; for a run,
@@ -93,7 +90,6 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       featureNames: metadata.featureNames,
       columnEncodings: metadata.columnEncodings,
       targetName: metadata.targetName,
-      imagePreprocessing: metadata.imagePreprocessing,
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
@@ -148,7 +144,6 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     featureNames: metadata.tablePreprocessing?.columns,
     columnEncodings: metadata.tablePreprocessing?.columnEncodings,
     targetName: metadata.tablePreprocessing?.target,
-    imagePreprocessing: metadata.imagePreprocessing,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
     imagePreprocessing: metadata.imagePreprocessing,

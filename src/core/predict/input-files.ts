@@ -6,6 +6,7 @@
 import {readdirSync, realpathSync, statSync} from 'node:fs'
 import {extname, join, relative} from 'node:path'
 
+import {IMAGE_EXTENSIONS} from '../data/image-folder-scan.js'
 import {globBase, globToRegExp, isGlob} from './glob-pattern.js'
 
 export interface InputFile {
@@ -14,9 +15,6 @@ export interface InputFile {
   /** Why it cannot be predicted, when that is known before reading it. */
   error?: string
 }
-
-/** Files a folder or glob contributes; a file named on its own is read whatever its name. */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'])
 
 export function expandInputs(args: string[]): InputFile[] {
   const files: InputFile[] = []
