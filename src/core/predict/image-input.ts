@@ -8,6 +8,7 @@ import type {ImagePreprocessing, ResizeMode} from '../images/image-preprocessing
 import {UserError} from '../errors.js'
 import type {Standardization} from '../model/standardization.js'
 import {standardizeInto} from '../onnx/input-normalization.js'
+import {overrideScaling} from './input-scaling.js'
 
 export interface ImageInput {
   /** The model input's name. */
@@ -74,16 +75,8 @@ export function planImageInput(
       )
     return {name: input.name, type: 'uint8', preprocessing, fixedBatch}
   }
-  const model = facts.inputNormalization
-  const scaling = overrides.scaling
-  const normalization = scaling
-    ? {
-        scale: scaling.scale ?? model?.scale ?? 1,
-        mean: scaling.mean ?? model?.mean ?? [0],
-        std: scaling.std ?? model?.std ?? [1],
-      }
-    : model
-  if (normalization) checkChannelValues(normalization, channels, scaling !== undefined)
+  const normalization = overrideScaling(facts.inputNormalization, overrides.scaling)
+  if (normalization) checkChannelValues(normalization, channels, overrides.scaling !== undefined)
   return {name: input.name, type: 'float32', preprocessing, fixedBatch, ...(normalization && {normalization})}
 }
 

@@ -11,6 +11,7 @@ import {type EvaluationModel, openEvaluationModel} from '../evaluate/model-sourc
 import {UserError} from '../errors.js'
 import type {Standardization} from '../model/standardization.js'
 import {type ImageInput, type ImageInputOverrides, planImageInput} from './image-input.js'
+import {isIdentityScaling, overrideScaling} from './input-scaling.js'
 import type {OutputReading} from './prediction.js'
 
 export interface TableInput {
@@ -68,22 +69,11 @@ function planTableInput(
     )
   if (overrides.size || overrides.channels || overrides.resize)
     throw new UserError('--image-size, --channels and --resize apply to image models; this model takes table rows', 2)
-  const own = facts.inputNormalization
-  const scaling = overrides.scaling
-  const normalization = scaling
-    ? {
-        scale: scaling.scale ?? own?.scale ?? 1,
-        mean: scaling.mean ?? own?.mean ?? [0],
-        std: scaling.std ?? own?.std ?? [1],
-      }
-    : own
-  const identity =
-    !normalization ||
-    (normalization.scale === 1 && normalization.mean.every((m) => m === 0) && normalization.std.every((s) => s === 1))
+  const normalization = overrideScaling(facts.inputNormalization, overrides.scaling)
   return {
     name: input.name,
     schema: {columns: facts.featureNames, columnEncodings: facts.columnEncodings, target: facts.targetName},
-    ...(!identity && {normalization}),
+    ...(normalization && !isIdentityScaling(normalization) && {normalization}),
   }
 }
 

@@ -8,6 +8,7 @@ import {UserError} from '../errors.js'
 import type {Standardization} from '../model/standardization.js'
 import {fromMetadataProps, type ModelMetadata} from '../onnx/model-metadata.js'
 import {type ImageInput, planImageInput} from '../predict/image-input.js'
+import {isIdentityScaling} from '../predict/input-scaling.js'
 import type {OutputReading} from '../predict/prediction.js'
 import {ServeError} from './serve-error.js'
 import type {ServedModel} from './served-model.js'
@@ -62,7 +63,6 @@ export function servedImageInput(model: ServedModel): ImageInput {
 function readServedInputs(model: ServedModel): ServedInputs {
   const {metadata} = fromMetadataProps(model.properties)
   const n = metadata.inputNormalization
-  const identity = !n || (n.scale === 1 && n.mean.every((m) => m === 0) && n.std.every((s) => s === 1))
   const table = metadata.tablePreprocessing
   const outputs = model.signature.outputs.filter((spec) => spec.datatype === 'FP32' && spec.shape.length === 2)
   const score =
@@ -87,7 +87,7 @@ function readServedInputs(model: ServedModel): ServedInputs {
         }
   return {
     metadata,
-    ...(!identity && {normalization: {scale: n.scale, mean: n.mean, std: n.std}}),
+    ...(n && !isIdentityScaling(n) && {normalization: {scale: n.scale, mean: n.mean, std: n.std}}),
     ...(table && {table: {columns: table.columns, columnEncodings: table.columnEncodings, target: table.target}}),
     reading,
     scoreOutput: score.name,
