@@ -4,6 +4,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {colors} from '../cli/color.js'
 import {imagePreprocessingFlags, imagePreprocessingFromFlags} from '../cli/image-preprocessing-flags.js'
 import {inputScalingFlags, inputScalingFromFlags} from '../cli/input-scaling-flags.js'
+import {PredictProgress} from '../cli/predict-progress.js'
 import {formatPredictions} from '../cli/prediction-table.js'
 import {UserError} from '../core/errors.js'
 import {writeFileAtomic} from '../core/io/atomic-write.js'
@@ -35,8 +36,10 @@ An input that cannot be read or decoded is reported in the output with its error
     }),
   }
 
-  // INPUT takes any number of paths.
+  // INPUT takes any number of paths (oclif would then write every argument as repeatable in the usage line).
   static strict = false
+
+  static usage = '<%= command.id %> MODEL INPUT... [FLAGS]'
 
   static enableJsonFlag = true
 
@@ -56,13 +59,20 @@ An input that cannot be read or decoded is reported in the output with its error
     const inputs = (argv as string[]).slice(1)
     const format = flags.out ? predictionFileFormat(flags.out) : undefined
     const scaling = inputScalingFromFlags(flags)
-    const result = await predictInputs({
-      model: args.model,
-      inputs,
-      batchSize: flags['batch-size'],
-      topK: flags['top-k'],
-      overrides: {...imagePreprocessingFromFlags(flags), ...(scaling && {scaling})},
-    })
+    const progress = new PredictProgress(this.jsonEnabled())
+    let result: PredictResult
+    try {
+      result = await predictInputs({
+        model: args.model,
+        inputs,
+        batchSize: flags['batch-size'],
+        topK: flags['top-k'],
+        overrides: {...imagePreprocessingFromFlags(flags), ...(scaling && {scaling})},
+        onProgress: (done, total) => progress.report(done, total),
+      })
+    } finally {
+      progress.stop()
+    }
     if (flags.out && format) {
       try {
         writeFileAtomic(flags.out, formatPredictionFile(result.predictions, format, flags['top-k']))
