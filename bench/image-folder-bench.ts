@@ -33,14 +33,14 @@ const TORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'torch_imagef
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`)
-  return index >= 0 ? process.argv[index + 1]! : fallback
+  return index >= 0 ? process.argv[index + 1] : fallback
 }
 
 const repeats = Number(option('repeats', '3'))
 const from = option('from', '/usr/share/datasets/fashion-mnist')
 const scratch = mkdtempSync(join(tmpdir(), 'mlctl-image-bench-'))
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const round = (value: number) => Math.round(value).toLocaleString('en-US')
 
 async function sourceImages(): Promise<{dataset: Dataset; split: Dataset['train']; source: string; idx: string}> {
@@ -62,7 +62,7 @@ async function writeFolder(dataset: Dataset, split: Dataset['train'], dir: strin
       raw: {width: 28, height: 28, channels: 1},
     }).toColourspace('b-w')
     const jpeg = i % 2 === 1
-    const file = join(dir, names[split.targets[i]!]!, `${String(i).padStart(5, '0')}.${jpeg ? 'jpg' : 'png'}`)
+    const file = join(dir, names[split.targets[i]], `${String(i).padStart(5, '0')}.${jpeg ? 'jpg' : 'png'}`)
     pending.push(
       (jpeg ? image.jpeg({quality: 90}) : image.png()).toBuffer().then((bytes) => writeFileSync(file, bytes)),
     )
@@ -108,7 +108,7 @@ async function trainEpoch(flags: Record<string, unknown>, cacheDir: string, run:
     onStart: () => (loadSeconds = (performance.now() - started) / 1000),
     shouldStop: () => false,
   })
-  return {imagesPerSec: result.epochs[0]!.imagesPerSec, loadSeconds}
+  return {imagesPerSec: result.epochs[0].imagesPerSec, loadSeconds}
 }
 
 function hasTorchvision(): boolean {
