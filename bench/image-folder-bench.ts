@@ -9,7 +9,8 @@
  * 1. Decoding epoch: mlctl reading the folder into 32×32 RGB with an empty cache (scan, decode, resize, write
  *    the cache) against torchvision's ImageFolder + PIL + DataLoader iterated once (num_workers 0 and 2),
  *    each in images/s. Target: mlctl at least 2× torchvision.
- * 2. Cached epoch: `train` for one epoch on the folder (28×28×1, from the cache) against `train` on the same
+ * 2. Reading the data into memory: the folder from its cache against the IDX files, in images/s.
+ * 3. Cached epoch: `train` for one epoch on the folder (28×28×1, from the cache) against `train` on the same
  *    dataset's IDX files, in training images/s, and the seconds each took to load its data.
  *    Target: the folder at least 90% of IDX.
  * Every figure is the median of --repeats runs; the sides alternate within each repeat so that load from
@@ -154,6 +155,20 @@ async function main(): Promise<void> {
   const cacheDir = join(scratch, 'cache-train')
   await loadImageFolder(folder, {cacheDir})
   const cached = {folder: [] as number[], folderLoad: [] as number[], idx: [] as number[], idxLoad: [] as number[]}
+  const reads = {folder: [] as number[], idx: [] as number[]}
+  let idxImages = 0
+  for (let run = 0; run < repeats; run++) {
+    let started = performance.now()
+    const fromCache = await loadImageFolder(folder, {cacheDir})
+    reads.folder.push((fromCache.train.count + (fromCache.test?.count ?? 0)) / ((performance.now() - started) / 1000))
+    started = performance.now()
+    const idxData = await loadDataset(idx, existsSync(from) ? {from} : {})
+    idxImages = idxData.train.count + (idxData.test?.count ?? 0)
+    reads.idx.push(idxImages / ((performance.now() - started) / 1000))
+  }
+  console.log('\nReading the data into memory (images/s)')
+  console.log(`  image folder, cached (${split.count} images)   ${round(median(reads.folder))}`)
+  console.log(`  ${idx} IDX files (${idxImages} images)   ${round(median(reads.idx))}`)
   for (let run = 0; run < repeats; run++) {
     const fromFolder = await trainEpoch({data: folder}, cacheDir, `folder-${run}`)
     cached.folder.push(fromFolder.imagesPerSec)
