@@ -142,11 +142,7 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
     train = split(good(scan.train))
     test = split(good(scan.test))
   } else {
-    const held = holdOutPerClass(
-      good(scan.train),
-      scan.classNames.length,
-      options.testFraction ?? DEFAULT_TEST_FRACTION,
-    )
+    const held = holdOutPerClass(good(scan.train), scan.classNames, options.testFraction ?? DEFAULT_TEST_FRACTION)
     train = split(held.train)
     test = held.test.length > 0 ? split(held.test) : undefined
   }
@@ -250,17 +246,17 @@ function checkEveryClassHasImages(classNames: string[], train: ScannedFile[], fo
  */
 function holdOutPerClass(
   files: ScannedFile[],
-  classes: number,
+  classNames: string[],
   fraction: number,
 ): {train: ScannedFile[]; test: ScannedFile[]} {
-  const byClass: ScannedFile[][] = Array.from({length: classes}, () => [])
+  const byClass: ScannedFile[][] = classNames.map(() => [])
   for (const file of files) byClass[file.classIndex].push(file)
   const test = new Set<ScannedFile>()
-  for (const members of byClass) {
+  for (const [classIndex, members] of byClass.entries()) {
     const held = Math.round(members.length * fraction)
     if (held >= members.length && held > 0)
       throw new UserError(
-        `--test-split ${fraction} leaves class ${members[0]?.path.split('/')[0]} no training images; use a smaller fraction`,
+        `--test-split ${fraction} leaves class ${classNames[classIndex]} no training images; use a smaller fraction or add images`,
       )
     const order = seededPermutation(members.length, TEST_SPLIT_SEED)
     for (let i = 0; i < held; i++) test.add(members[order[i]])
