@@ -120,6 +120,11 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     // Written directly: oclif's logToStderr is silent with --json, and these must not be.
     const warning = rawPixelsWarning(evaluation)
     if (warning) process.stderr.write(`${warning}\n`)
+    const skipped = evaluation.data.skipped
+    if (skipped)
+      process.stderr.write(
+        `Skipped ${skipped.count} bad image file${skipped.count === 1 ? '' : 's'}: ${skipped.first.map((f) => `${f.path} ${f.problem}`).join('; ')}${skipped.count > skipped.first.length ? '; …' : ''}\n`,
+      )
     if (flags.confusion && !svgPath)
       process.stderr.write('--confusion: a regression model has no confusion matrix; no SVG written\n')
     this.log(formatEvaluation(evaluation, color))

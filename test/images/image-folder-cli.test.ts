@@ -80,7 +80,9 @@ describe('training on an image folder', () => {
       const result = mlctl(['evaluate', runDir, '--data-dir', cacheDir, '--json'])
       expect(result.code, result.stderr).toBe(0)
       const evaluation = JSON.parse(result.stdout)
-      expect(evaluation.data).toEqual({source: `${folder} (image folder)`, split: 'test', examples: 58})
+      expect(evaluation.data).toMatchObject({source: `${folder} (image folder)`, split: 'test', examples: 58})
+      expect(evaluation.data.skipped.count).toBe(1)
+      expect(result.stderr).toContain(`Skipped 1 bad image file: ${SAMPLE.train.targets[0]}/broken.png is not an image`)
       const lastLine = trained.stdout.split('\n').find((line) => line.startsWith('Test:'))!
       expect(lastLine).toContain(`accuracy ${(evaluation.report.accuracy * 100).toFixed(2)}%`)
     })

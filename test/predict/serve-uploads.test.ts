@@ -29,7 +29,13 @@ function predictJson(args: string[]): {code: number | null; predictions: Predict
 }
 
 async function send(path: string, init: RequestInit): Promise<{status: number; json: any}> {
-  const response = await fetch(`${server.httpUrl}${path}`, init)
+  const url = `${server.httpUrl}${path}`
+  // A kept-alive connection idle past the server's keep-alive timeout (a slow test in between) may be closed
+  // just as fetch reuses it; fetch retries only idempotent methods itself, so ask again once.
+  const response = await fetch(url, init).catch((error: Error & {cause?: {code?: string}}) => {
+    if (error.cause?.code !== 'UND_ERR_SOCKET') throw error
+    return fetch(url, init)
+  })
   return {status: response.status, json: await response.json()}
 }
 

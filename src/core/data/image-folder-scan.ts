@@ -1,4 +1,4 @@
-import {readdirSync, realpathSync, statSync} from 'node:fs'
+import {type Dirent, readdirSync, realpathSync, statSync} from 'node:fs'
 import {extname, join, relative, sep} from 'node:path'
 
 import {UserError} from '../errors.js'
@@ -172,11 +172,14 @@ function walk(
   }
 }
 
-/** Entries sorted by name (code points, as torchvision's ImageFolder sorts), symlinks resolved; dot-folders skipped. */
+/**
+ * Entries sorted by name (code points, as torchvision's ImageFolder sorts), symbolic links resolved, dot-folders
+ * skipped. Only links are stat'ed here: the directory entry already says what the rest are.
+ */
 function listDirectory(dir: string): {dirs: string[]; files: string[]} {
-  let names: string[]
+  let entries: Dirent[]
   try {
-    names = readdirSync(dir).sort()
+    entries = readdirSync(dir, {withFileTypes: true})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new UserError(
@@ -187,18 +190,24 @@ function listDirectory(dir: string): {dirs: string[]; files: string[]} {
   }
   const dirs: string[] = []
   const files: string[] = []
-  for (const name of names) {
-    let stat
-    try {
-      stat = statSync(join(dir, name))
-    } catch {
-      continue // a dangling symbolic link
+  for (const entry of entries) {
+    let isDirectory = entry.isDirectory()
+    let isFile = entry.isFile()
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = statSync(join(dir, entry.name))
+        isDirectory = target.isDirectory()
+        isFile = target.isFile()
+      } catch {
+        continue // a dangling symbolic link
+      }
     }
-    if (stat.isDirectory()) {
-      if (!name.startsWith('.')) dirs.push(name)
-    } else if (stat.isFile()) files.push(name)
+    if (isDirectory) {
+      if (!entry.name.startsWith('.')) dirs.push(entry.name)
+    } else if (isFile) files.push(entry.name)
   }
-  return {dirs, files}
+  const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  return {dirs: dirs.sort(byCodePoint), files: files.sort(byCodePoint)}
 }
 
 export function plural(count: number): string {
