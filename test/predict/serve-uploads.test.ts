@@ -106,6 +106,11 @@ describe('serve: images to POST /predict', () => {
     const csv = await send('/predict', {method: 'POST', headers: {'content-type': 'text/csv'}, body: 'a,b\n1,2\n'})
     expect(csv.status).toBe(415)
     expect(csv.json.error).toMatch(/^Content-Type "text\/csv" is not supported by \/predict; send JSON/)
+    const bmp = await send('/predict', {method: 'PUT', headers: {'content-type': 'image/bmp'}, body: 'BM....'})
+    expect(bmp.status).toBe(415)
+    expect(bmp.json.error).toMatch(
+      /^Content-Type "image\/bmp" is not supported by \/predict; .*image\/png, image\/webp/,
+    )
 
     const truncated = readFileSync(digits[0].path).subarray(0, 60)
     const broken = await send('/predict', {method: 'POST', headers: {'content-type': 'image/png'}, body: truncated})

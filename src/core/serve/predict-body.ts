@@ -12,6 +12,18 @@ export interface UploadedImage {
   bytes: Buffer
 }
 
+/** The image types decodeImage reads (image/jpg and image/pjpeg: what some clients send for JPEG). */
+const IMAGE_TYPES = new Set([
+  'image/jpeg',
+  'image/jpg',
+  'image/pjpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/tiff',
+  'image/avif',
+])
+
 export type PredictBody = {kind: 'json'; body: Buffer} | {kind: 'images'; images: UploadedImage[]}
 
 export function classifyPredictBody(contentType: string | undefined, body: Buffer): PredictBody {
@@ -19,14 +31,14 @@ export function classifyPredictBody(contentType: string | undefined, body: Buffe
   // text/plain: what some clients label any text with; /predict read every body as JSON before it took images.
   if (mediaType === 'application/json' || mediaType.endsWith('+json') || mediaType === 'text/plain')
     return {kind: 'json', body}
-  if (mediaType.startsWith('image/')) return {kind: 'images', images: [{bytes: body}]}
+  if (IMAGE_TYPES.has(mediaType)) return {kind: 'images', images: [{bytes: body}]}
   if (mediaType === 'multipart/form-data') return {kind: 'images', images: formImages(contentType!, body)}
   // curl -T sends no Content-Type, and some clients send every upload as octet-stream: JSON starts with
   // { or [, an image never does.
   if (mediaType === '' || mediaType === 'application/octet-stream' || mediaType === 'application/x-www-form-urlencoded')
     return looksLikeJson(body) ? {kind: 'json', body} : {kind: 'images', images: [{bytes: body}]}
   throw new UnsupportedMediaTypeError(
-    `Content-Type ${JSON.stringify(mediaType.slice(0, 64))} is not supported by /predict; send JSON {"instances": [...]}, an image (image/jpeg, image/png, image/webp, ...), or multipart/form-data with image files`,
+    `Content-Type ${JSON.stringify(mediaType.slice(0, 64))} is not supported by /predict; send JSON {"instances": [...]}, an image (image/jpeg, image/png, image/webp, image/gif, image/tiff or image/avif), or multipart/form-data with image files`,
   )
 }
 
