@@ -4,7 +4,7 @@
  * and the run/metadata modules, which sit on data, model, optim and onnx.
  */
 const ABOVE_BASE =
-  '^src/(commands|cli)/|^src/core/(engine|tfjs-engine|training|train|run|evaluate|export|serve|tfjs-format)/'
+  '^src/(commands|cli)/|^src/core/(engine|tfjs-engine|training|train|run|evaluate|export|serve|predict|tfjs-format)/'
 
 module.exports = {
   forbidden: [

@@ -8,6 +8,7 @@ import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {colors} from '../cli/color.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {formatEvaluation, rawPixelsWarning} from '../cli/evaluation-report.js'
+import {ImageFolderProgress} from '../cli/image-folder-progress.js'
 import {inputScalingFlags, inputScalingFromFlags} from '../cli/input-scaling-flags.js'
 import {numberFlag} from '../cli/number-flag.js'
 import {confusionMatrixSvg} from '../core/evaluate/confusion-matrix-svg.js'
@@ -49,7 +50,11 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
       helpValue: 'NAME',
       exclusive: ['data'],
     }),
-    data: Flags.string({description: 'CSV table to evaluate on (with --target).', helpValue: 'FILE.csv'}),
+    data: Flags.string({
+      description:
+        'CSV table (with --target) or image folder to evaluate on [default: the data the model was trained on].',
+      helpValue: 'FILE.csv|DIR',
+    }),
     target: Flags.string({description: 'CSV column the model predicts.', helpValue: 'COL', dependsOn: ['data']}),
     ...dataLocationFlags,
     split: Flags.string({description: 'Split to evaluate on.', options: [...SPLITS], default: 'test'}),
@@ -83,6 +88,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     for (const flag of Object.keys(GATES) as GateFlag[]) gates[flag] = flags[flag]
 
     const downloads = new DownloadProgress(this.jsonEnabled())
+    const decoding = new ImageFolderProgress(this.jsonEnabled())
     let evaluation: Evaluation
     try {
       evaluation = await evaluateModel({
@@ -99,9 +105,11 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
         gates,
         inputScaling: inputScalingFromFlags(flags),
         onDownload: (event) => downloads.report(event),
+        onImageProgress: (event) => decoding.report(event),
       })
     } finally {
       downloads.stop()
+      decoding.stop()
     }
 
     if (flags.out)
@@ -112,6 +120,11 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     // Written directly: oclif's logToStderr is silent with --json, and these must not be.
     const warning = rawPixelsWarning(evaluation)
     if (warning) process.stderr.write(`${warning}\n`)
+    const skipped = evaluation.data.skipped
+    if (skipped)
+      process.stderr.write(
+        `Skipped ${skipped.count} bad image file${skipped.count === 1 ? '' : 's'}: ${skipped.first.map((f) => `${f.path} ${f.problem}`).join('; ')}${skipped.count > skipped.first.length ? '; …' : ''}\n`,
+      )
     if (flags.confusion && !svgPath)
       process.stderr.write('--confusion: a regression model has no confusion matrix; no SVG written\n')
     this.log(formatEvaluation(evaluation, color))

@@ -89,6 +89,11 @@ With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's 
       default: 16,
       min: 1,
     }),
+    'max-image-pixels': Flags.integer({
+      description:
+        'Refuse (413) an uploaded image larger than this many pixels, a possible decompression bomb [default: about 179 million, as Pillow].',
+      min: 1,
+    }),
     'timeout-ms': Flags.integer({
       description: 'Longest a request may wait in the queue, and longest an upload may take.',
       default: 30_000,
@@ -151,6 +156,7 @@ With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's 
         maxQueue: flags['max-queue'],
         apiKey: flags['api-key'] || undefined,
         maxBodyBytes: flags['max-body-mb'] * 1024 * 1024,
+        maxImagePixels: flags['max-image-pixels'],
         timeoutMs: flags['timeout-ms'],
         version: this.config.version,
         tls,
@@ -200,7 +206,7 @@ With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's 
     }
     const first = server.models[0]?.name ?? 'NAME'
     this.log(
-      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict, GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
+      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict (JSON or images), GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
     )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
     if (server.tls) this.log(`TLS   ${server.tls} (both ports; SIGHUP re-reads the files)`)

@@ -5,6 +5,7 @@ import {colors} from '../cli/color.js'
 import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {DownloadProgress} from '../cli/download-progress.js'
 import {EpochProgress, formatMetric} from '../cli/epoch-progress.js'
+import {describeImageFolder, ImageFolderProgress} from '../cli/image-folder-progress.js'
 import {listenForStop, SIGNAL_EXIT} from '../cli/stop-signal.js'
 import {trainOptionFlags, trainOptionsGiven} from '../cli/train-flags.js'
 import {ENGINE_NAMES} from '../core/train/engines.js'
@@ -20,6 +21,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     '<%= config.bin %> <%= command.id %> --dataset fashion-mnist --model cnn --epochs 20 --optimizer adamw --schedule cosine',
     '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold',
     '<%= config.bin %> <%= command.id %> --dataset cifar10 --model lenet-cifar --augment crop,flip',
+    '<%= config.bin %> <%= command.id %> --data photos/ --image-size 32 --model cnn',
     '<%= config.bin %> <%= command.id %> --resume runs/2026-11-28T10-00-00',
     '<%= config.bin %> <%= command.id %> --config train.yaml --epochs 3 --json',
   ]
@@ -56,6 +58,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
       onRepeat: (signal) => process.exit(SIGNAL_EXIT[signal]),
     })
     const downloads = new DownloadProgress(quiet)
+    const decoding = new ImageFolderProgress(quiet)
     let progress: EpochProgress | undefined
     try {
       const result = await trainRun({
@@ -66,12 +69,14 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
         dataDir: flags['data-dir'],
         mlctlVersion: this.config.version,
         onDownload: (event) => downloads.report(event),
+        onImageProgress: (event) => decoding.report(event),
         onWarning: (message) => {
           downloads.stop()
           process.stderr.write(color.yellow(`Warning: ${message}\n`))
         },
         onStart: (start) => {
           downloads.stop()
+          decoding.stop()
           if (!quiet) process.stderr.write(describeStart(start, color))
           progress = new EpochProgress(color, start.metric, start.config.epochs)
         },
@@ -114,6 +119,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
     } finally {
       progress?.stop()
       downloads.stop()
+      decoding.stop()
       stop.dispose()
     }
   }
@@ -121,7 +127,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
 
 function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): string {
   const c = start.config
-  const data = c.data ? `${c.data} (target ${c.target})` : c.dataset
+  const data = c.data ? (c.target === undefined ? c.data : `${c.data} (target ${c.target})`) : c.dataset
   const title = start.trainingEnded
     ? color.bold(`Finishing ${start.runDir}`) +
       `: training ended at epoch ${start.resumedAt?.epoch}; writing model/ from checkpoints/best and testing it`
@@ -135,6 +141,7 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  engine    ${start.engine}`,
   ]
   if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
+  if (start.dataset.imageFolder) lines.splice(2, 0, ...describeImageFolder(start.dataset.imageFolder))
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
   if (start.dataset.droppedRows)

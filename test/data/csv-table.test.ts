@@ -118,8 +118,8 @@ describe('loadCsvDataset', () => {
     await expect(loadCsvDataset(ragged, 'b')).rejects.toThrow(
       `${ragged}: row 2 (line 3) has 1 cells but the header has 2`,
     )
-    await expect(loadCsvDataset(ragged, 'c')).rejects.toThrow(`${ragged} has no column "c"; its columns are: a, b.`)
     const text = await csv('text.csv', 'a,b\n1,x\n')
+    await expect(loadCsvDataset(text, 'c')).rejects.toThrow(`${text} has no column "c"; its columns are: a, b.`)
     await expect(loadCsvDataset(text, 'b', {task: 'regression'})).rejects.toThrow(
       `${text}: row 1 (line 2), column "b": "x" is not a number`,
     )

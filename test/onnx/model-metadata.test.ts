@@ -120,6 +120,27 @@ describe('ONNX model metadata', () => {
     )
   })
 
+  it('writes an image model’s preprocessing as image_size [height, width], channels and resize', () => {
+    const image: ModelMetadata = {
+      ...METADATA,
+      imagePreprocessing: {width: 48, height: 32, channels: 3, resize: 'cover'},
+    }
+    const props = toMetadataProps(image)
+    expect(props).toMatchObject({image_size: '[32,48]', channels: '3', resize: 'cover'})
+    expect(fromMetadataProps(props)).toEqual({metadata: image, problems: []})
+    const bad = (key: string, value: string | undefined) =>
+      fromMetadataProps({...props, [key]: value as string}).problems.map((p) => p.message)
+    expect(bad('image_size', '[32]')).toEqual([
+      'metadata_props image_size is "[32]"; it must be a JSON [height, width] of positive integers',
+    ])
+    expect(bad('channels', '4')).toEqual(['metadata_props channels is "4"; it must be 1 or 3'])
+    expect(bad('resize', 'crop')).toEqual(['metadata_props resize is "crop"; it must be cover, contain or fill'])
+    // one key alone is not enough to reproduce the preprocessing
+    const {metadata, problems} = fromMetadataProps({image_size: '[32,32]'})
+    expect(metadata.imagePreprocessing).toBeUndefined()
+    expect(problems.map((p) => p.key)).toEqual(['channels', 'resize'])
+  })
+
   it('reports a bad value, reads the rest and ignores keys that are not mlctl’s', () => {
     for (const {key, field, value, message} of BAD_PROPS) {
       const {metadata, problems} = fromMetadataProps({...toMetadataProps(METADATA), [key]: value, producer: 'x'})

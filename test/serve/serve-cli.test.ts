@@ -434,7 +434,7 @@ describe('mlctl serve', () => {
     response.json.predictions.forEach((prediction: any, row: number) => {
       const probabilities = expected.probabilities.slice(row * 10, row * 10 + 10)
       const best = probabilities.indexOf(Math.max(...probabilities))
-      expect(prediction).toEqual({class: best, label: String(best), probabilities})
+      expect(prediction).toEqual({class: best, label: String(best), probability: probabilities[best], probabilities})
     })
     const tabular = await post(`${http}/predict?model=tab`, {instances: [[1, 2, 3, 4]]})
     expect(tabular.json.predictions[0].probabilities.reduce((a: number, b: number) => a + b)).toBeCloseTo(1, 5)

@@ -64,19 +64,10 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
   if (rows.length < 2)
     throw new UserError(`${file} has no data rows; it needs a header row and at least one row of values.`)
 
-  const [header, ...allRows] = rows
-  const columns = header.cells.map((name) => name.trim())
-  checkUniqueNames(columns, file)
+  const {columns, rows: allRows} = checkedTable(rows, file)
   const targetColumn = columns.indexOf(target)
   if (targetColumn < 0)
     throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
-  for (const [r, {cells, line}] of allRows.entries()) {
-    if (cells.length !== columns.length) {
-      throw new UserError(
-        `${file}: row ${r + 1} (line ${line}) has ${cells.length} cells but the header has ${columns.length}; fix that row.`,
-      )
-    }
-  }
   const {featureColumns, ignored} = chooseFeatures(columns, targetColumn, allRows, file, options)
   if (featureColumns.length === 0)
     throw new UserError(
@@ -158,6 +149,31 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
       verified: `${body.length} rows${dropped > 0 ? ` (${dropped} with missing cells dropped)` : ''}, ${missingTotal > 0 ? `${missingTotal} missing feature cells filled` : 'no missing values'}`,
     },
   }
+}
+
+/**
+ * A CSV file's rows by column name (cells as text), for encoding new rows with a trained model's
+ * preprocessing (encode-table-rows.ts); the same header and row-length checks as training's loader.
+ */
+export function csvRecords(text: string, file: string): Array<Record<string, string>> {
+  const {columns, rows} = checkedTable(parseCsv(text, file), file)
+  return rows.map(({cells}) => Object.fromEntries(columns.map((name, c) => [name, cells[c]])))
+}
+
+/** The header's column names and the data rows, each with as many cells as the header. */
+function checkedTable(rows: CsvRow[], file: string): {columns: string[]; rows: CsvRow[]} {
+  if (rows.length === 0) throw new UserError(`${file} is empty; it needs a header row.`)
+  const [header, ...body] = rows
+  const columns = header.cells.map((name) => name.trim())
+  checkUniqueNames(columns, file)
+  for (const [r, {cells, line}] of body.entries()) {
+    if (cells.length !== columns.length) {
+      throw new UserError(
+        `${file}: row ${r + 1} (line ${line}) has ${cells.length} cells but the header has ${columns.length}; fix that row.`,
+      )
+    }
+  }
+  return {columns, rows: body}
 }
 
 interface CsvRow {

@@ -1,3 +1,5 @@
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
+import type {ImageFolderSummary} from './image-folder-summary.js'
 import type {ColumnEncoding} from './table-columns.js'
 
 /** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
@@ -40,5 +42,9 @@ export interface Dataset {
   columnSummary?: Array<{column: string; details: string}>
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
+  /** Image folders: how each file became an input, which evaluate, export, predict and serve repeat. */
+  imagePreprocessing?: ImagePreprocessing
+  /** Image folders: what was decoded, cached, skipped and chosen, for the start of a run. */
+  imageFolder?: ImageFolderSummary
   origin?: DatasetOrigin
 }

@@ -36,7 +36,13 @@ export interface SplitResult {
 /** What `mlctl evaluate --json` prints. */
 export interface Evaluation {
   model: {path: string; kind: EvaluationModel['kind']; input: EvaluationPlan['input']; output: EvaluationPlan['output']}
-  data: {source: string; split: DataRequest['split']; examples: number}
+  data: {
+    source: string
+    split: DataRequest['split']
+    examples: number
+    /** An image folder's bad files, left out of every split: how many, and the first few with their problem. */
+    skipped?: {count: number; first: Array<{path: string; problem: string}>}
+  }
   report: ClassificationReport | RegressionReport
   gates: GateResult[]
   passed: boolean
@@ -58,6 +64,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
       model.facts.trainedOn,
       model.facts.featureNames,
       model.facts.columnEncodings,
+      model.facts.imagePreprocessing,
     )
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
@@ -66,7 +73,12 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
     const rows = plan.input.fixedBatch ?? request.batchSize
     return {
       model: {path: request.model, kind: model.kind, input: plan.input, output: plan.output},
-      data: {source: data.source, split: request.split, examples: data.split.count},
+      data: {
+        source: data.source,
+        split: request.split,
+        examples: data.split.count,
+        ...(data.dataset.imageFolder?.skipped.count && {skipped: data.dataset.imageFolder.skipped}),
+      },
       report,
       gates,
       passed: gates.every((g) => g.passed),

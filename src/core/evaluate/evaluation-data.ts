@@ -3,10 +3,13 @@ import {
   type Dataset,
   type DataSplit,
   type DownloadEvent,
-  loadCsvDataset,
+  type ImageFolderProgress,
+  loadDataPath,
   loadDataset,
   REGISTRY,
+  resolveDataDir,
 } from '../data/index.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {DEFAULT_VALIDATION_FRACTION, holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import type {ModelFacts} from './model-source.js'
@@ -25,6 +28,7 @@ export interface DataRequest {
   from?: string
   dataDir?: string
   onDownload?: (event: DownloadEvent) => void
+  onImageProgress?: (event: ImageFolderProgress) => void
 }
 
 export interface EvaluationData {
@@ -43,6 +47,7 @@ export async function loadEvaluationData(
   trainedOn: ModelFacts['trainedOn'],
   featureNames?: string[],
   columnEncodings?: ColumnEncoding[],
+  imagePreprocessing?: ImagePreprocessing,
 ): Promise<EvaluationData> {
   const explicit = request.dataset !== undefined || request.data !== undefined
   const csv = explicit ? request.data : trainedOn.data
@@ -51,15 +56,24 @@ export async function loadEvaluationData(
   let dataset: Dataset
   let source: string
   if (csv !== undefined) {
-    if (target === undefined) throw new UserError(`--data ${csv} needs --target COL, the column the model predicts`, 2)
-    // The model's own columns, by name: the file may order them differently or have others.
-    dataset = await loadCsvDataset(csv, target, {
-      features: featureNames,
-      encoding: columnEncodings,
-      // The run's own file, read as train read it, so that its splits are the same rows.
-      dropMissing: !explicit && trainedOn.dropMissing === true,
+    dataset = await loadDataPath(csv, {
+      target,
+      // The model's own columns, by name: the file may order them differently or have others.
+      csv: {
+        features: featureNames,
+        encoding: columnEncodings,
+        // The run's own file, read as train read it, so that its splits are the same rows.
+        dropMissing: !explicit && trainedOn.dropMissing === true,
+      },
+      // The model's own preprocessing, and the run's test share of each class, so that test is train's test.
+      images: {
+        preprocessing: imagePreprocessing,
+        testFraction: explicit ? undefined : trainedOn.testFraction,
+        cacheDir: resolveDataDir(request.dataDir),
+        onProgress: request.onImageProgress,
+      },
     })
-    source = `${csv} (target ${target})`
+    source = dataset.imageFolder ? `${csv} (image folder)` : `${csv} (target ${target})`
   } else if (name !== undefined) {
     if (!explicit && !REGISTRY.some((entry) => entry.name === name)) {
       throw new UserError(

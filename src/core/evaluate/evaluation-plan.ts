@@ -189,7 +189,7 @@ function checkChannels({mean, std}: Standardization, dataset: Dataset, fromFlags
 }
 
 /** mlctl's `logits`, else its `probabilities`, else the model's only float32 output. */
-function pickOutput(outputs: readonly InferenceSession.ValueMetadata[]): InferenceSession.TensorValueMetadata {
+export function pickOutput(outputs: readonly InferenceSession.ValueMetadata[]): InferenceSession.TensorValueMetadata {
   const tensors = outputs.filter((o): o is InferenceSession.TensorValueMetadata => o.isTensor && o.type === 'float32')
   const named = tensors.find((o) => o.name === 'logits') ?? tensors.find((o) => o.name === 'probabilities')
   if (named) return named
@@ -203,7 +203,7 @@ function pickOutput(outputs: readonly InferenceSession.ValueMetadata[]): Inferen
 }
 
 /** The declared values per example, or undefined when the model leaves it symbolic. [batch] counts as one. */
-function outputWidth(output: InferenceSession.TensorValueMetadata): number | undefined {
+export function outputWidth(output: InferenceSession.TensorValueMetadata): number | undefined {
   const shape = output.shape
   if (shape.length === 1) return 1
   if (shape.length === 2) return typeof shape[1] === 'number' ? shape[1] : undefined

@@ -9,6 +9,7 @@ import {readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {buildInferenceModel} from '../engine/index.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import type {LossConfig} from '../training/index.js'
 import {OrtSession} from '../engine/ort-session.js'
 import {UserError} from '../errors.js'
@@ -27,6 +28,8 @@ export interface ModelFacts {
   featureNames?: string[]
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** A table model's target column, which rows to predict may still carry. */
+  targetName?: string
   loss?: LossConfig
   /**
    * What the model's input expects of the stored values: an ONNX file's `input_normalization`; for a run,
@@ -34,7 +37,17 @@ export interface ModelFacts {
    */
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
-  trainedOn: {dataset?: string; data?: string; target?: string; dropMissing?: boolean; valSplit?: number}
+  trainedOn: {
+    dataset?: string
+    data?: string
+    target?: string
+    dropMissing?: boolean
+    valSplit?: number
+    /** An image folder's --test-split. */
+    testFraction?: number
+  }
+  /** How an image file becomes the model's input: a run's or an ONNX file's record of it. */
+  imagePreprocessing?: ImagePreprocessing
 }
 
 export interface EvaluationModel {
@@ -76,9 +89,12 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       classNames: metadata.classNames,
       featureNames: metadata.featureNames,
       columnEncodings: metadata.columnEncodings,
+      targetName: metadata.targetName,
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
+      imagePreprocessing:
+        metadata.imagePreprocessing ?? (run && 'folder' in run.data ? run.data.imagePreprocessing : undefined),
     },
   }
 }
@@ -89,7 +105,9 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
   const data =
     'csv' in run.data
       ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
-      : {dataset: run.data.dataset}
+      : 'folder' in run.data
+        ? {data: run.data.folder, testFraction: run.data.testFraction}
+        : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }
 
@@ -125,8 +143,10 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     classNames: metadata.classNames,
     featureNames: metadata.tablePreprocessing?.columns,
     columnEncodings: metadata.tablePreprocessing?.columnEncodings,
+    targetName: metadata.tablePreprocessing?.target,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
+    imagePreprocessing: metadata.imagePreprocessing,
   }
 }
 

@@ -30,5 +30,6 @@ export function exportMetadata(
         ...(run.spec.denormalize && {targetStandardization: run.spec.denormalize}),
       },
     }),
+    ...(run.imagePreprocessing && {imagePreprocessing: run.imagePreprocessing}),
   })
 }

@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {ColumnEncoding} from '../data/index.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 
 import {defaultMetric, type LossConfig, type MetricName} from '../training/index.js'
 import {UserError} from '../errors.js'
@@ -27,6 +28,8 @@ export interface TrainedRun {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** How an image file becomes the input (a run trained on an image folder). */
+  imagePreprocessing?: ImagePreprocessing
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -55,6 +58,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
+    ...(metadata.imagePreprocessing && {imagePreprocessing: metadata.imagePreprocessing}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

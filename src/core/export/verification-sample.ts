@@ -1,4 +1,5 @@
-import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
+import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset, resolveDataDir} from '../data/index.js'
+import {loadImageFolder} from '../data/image-folder.js'
 import {UserError} from '../errors.js'
 import {subsetSplit} from '../data/select-examples.js'
 import type {TrainedRun} from './trained-run.js'
@@ -31,11 +32,17 @@ export async function loadVerificationSample(
           encoding: run.columnEncodings,
           dropMissing: run.data.dropMissing === true,
         })
-      : await loadDataset(run.data.dataset, {
-          from: options.from,
-          dataDir: options.dataDir,
-          onDownload: options.onDownload,
-        })
+      : 'folder' in run.data
+        ? await loadImageFolder(run.data.folder, {
+            preprocessing: run.data.imagePreprocessing,
+            testFraction: run.data.testFraction,
+            cacheDir: resolveDataDir(options.dataDir),
+          })
+        : await loadDataset(run.data.dataset, {
+            from: options.from,
+            dataDir: options.dataDir,
+            onDownload: options.onDownload,
+          })
   if (dataset.inputShape.join('x') !== run.spec.inputShape.join('x')) {
     throw new UserError(
       `${dataset.name} has examples of shape [${dataset.inputShape}] but the model takes [${run.spec.inputShape}]; the run's data has changed since training`,

@@ -1,4 +1,5 @@
 import {type ColumnEncoding, isColumnEncodingList} from '../data/table-columns.js'
+import {type ImagePreprocessing, RESIZE_MODES} from '../images/image-preprocessing.js'
 import type {InputNormalization} from './input-normalization.js'
 
 /**
@@ -19,6 +20,11 @@ export interface ModelMetadata {
   mlctlVersion?: string
   /** table_preprocessing: JSON, a table model's columns and the scaling fitted on its training rows */
   tablePreprocessing?: TablePreprocessing
+  /**
+   * How an image file becomes the input, for a model trained on an image folder: the keys image_size (JSON
+   * [height, width]), channels ("1" or "3") and resize ("cover", "contain" or "fill"), always all three.
+   */
+  imagePreprocessing?: ImagePreprocessing
 }
 
 /**
@@ -61,6 +67,12 @@ export function toMetadataProps(metadata: ModelMetadata): Record<string, string>
   put('training_metrics', json(metadata.trainingMetrics))
   put('mlctl_version', metadata.mlctlVersion)
   put('table_preprocessing', json(metadata.tablePreprocessing))
+  const image = metadata.imagePreprocessing
+  if (image) {
+    put('image_size', json([image.height, image.width]))
+    put('channels', String(image.channels))
+    put('resize', image.resize)
+  }
   return props
 }
 
@@ -102,8 +114,43 @@ export function fromMetadataProps(props: Record<string, string>): {
       isTablePreprocessing,
       'is not a JSON object with a string list columns',
     ),
+    imagePreprocessing: readImagePreprocessing(props, problems),
   }
   return {metadata, problems}
+}
+
+/** The three image keys, all or none: one missing or invalid is a problem and none of them is used. */
+function readImagePreprocessing(
+  props: Record<string, string>,
+  problems: MetadataProblem[],
+): ImagePreprocessing | undefined {
+  const keys = ['image_size', 'channels', 'resize'] as const
+  if (keys.every((key) => props[key] === undefined)) return undefined
+  const size = parseJson(props.image_size)
+  const channels = Number(props.channels)
+  const resize = props.resize as ImagePreprocessing['resize']
+  const before = problems.length
+  const sizeValid =
+    Array.isArray(size) && size.length === 2 && size.every((n) => Number.isInteger(n) && (n as number) >= 1)
+  if (!sizeValid)
+    problems.push({
+      key: 'image_size',
+      message: `metadata_props image_size is ${show(props.image_size)}; it must be a JSON [height, width] of positive integers`,
+    })
+  if (channels !== 1 && channels !== 3)
+    problems.push({key: 'channels', message: `metadata_props channels is ${show(props.channels)}; it must be 1 or 3`})
+  if (!RESIZE_MODES.includes(resize))
+    problems.push({
+      key: 'resize',
+      message: `metadata_props resize is ${show(props.resize)}; it must be cover, contain or fill`,
+    })
+  if (problems.length > before) return undefined
+  const [height, width] = size as [number, number]
+  return {width, height, channels: channels as 1 | 3, resize}
+}
+
+function show(value: string | undefined): string {
+  return value === undefined ? 'missing' : `"${value}"`
 }
 
 /** undefined for an absent key, and for text that is not JSON (which then fails its key's rule). */

@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {type ColumnEncoding, type Dataset, isColumnEncodingList} from '../data/index.js'
 import type {LossConfig} from '../training/index.js'
+import {type ImagePreprocessing, isImagePreprocessing} from '../images/image-preprocessing.js'
 import {UserError} from '../errors.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
@@ -24,6 +25,8 @@ export interface RunRecord {
     featureNames?: string[]
     targetName?: string
     columnEncodings?: ColumnEncoding[]
+    /** An image folder's preprocessing (see core/images/image-preprocessing.ts). */
+    imagePreprocessing?: ImagePreprocessing
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -41,6 +44,8 @@ export type RunModelMetadata = {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames (see core/data/table-columns.ts). */
   columnEncodings?: ColumnEncoding[]
+  /** How an image file becomes the model's input (an image-folder run). */
+  imagePreprocessing?: ImagePreprocessing
   bestEpoch?: {epoch: number; metric: number}
 }
 
@@ -66,7 +71,11 @@ export interface Run {
    * Where train read its data: a registry dataset, or a CSV file, the column it predicts and whether rows with
    * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from.
    */
-  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean}
+  data:
+    | {dataset: string}
+    | {csv: string; target: string; dropMissing?: boolean}
+    /** An image folder, read with the preprocessing train chose and holding out --test-split of each class. */
+    | {folder: string; imagePreprocessing: ImagePreprocessing; testFraction?: number}
   /** The fraction train held out for validation, when recorded. */
   valSplit?: number
   task: Task
@@ -106,21 +115,39 @@ export function readRun(dir: string): Run {
   const task = dataset.task
   if (task !== 'classification' && task !== 'regression')
     throw damaged('does not record the task (classification or regression)')
-  const csv = stringOrUndefined(config.data)
-  const target = stringOrUndefined(config.target)
   const classNames = isStringList(dataset.classNames) ? dataset.classNames : undefined
   return {
     dir,
     config,
     datasetName,
-    data:
-      csv !== undefined && target !== undefined
-        ? {csv, target, ...(config['drop-missing'] === true && {dropMissing: true})}
-        : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
+    data: runData(config, dataset, datasetName, damaged),
     ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
     task,
     ...(classNames && {classNames}),
   }
+}
+
+/** Where the run read its data: a CSV file (--data with --target), an image folder (--data DIR) or a dataset. */
+function runData(
+  config: Record<string, unknown>,
+  dataset: Record<string, unknown>,
+  datasetName: string,
+  damaged: (why: string) => UserError,
+): Run['data'] {
+  const data = stringOrUndefined(config.data)
+  const target = stringOrUndefined(config.target)
+  if (data !== undefined && target !== undefined)
+    return {csv: data, target, ...(config['drop-missing'] === true && {dropMissing: true})}
+  if (data !== undefined) {
+    if (!isImagePreprocessing(dataset.imagePreprocessing))
+      throw damaged(`does not record how the images of ${data} were preprocessed`)
+    return {
+      folder: data,
+      imagePreprocessing: dataset.imagePreprocessing,
+      ...(typeof config['test-split'] === 'number' && {testFraction: config['test-split']}),
+    }
+  }
+  return {dataset: stringOrUndefined(config.dataset) ?? datasetName}
 }
 
 /** Reads a run that has finished: its config.json and its model/. */
@@ -167,6 +194,7 @@ export function readRunModel(dir: string): RunModel {
       featureNames: checked('featureNames', isStringList),
       targetName: checked('targetName', isString),
       columnEncodings: checked('columnEncodings', isColumnEncodingList),
+      imagePreprocessing: checked('imagePreprocessing', isImagePreprocessing),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

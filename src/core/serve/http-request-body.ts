@@ -8,11 +8,8 @@ import {promisify} from 'node:util'
 import {gunzip, inflate, type ZlibOptions} from 'node:zlib'
 
 import {BINARY_HEADER} from './infer-json.js'
-import {ServeError} from './serve-error.js'
+import {ServeError, UnsupportedMediaTypeError} from './serve-error.js'
 import {markRequestOwned} from './tensor.js'
-
-/** A Content-Encoding the server cannot decode: HTTP 415, a status that no ServeError kind stands for. */
-export class UnsupportedEncodingError extends Error {}
 
 type Decompress = (body: Buffer, options: ZlibOptions) => Promise<Buffer>
 
@@ -34,7 +31,7 @@ async function decompress(body: Buffer, encoding: string, maxBytes: number): Pro
   if (name === 'identity' || name === '') return body
   const decompressor = DECOMPRESSORS.get(name)
   if (!decompressor) {
-    throw new UnsupportedEncodingError(
+    throw new UnsupportedMediaTypeError(
       `Content-Encoding ${JSON.stringify(encoding.slice(0, 64))} is not supported; send the body uncompressed, or compressed with gzip or deflate`,
     )
   }

@@ -7,12 +7,13 @@ import {createServer as createHttpsServer} from 'node:https'
 
 import {quote} from './client-text.js'
 import {BINARY_HEADER, encodeInferResponse} from './infer-json.js'
-import {readRequestBody, UnsupportedEncodingError} from './http-request-body.js'
-import {parseJsonBody} from './json-body-parser.js'
+import {readRequestBody} from './http-request-body.js'
 import {predict} from './predict-api.js'
+import {classifyPredictBody} from './predict-body.js'
 import {checkLoadParameters, controlParameterNames, readyOnly} from './repository-requests.js'
-import {asServeError, HTTP_STATUS, ServeError} from './serve-error.js'
+import {asServeError, HTTP_STATUS, ServeError, UnsupportedMediaTypeError} from './serve-error.js'
 import type {ServeContext} from './serve-context.js'
+import type {ServedModel} from './served-model.js'
 import type {ServerTls} from './server-tls.js'
 
 interface Reply {
@@ -28,7 +29,7 @@ interface Route {
   handle(): Promise<Reply>
 }
 
-const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer|\/predict)?$/
 const REPOSITORY_CONTROL_PATH = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/
 
 /** Connections the kernel queues for the server to accept (node's default, named because shutdown relies on it). */
@@ -120,7 +121,7 @@ export class HttpFrontEnd {
   }
 
   private errorReply(req: IncomingMessage, err: unknown): Reply {
-    if (err instanceof UnsupportedEncodingError) return {status: 415, body: JSON.stringify({error: err.message})}
+    if (err instanceof UnsupportedMediaTypeError) return {status: 415, body: JSON.stringify({error: err.message})}
     const error = asServeError(err)
     if (error.kind === 'internal') this.context.log(`${req.method} ${req.url}: ${error.message}`)
     return {status: HTTP_STATUS[error.kind], body: JSON.stringify({error: error.message})}
@@ -137,6 +138,24 @@ export class HttpFrontEnd {
     if (!this.context.isReady() || reply.status === 401) headers.connection = 'close'
     res.writeHead(reply.status, headers)
     res.end(reply.body)
+  }
+
+  /**
+   * POST, or PUT as `curl -T photo.jpg` sends an upload (TorchServe's prediction API takes both): JSON
+   * instances, an image, or images in a form.
+   */
+  private predictRoute(req: IncomingMessage, body: Buffer, model: ServedModel): Route {
+    return {
+      endpoint: 'predict',
+      model: model.name,
+      handle: async () => {
+        if (req.method !== 'POST' && req.method !== 'PUT')
+          throw new ServeError('invalid_argument', `${req.url} takes POST (or PUT with an image), not ${req.method}`)
+        const predictBody = classifyPredictBody(req.headers['content-type'], body)
+        const options = {maxPixels: this.context.maxImagePixels, observer: this.context.metrics}
+        return {status: 200, body: JSON.stringify(await predict(model, predictBody, options))}
+      },
+    }
   }
 
   private route(req: IncomingMessage, path: string, query: URLSearchParams, body: Buffer): Route {
@@ -182,15 +201,7 @@ export class HttpFrontEnd {
     }
     if (path === '/predict') {
       const name = query.get('model')
-      const model = name === null ? registry.defaultModel() : registry.get(name)
-      return {
-        endpoint: 'predict',
-        model: model.name,
-        handle: async () => {
-          requireMethod('POST')
-          return json(200, await predict(model, parseJsonBody(body)))
-        },
-      }
+      return this.predictRoute(req, body, name === null ? registry.defaultModel() : registry.get(name))
     }
     if (path === '/v2/repository/index') {
       return {
@@ -242,6 +253,7 @@ export class HttpFrontEnd {
           },
         }
       }
+      if (action === '/predict') return this.predictRoute(req, body, model)
       if (action === '/infer') {
         return {
           endpoint: 'infer',
@@ -279,7 +291,7 @@ function notFound(req: IncomingMessage): Reply {
   return {
     status: 404,
     body: JSON.stringify({
-      error: `no route ${req.method} ${quote(req.url ?? '')}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /predict, /metrics, /v2/repository/index`,
+      error: `no route ${req.method} ${quote(req.url ?? '')}; see /v2, /v2/models/NAME, /v2/models/NAME/infer, /v2/models/NAME/predict, /predict, /metrics, /v2/repository/index`,
     }),
   }
 }

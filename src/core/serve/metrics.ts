@@ -1,15 +1,17 @@
 /**
  * Prometheus metrics for GET /metrics: requests by protocol/endpoint/model/status, request latency,
  * rows per inference run (how well batching merges), queue depth, time inside onnxruntime, model loads
- * (failed ones included), plus the standard Node.js process metrics (CPU, memory, event-loop lag).
+ * (failed ones included), image uploads and their decode time, plus the standard Node.js process metrics
+ * (CPU, memory, event-loop lag).
  */
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client'
 
+import type {ImageObserver} from './image-upload.js'
 import type {RegistryObserver} from './model-registry.js'
 
 export type Protocol = 'http' | 'grpc'
 
-export class ServerMetrics implements RegistryObserver {
+export class ServerMetrics implements RegistryObserver, ImageObserver {
   readonly registry = new Registry()
 
   private readonly requests = new Counter({
@@ -65,6 +67,28 @@ export class ServerMetrics implements RegistryObserver {
     registers: [this.registry],
   })
 
+  private readonly imageRequests = new Counter({
+    name: 'mlctl_image_requests_total',
+    help: 'Requests to /predict that uploaded images (decoded or not), by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  })
+
+  private readonly imagesDecoded = new Counter({
+    name: 'mlctl_images_total',
+    help: 'Images uploaded to /predict, by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  })
+
+  private readonly imageDecode = new Histogram({
+    name: 'mlctl_image_decode_duration_seconds',
+    help: "Time to decode and resize one request's uploaded images (in parallel, off the connection thread).",
+    labelNames: ['model'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({register: this.registry})
   }
@@ -86,6 +110,12 @@ export class ServerMetrics implements RegistryObserver {
 
   onModelLoad(model: string, result: 'loaded' | 'failed'): void {
     this.modelLoads.inc({model, result})
+  }
+
+  onImagesDecoded(model: string, images: number, seconds: number): void {
+    this.imageRequests.inc({model})
+    this.imagesDecoded.inc({model}, images)
+    this.imageDecode.observe({model}, seconds)
   }
 
   onInference(model: string, seconds: number): void {

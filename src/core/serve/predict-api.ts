@@ -1,44 +1,72 @@
 /**
- * POST /predict, the route for people and curl: `{"instances": [example, ...]}` in, one prediction per
- * example out, with the class index, its name from the model's `class_names` metadata, and the class
- * probabilities. Works for classifiers with a single input.
+ * POST /predict (and /v2/models/NAME/predict), the route for people and curl: JSON `{"instances": [example,
+ * ...]}` (numbers, or rows by column name for a table model), an image body, or image files in
+ * multipart/form-data in; one prediction per example or image out: the class index, its name from the
+ * model's `class_names` metadata, its probability and every class's probabilities; or a regression model's
+ * value. Works for models with a single input.
  */
-import {Float32JsonArray} from './json-body-parser.js'
+import {parseJsonBody, Float32JsonArray} from './json-body-parser.js'
+import {type ImageUploadOptions, imagesToTensor} from './image-upload.js'
+import {isNamedRows, namedRowsToTensor} from './named-rows.js'
+import type {PredictBody} from './predict-body.js'
+import {classProbabilities} from '../predict/prediction.js'
 import type {ServedModel} from './served-model.js'
+import {servedInputs} from './served-inputs.js'
 import {invalid, typedArrayFrom} from './tensor-codec.js'
 import {elementCount, type Tensor} from './tensor.js'
 
-export interface Prediction {
-  class: number
-  label: string
-  probabilities: number[]
-}
+export type ServedPrediction =
+  | {file?: string; class: number; label: string; probability: number; probabilities: number[]}
+  | {file?: string; value: number; values?: number[]}
 
 export async function predict(
   model: ServedModel,
-  body: unknown,
-): Promise<{model_name: string; predictions: Prediction[]}> {
-  const input = instancesToTensor(model, body)
-  const scoreOutput = pickScoreOutput(model)
-  const [scores] = await model.infer([input], [scoreOutput.name])
-  const classes = scores.shape[1]
-  const predictions: Prediction[] = []
-  for (let row = 0; row < scores.shape[0]; row++) {
-    const values = Array.from((scores.data as Float32Array).subarray(row * classes, (row + 1) * classes))
-    const probabilities = scoreOutput.isProbability ? values : softmax(values)
-    const best = probabilities.indexOf(Math.max(...probabilities))
-    predictions.push({class: best, label: model.classNames?.[best] ?? String(best), probabilities})
-  }
-  return {model_name: model.name, predictions}
-}
-
-function instancesToTensor(model: ServedModel, body: unknown): Tensor {
+  body: PredictBody,
+  options: ImageUploadOptions = {},
+): Promise<{model_name: string; predictions: ServedPrediction[]}> {
   const inputs = model.signature.inputs
   if (inputs.length !== 1)
     throw invalid(
       `POST /predict needs a model with one input; "${model.name}" has ${inputs.length}: use /v2/models/${model.name}/infer`,
     )
-  const [spec] = inputs
+  const {reading, scoreOutput} = servedInputs(model)
+  const input =
+    body.kind === 'images'
+      ? await imagesToTensor(model, body.images, options)
+      : instancesToTensor(model, parseJsonBody(body.body))
+  const [scores] = await model.infer([input], [scoreOutput])
+  const rows = scores.shape[0]
+  const width = scores.shape[1] ?? 1
+  const values = scores.data as Float32Array
+  const predictions: ServedPrediction[] = []
+  for (let row = 0; row < rows; row++) {
+    const name = body.kind === 'images' ? body.images[row].name : undefined
+    const file = name === undefined ? {} : {file: name}
+    const scoresOfRow = values.subarray(row * width, (row + 1) * width)
+    if (reading.task === 'regression') {
+      predictions.push(
+        width === 1
+          ? {...file, value: scoresOfRow[0]}
+          : {...file, value: scoresOfRow[0], values: Array.from(scoresOfRow)},
+      )
+      continue
+    }
+    const probabilities = Array.from(classProbabilities(scoresOfRow, {...reading, binary: width === 1}))
+    let best = 0
+    for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c
+    predictions.push({
+      ...file,
+      class: best,
+      label: model.classNames?.[best] ?? String(best),
+      probability: probabilities[best],
+      probabilities,
+    })
+  }
+  return {model_name: model.name, predictions}
+}
+
+function instancesToTensor(model: ServedModel, body: unknown): Tensor {
+  const [spec] = model.signature.inputs
   const exampleShape = spec.shape.slice(1)
   if (exampleShape.some((dim) => dim < 0))
     throw invalid(
@@ -49,6 +77,7 @@ function instancesToTensor(model: ServedModel, body: unknown): Tensor {
   if (instances instanceof Float32JsonArray) instances = instances.json()
   if (!Array.isArray(instances) || instances.length === 0)
     throw invalid('POST /predict needs {"instances": [example, ...]} with at least one example')
+  if (fastFloats === undefined && isNamedRows(instances)) return namedRowsToTensor(model, instances)
   const shape = [instances.length, ...exampleShape]
   const values = fastFloats ?? instances.flat(Infinity)
   if (values.length !== elementCount(shape)) {
@@ -58,25 +87,4 @@ function instancesToTensor(model: ServedModel, body: unknown): Tensor {
   }
   const data = fastFloats ?? typedArrayFrom({name: spec.name, datatype: spec.datatype, shape}, values as unknown[])
   return {name: spec.name, datatype: spec.datatype, shape, data}
-}
-
-/** A `probabilities` output if the model has one; else `logits` or the first FP32 [N, classes] output. */
-function pickScoreOutput(model: ServedModel): {name: string; isProbability: boolean} {
-  const classifierOutputs = model.signature.outputs.filter(
-    (spec) => spec.datatype === 'FP32' && spec.shape.length === 2,
-  )
-  const probabilities = classifierOutputs.find((spec) => spec.name === 'probabilities')
-  if (probabilities) return {name: probabilities.name, isProbability: true}
-  const logits = classifierOutputs.find((spec) => spec.name === 'logits') ?? classifierOutputs[0]
-  if (logits) return {name: logits.name, isProbability: false}
-  throw invalid(
-    `POST /predict works for classifiers with an FP32 [N, classes] output; "${model.name}" has none: use /v2/models/${model.name}/infer`,
-  )
-}
-
-function softmax(values: number[]): number[] {
-  const max = Math.max(...values)
-  const exps = values.map((value) => Math.exp(value - max))
-  const sum = exps.reduce((a, b) => a + b, 0)
-  return exps.map((value) => value / sum)
 }

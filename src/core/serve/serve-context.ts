@@ -15,6 +15,8 @@ export interface ServeContext {
   metricsText(): Promise<string>
   /** largest request body / gRPC message accepted */
   maxBodyBytes: number
+  /** most pixels an uploaded image may decode to (a decompression-bomb guard); default: decodeImage's */
+  maxImagePixels?: number
   /** false once shutdown has begun, so that load balancers stop sending requests */
   isReady(): boolean
   /** for events worth an operator's attention, e.g. inference failures */

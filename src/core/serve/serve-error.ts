@@ -15,6 +15,12 @@ export class ServeError extends Error {
   }
 }
 
+/**
+ * HTTP 415, a status no ServeError kind stands for (gRPC has no media types): a Content-Encoding or
+ * Content-Type the server cannot read.
+ */
+export class UnsupportedMediaTypeError extends Error {}
+
 export const HTTP_STATUS: Record<ServeErrorKind, number> = {
   invalid_argument: 400,
   unauthenticated: 401,

@@ -41,6 +41,8 @@ export interface ServeOptions {
   maxQueue: number
   apiKey: string | undefined
   maxBodyBytes: number
+  /** uploaded images larger than this are refused (413); default: decodeImage's limit */
+  maxImagePixels?: number
   timeoutMs: number
   /** reported by the server metadata endpoints */
   version: string
@@ -103,6 +105,7 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     server: {name: 'mlctl', version: options.version},
     metricsText: cluster.isWorker ? clusterMetricsSource(metrics.registry) : () => metrics.registry.metrics(),
     maxBodyBytes: options.maxBodyBytes,
+    maxImagePixels: options.maxImagePixels,
     isReady: () => ready,
     log,
   }

@@ -1,7 +1,9 @@
 import {readFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {parse as parseYaml} from 'yaml'
+import {DEFAULT_TEST_FRACTION} from '../data/image-folder.js'
 import {DEFAULT_VALIDATION_FRACTION} from '../data/validation-split.js'
+import {parseImageSize, RESIZE_MODES} from '../images/image-preprocessing.js'
 import {UserError} from '../errors.js'
 import {OPTIMIZER_NAMES} from '../optim/index.js'
 import {parseAugmentations} from './image-augmentation.js'
@@ -44,8 +46,8 @@ export const TRAIN_OPTIONS = {
   },
   data: {
     type: 'string',
-    help: 'CSV table to train on instead of a registry dataset (with --target).',
-    helpValue: 'FILE.csv',
+    help: 'CSV table (with --target) or folder of class subfolders of images to train on instead of a registry dataset.',
+    helpValue: 'FILE.csv|DIR',
   },
   target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
   ignore: {
@@ -63,6 +65,36 @@ export const TRAIN_OPTIONS = {
   'drop-missing': {
     type: 'boolean',
     help: 'Leave out CSV rows with a missing cell instead of filling numbers with the mean and giving categories a "(missing)" value.',
+    dependsOn: ['data'],
+  },
+  'image-size': {
+    type: 'string',
+    help: 'Image folders: size images are resized to [default: the most common size, scaled to fit 64x64].',
+    helpValue: 'N|WxH',
+    dependsOn: ['data'],
+  },
+  channels: {
+    type: 'integer',
+    help: 'Image folders: 1 (grayscale) or 3 (RGB) [default: 3 unless every image is grayscale].',
+    helpValue: '1|3',
+    min: 1,
+    dependsOn: ['data'],
+  },
+  resize: {
+    type: 'choice',
+    help: 'Image folders: cover crops the centre, contain letterboxes in black, fill stretches [default: cover].',
+    choices: RESIZE_MODES,
+    dependsOn: ['data'],
+  },
+  'test-split': {
+    type: 'number',
+    help: `Image folders without a test/ folder: share of each class held out as the test split [default: ${DEFAULT_TEST_FRACTION}].`,
+    helpValue: 'X',
+    dependsOn: ['data'],
+  },
+  strict: {
+    type: 'boolean',
+    help: 'Image folders: stop on a bad image file (undecodable, truncated, empty, unsupported) instead of skipping it.',
     dependsOn: ['data'],
   },
   model: {
@@ -202,8 +234,6 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     defined(fromFile),
     defined(fromFlags),
   ) as TrainConfig
-  if (config.data !== undefined && config.target === undefined)
-    throw new UserError('--data needs --target COLUMN naming the column to predict')
   const integer = (key: TrainConfigKey, min: number) => {
     const v = config[key]
     // Options without a default (epochs, batch size...) are chosen once the dataset is known.
@@ -225,6 +255,13 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     if (option.type === 'integer') integer(key, option.min)
   }
   number('val-split', 0, 1, false)
+  number('test-split', 0, 1, false)
+  if (config.channels !== undefined && config.channels !== 1 && config.channels !== 3)
+    throw new UserError(`channels must be 1 or 3, got ${config.channels}`)
+  if (config['image-size'] !== undefined && !parseImageSize(config['image-size']))
+    throw new UserError(
+      `image-size must be N or WxH with sides from 1 to 4096 (e.g. 32 or 48x32), got ${JSON.stringify(config['image-size'])}`,
+    )
   if (config.epochs !== undefined) number('warmup-epochs', 0, config.epochs)
   const oneOf = (key: TrainConfigKey, values: readonly string[]) => {
     if (!values.includes(config[key] as string))
@@ -232,5 +269,6 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
   }
   oneOf('schedule', TRAIN_OPTIONS.schedule.choices)
   if (config.augment !== undefined) parseAugmentations(config.augment)
+  if (config.resize !== undefined) oneOf('resize', RESIZE_MODES)
   return config
 }

@@ -5,10 +5,13 @@ import {
   type Dataset,
   type DataSplit,
   type DownloadEvent,
-  loadCsvDataset,
+  type ImageFolderProgress,
+  loadDataPath,
   loadDataset,
   parseColumnTypes,
+  resolveDataDir,
 } from '../data/index.js'
+import {type ImagePreprocessing, parseImageSize} from '../images/image-preprocessing.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -46,6 +49,8 @@ export interface TrainRunRequest {
   dataDir?: string
   mlctlVersion: string
   onDownload?: (event: DownloadEvent) => void
+  /** Hears an image folder's decoding progress. */
+  onImageProgress?: (event: ImageFolderProgress) => void
   /** Hears what the user should know that does not stop the run (TensorFlow.js running in pure JavaScript). */
   onWarning?: (message: string) => void
   onStart?: (start: TrainRunStart) => void
@@ -69,6 +74,7 @@ export interface TrainRunStart {
     ignoredColumns?: Dataset['ignoredColumns']
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
+    imageFolder?: Dataset['imageFolder']
   }
   metric: MetricName
   /** The augmentation of training images, e.g. 'crop (4 px zero padding), horizontal flip'. */
@@ -97,10 +103,24 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const createEngine = engineFactory(given.engine)
 
   const dataset = given.data
-    ? await loadCsvDataset(given.data, given.target as string, {
-        ignore: given.ignore?.split(',').map((c) => c.trim()),
-        ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
-        dropMissing: given['drop-missing'] === true,
+    ? await loadDataPath(given.data, {
+        target: given.target,
+        csv: {
+          ignore: given.ignore?.split(',').map((c) => c.trim()),
+          ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
+          dropMissing: given['drop-missing'] === true,
+        },
+        images: {
+          size: given['image-size'] === undefined ? undefined : parseImageSize(given['image-size']),
+          channels: given.channels as 1 | 3 | undefined,
+          resize: given.resize,
+          // a resumed run reads its images as it first did, even if files changed the most common size since
+          preprocessing: resumed?.imagePreprocessing,
+          testFraction: given['test-split'],
+          strict: given.strict === true,
+          cacheDir: resolveDataDir(request.dataDir),
+          onProgress: request.onImageProgress,
+        },
       })
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
   const augmentation = imageAugmentation(
@@ -163,6 +183,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ignoredColumns: dataset.ignoredColumns,
         columnSummary: dataset.columnSummary,
         droppedRows: dataset.droppedRows,
+        imageFolder: dataset.imageFolder,
       },
       metric,
       ...(augmentation && {augmentation: augmentation.describe()}),
@@ -225,6 +246,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       ...(dataset.columnEncodings && {columnEncodings: dataset.columnEncodings}),
+      ...(dataset.imagePreprocessing && {imagePreprocessing: dataset.imagePreprocessing}),
       bestEpoch: loop.best,
     }
     writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
@@ -294,11 +316,16 @@ function optimizerConfig(config: RunConfig, stepsPerEpoch: number): OptimizerCon
   }
 }
 
-function readResumeDir(dir: string): {dir: string; config: Partial<TrainConfig>} {
+function readResumeDir(dir: string): {
+  dir: string
+  config: Partial<TrainConfig>
+  imagePreprocessing?: ImagePreprocessing
+} {
+  const run = readRun(dir)
   // The run keeps its own directory: --out does not apply when resuming.
-  const {out: _out, ...config} = readRun(dir).config as Partial<TrainConfig>
+  const {out: _out, ...config} = run.config as Partial<TrainConfig>
   removeStaleRunTempFiles(dir)
-  return {dir, config}
+  return {dir, config, ...('folder' in run.data && {imagePreprocessing: run.data.imagePreprocessing})}
 }
 
 /**
@@ -385,6 +412,7 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
       featureNames: dataset.featureNames,
       targetName: dataset.targetName,
       columnEncodings: dataset.columnEncodings,
+      imagePreprocessing: dataset.imagePreprocessing,
     },
     versions: {
       mlctl: mlctlVersion,

@@ -1,0 +1,106 @@
+/**
+ * `mlctl predict`'s computation: opens the model, expands the inputs, predicts them in batches and says how
+ * long it took. Image models take image files, folders and globs; table models take CSV files.
+ */
+import {availableParallelism} from 'node:os'
+import {extname} from 'node:path'
+
+import {UserError} from '../errors.js'
+import type {ImageInputOverrides} from './image-input.js'
+import {expandInputs} from './input-files.js'
+import {predictImages} from './predict-images.js'
+import {predictTableFiles} from './predict-table.js'
+import type {Prediction} from './prediction.js'
+import {openPredictionModel, type PredictionModel} from './prediction-model.js'
+
+export interface PredictRequest {
+  /** A run directory or an .onnx file. */
+  model: string
+  inputs: string[]
+  batchSize: number
+  topK: number
+  overrides: ImageInputOverrides
+  /** onnxruntime intra-op threads; default: all cores. */
+  threads?: number
+  /** Image files read and decoded at once; default: two per core. */
+  concurrency?: number
+  onProgress?: (done: number, total: number) => void
+}
+
+/** What `mlctl predict --json` prints. */
+export interface PredictResult {
+  model: {path: string; kind: 'run' | 'onnx'; task: 'classification' | 'regression'; input: ModelInputSummary}
+  predictions: Prediction[]
+  /** Inputs that could not be predicted (their predictions carry the error). */
+  failed: number
+  /** Table inputs: columns the rows carry that the model does not take (the target), left out. */
+  ignoredColumns?: string[]
+  timing: {seconds: number; inputsPerSecond: number; batchSize: number}
+}
+
+export type ModelInputSummary =
+  | {
+      kind: 'image'
+      width: number
+      height: number
+      channels: number
+      resize: string
+      type: string
+      /** float32 inputs: who set the pixels' scaling (the model's input_normalization, the flags, or nobody). */
+      scaling?: 'model' | 'flags' | 'none'
+    }
+  | {kind: 'table'; columns: string[]}
+
+export async function predictInputs(request: PredictRequest): Promise<PredictResult> {
+  for (const [name, value] of [
+    ['--batch-size', request.batchSize],
+    ['--top-k', request.topK],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
+  }
+  const threads = request.threads ?? availableParallelism()
+  const model = await openPredictionModel(request.model, request.overrides, threads)
+  try {
+    const started = performance.now()
+    let predictions: Prediction[]
+    let ignoredColumns: string[] | undefined
+    if (model.input.kind === 'table') {
+      const tables = await predictTableFiles(model, request.inputs, request)
+      predictions = tables.predictions
+      ignoredColumns = tables.ignoredColumns
+    } else {
+      const csv = request.inputs.find((input) => extname(input).toLowerCase() === '.csv')
+      if (csv)
+        throw new UserError(`${csv} is a CSV file but the model takes images; pass image files, folders or globs`, 2)
+      predictions = await predictImages(model, expandInputs(request.inputs), {
+        batchSize: request.batchSize,
+        topK: request.topK,
+        concurrency: request.concurrency ?? 2 * availableParallelism(),
+        onProgress: request.onProgress,
+      })
+    }
+    const seconds = (performance.now() - started) / 1000
+    return {
+      model: {
+        path: request.model,
+        kind: model.source.kind,
+        task: model.output.reading.task,
+        input: summarizeInput(model, request.overrides),
+      },
+      predictions,
+      failed: predictions.filter((p) => 'error' in p).length,
+      ...(ignoredColumns && ignoredColumns.length > 0 && {ignoredColumns}),
+      timing: {seconds, inputsPerSecond: predictions.length / seconds, batchSize: request.batchSize},
+    }
+  } finally {
+    await model.source.session.release()
+  }
+}
+
+function summarizeInput(model: PredictionModel, overrides: ImageInputOverrides): ModelInputSummary {
+  if (model.input.kind === 'table') return {kind: 'table', columns: model.input.table.schema.columns}
+  const {preprocessing, type, normalization} = model.input.image
+  const scaling = overrides.scaling ? 'flags' : normalization ? 'model' : 'none'
+  return {kind: 'image', ...preprocessing, type, ...(type === 'float32' && {scaling})}
+}
