@@ -2,6 +2,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import sharp from 'sharp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readOnnxMetadataProps} from '../../src/core/onnx/metadata-props.js'
@@ -35,6 +36,39 @@ describe('training on an image folder', () => {
     expect(fromFolder.test!.metric).toBe(builtIn.test!.metric)
     expect(fromFolder.epochs.map((e) => e.valLoss)).toEqual(builtIn.epochs.map((e) => e.valLoss))
   }, 120_000)
+
+  it('a resumed run reads its folder with the preprocessing it started with', async () => {
+    const folder = join(scratch, 'resume-digits')
+    await writeDigits(folder, SAMPLE.train, {to: 100})
+    const out = join(scratch, 'resume-run')
+    await trainRun({
+      flags: {data: folder, epochs: 1, threads: 1, out},
+      dataDir: cacheDir,
+      mlctlVersion: 'test',
+      shouldStop: () => false,
+    })
+    // now most images are 40×40 colour: a new run would pick 40×40 RGB, the resumed one keeps 28×28 gray
+    for (let i = 0; i < 150; i++)
+      writeFileSync(
+        join(folder, '1', `big-${i}.png`),
+        await sharp({create: {width: 40, height: 40, channels: 3, background: {r: i, g: 0, b: 0}}})
+          .png()
+          .toBuffer(),
+      )
+    const starts: Array<number[]> = []
+    const resumed = await trainRun({
+      flags: {epochs: 2},
+      resume: out,
+      dataDir: cacheDir,
+      mlctlVersion: 'test',
+      onStart: (start) => starts.push(start.spec.inputShape ?? []),
+      shouldStop: () => false,
+    })
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2])
+    expect(starts).toEqual([[1, 28, 28]])
+    const record = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
+    expect(record.dataset.imagePreprocessing).toEqual({width: 28, height: 28, channels: 1, resize: 'cover'})
+  })
 
   describe('through the CLI', () => {
     const folder = join(scratch, 'digits')

@@ -71,6 +71,22 @@ describe('readRun', () => {
     expect(csv.valSplit).toBeUndefined()
   })
 
+  it('reads an image-folder run: the folder, its preprocessing and test split; without the preprocessing it is damaged', () => {
+    const imagePreprocessing = {width: 32, height: 24, channels: 3, resize: 'contain'}
+    const folderRecord = (dataset: object) =>
+      JSON.stringify({
+        ...RECORD,
+        config: {data: 'photos', 'test-split': 0.25, model: 'test'},
+        dataset: {...RECORD.dataset, name: 'photos', ...dataset},
+      })
+    const run = readRun(writeRun('folder', {configJson: folderRecord({imagePreprocessing})}))
+    expect(run.data).toEqual({folder: 'photos', imagePreprocessing, testFraction: 0.25})
+    const damaged = writeRun('folder-damaged', {configJson: folderRecord({})})
+    expect(() => readRun(damaged)).toThrow(
+      `${join(damaged, 'config.json')} does not record how the images of photos were preprocessed; the run directory is damaged`,
+    )
+  })
+
   it('gives one message for each kind of damage', () => {
     const damaged = (name: string, why: string) =>
       new RegExp(`^${join(root, name, 'config.json')} ${why}; the run directory is damaged$`)
