@@ -136,6 +136,13 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
   if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
+  const time = start.dataset.timeSplit
+  if (time)
+    lines.splice(
+      2,
+      0,
+      `  split     by ${time.column}: the latest rows are the test split${time.testFrom ? ` (from ${time.testFrom})` : ''}, the latest before them validation`,
+    )
   if (start.dataset.droppedRows)
     lines.splice(2, 0, `  dropped   ${start.dataset.droppedRows} rows with a missing cell (--drop-missing)`)
   const summary = start.dataset.columnSummary ?? []

@@ -40,5 +40,10 @@ export interface Dataset {
   columnSummary?: Array<{column: string; details: string}>
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
+  /**
+   * Tables split by time (--split-by): the column, and its value in the first test row. The training split is
+   * in time order, so that the validation hold-out is its latest rows (holdOut's `latest`).
+   */
+  timeSplit?: {column: string; testFrom?: string}
   origin?: DatasetOrigin
 }

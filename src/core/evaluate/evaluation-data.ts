@@ -58,6 +58,7 @@ export async function loadEvaluationData(
       encoding: columnEncodings,
       // The run's own file, read as train read it, so that its splits are the same rows.
       dropMissing: !explicit && trainedOn.dropMissing === true,
+      ...(!explicit && trainedOn.splitBy !== undefined && {splitBy: trainedOn.splitBy}),
     })
     source = `${csv} (target ${target})`
   } else if (name !== undefined) {
@@ -87,7 +88,7 @@ function pickSplit(dataset: Dataset, split: SplitName, valSplit: number): DataSp
     if (!dataset.test) throw new UserError(`${dataset.name} has no test split; use --split val or --split train`, 2)
     return dataset.test
   }
-  const {fit, validation} = holdOut(dataset.train, valSplit)
+  const {fit, validation} = holdOut(dataset.train, valSplit, dataset.timeSplit !== undefined)
   if (split === 'train') return fit
   if (!validation)
     throw new UserError(

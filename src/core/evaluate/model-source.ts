@@ -34,7 +34,14 @@ export interface ModelFacts {
    */
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
-  trainedOn: {dataset?: string; data?: string; target?: string; dropMissing?: boolean; valSplit?: number}
+  trainedOn: {
+    dataset?: string
+    data?: string
+    target?: string
+    dropMissing?: boolean
+    splitBy?: string
+    valSplit?: number
+  }
 }
 
 export interface EvaluationModel {
@@ -88,7 +95,7 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
   if (!run) return {dataset: datasetOfModel}
   const data =
     'csv' in run.data
-      ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
+      ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing, splitBy: run.data.splitBy}
       : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }

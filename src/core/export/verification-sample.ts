@@ -30,6 +30,7 @@ export async function loadVerificationSample(
           features: run.featureNames,
           encoding: run.columnEncodings,
           dropMissing: run.data.dropMissing === true,
+          ...(run.data.splitBy !== undefined && {splitBy: run.data.splitBy}),
         })
       : await loadDataset(run.data.dataset, {
           from: options.from,

@@ -64,9 +64,10 @@ export interface Run {
   datasetName: string
   /**
    * Where train read its data: a registry dataset, or a CSV file, the column it predicts and whether rows with
-   * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from.
+   * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from, and
+   * the column that ordered the splits by time (train --split-by).
    */
-  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean}
+  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean; splitBy?: string}
   /** The fraction train held out for validation, when recorded. */
   valSplit?: number
   task: Task
@@ -115,7 +116,12 @@ export function readRun(dir: string): Run {
     datasetName,
     data:
       csv !== undefined && target !== undefined
-        ? {csv, target, ...(config['drop-missing'] === true && {dropMissing: true})}
+        ? {
+            csv,
+            target,
+            ...(config['drop-missing'] === true && {dropMissing: true}),
+            ...(typeof config['split-by'] === 'string' && {splitBy: config['split-by']}),
+          }
         : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
     ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
     task,

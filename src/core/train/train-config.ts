@@ -55,13 +55,19 @@ export const TRAIN_OPTIONS = {
   },
   columns: {
     type: 'string',
-    help: 'CSV column types where the inferred ones are wrong, comma-separated; TYPE is number, category, binary or ignore.',
+    help: 'CSV column types where the inferred ones are wrong, comma-separated; TYPE is number, category, binary, date or ignore.',
     helpValue: 'COL:TYPE,...',
     dependsOn: ['data'],
   },
   'drop-missing': {
     type: 'boolean',
     help: 'Leave out CSV rows with a missing cell instead of filling numbers with the mean and giving categories a "(missing)" value.',
+    dependsOn: ['data'],
+  },
+  'split-by': {
+    type: 'string',
+    help: 'Split a CSV by time: the latest rows by this date column are the test split and the latest of the rest validation (no training on the future).',
+    helpValue: 'DATECOL',
     dependsOn: ['data'],
   },
   model: {

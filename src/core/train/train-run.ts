@@ -66,6 +66,7 @@ export interface TrainRunStart {
     validation: number
     test: number
     ignoredColumns?: Dataset['ignoredColumns']
+    timeSplit?: Dataset['timeSplit']
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
   }
@@ -98,11 +99,12 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ignore: given.ignore?.split(',').map((c) => c.trim()),
         ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
         dropMissing: given['drop-missing'] === true,
+        ...(given['split-by'] && {splitBy: given['split-by']}),
       })
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
-  const {fit, validation} = holdOut(train, given['val-split'])
+  const {fit, validation} = holdOut(train, given['val-split'], dataset.timeSplit !== undefined)
   const {config, chosen} = withDatasetDefaults(given, {
     isTable: dataset.inputShape.length === 1,
     trainingRows: fit.count,
@@ -155,6 +157,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ignoredColumns: dataset.ignoredColumns,
         columnSummary: dataset.columnSummary,
         droppedRows: dataset.droppedRows,
+        timeSplit: dataset.timeSplit,
       },
       metric,
       ...(chosen && !resumed && {chosen}),
