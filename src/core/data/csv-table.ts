@@ -12,6 +12,7 @@ import {
   encodedNames,
   fitColumn,
   inferColumnType,
+  isInfinityText,
   isMissing,
   isNumberText,
   parseNumber,
@@ -105,7 +106,8 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     return value
   })
 
-  const task = options.task ?? (rawTargets.every((v) => isNumberText(v)) ? 'regression' : 'classification')
+  const task =
+    options.task ?? (rawTargets.every((v) => isNumberText(v) || isInfinityText(v)) ? 'regression' : 'classification')
   const {targets, classNames} =
     task === 'classification'
       ? classTargets(rawTargets, () => `${file}: the target "${target}"`)

@@ -49,10 +49,19 @@ export function isNumberText(cell: string): boolean {
   return NUMBER.test(cell.trim())
 }
 
+/** Infinity, -inf, ...: read as a number so that it is reported as not finite, not taken for a category. */
+export function isInfinityText(cell: string): boolean {
+  return INFINITY.test(cell.trim())
+}
+
 /** A finite float32 number, or a one-line error saying where and what to do. */
 export function parseNumber(cell: string, where: () => string): number {
   const value = cell.trim()
   if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
+  if (INFINITY.test(value))
+    throw new UserError(
+      `${where()}: ${value} is not a finite number; fix the cell, or empty it to mark the value missing.`,
+    )
   if (!NUMBER.test(value))
     throw new UserError(
       `${where()}: "${value}" is not a number; fix the cell or pass --columns NAME:category to treat the column as text.`,
@@ -60,7 +69,7 @@ export function parseNumber(cell: string, where: () => string): number {
   const number = Number(value)
   if (!(Math.abs(number) <= FLOAT32_MAX))
     throw new UserError(
-      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column, fix the cell, or empty it to mark the value missing.`,
     )
   return number
 }
@@ -83,7 +92,6 @@ export function parseDateCell(cell: string, where: () => string): CalendarDate {
 export function inferColumnType(cells: string[]): Exclude<ColumnType, 'ignore'> {
   const present = cells.map((c) => c.trim()).filter((c) => !isMissing(c))
   const distinct = new Set(present.map((c) => c.toLowerCase()))
-  // Infinity is read as a number so that it is reported as a bad number rather than taken for a category.
   const numeric = present.filter((c) => NUMBER.test(c) || INFINITY.test(c)).length
   if (numeric > present.length / 2) {
     return distinct.size === 2 && [...distinct].every((v) => Number(v) === 0 || Number(v) === 1) ? 'binary' : 'number'

@@ -9,6 +9,7 @@ import {
   loadDataset,
   parseColumnTypes,
 } from '../data/index.js'
+import {describeRareClasses, rareClasses} from '../data/rare-classes.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -102,6 +103,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ...(given['split-by'] && {splitBy: given['split-by']}),
       })
     : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const rare = rareClasses(dataset)
+  if (rare.length > 0 && !request.resume) request.onWarning?.(describeRareClasses(rare, dataset.train.count))
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'], dataset.timeSplit !== undefined)
