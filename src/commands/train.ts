@@ -136,6 +136,12 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
   if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
+  if (c.scale === 'robust')
+    lines.splice(
+      2,
+      0,
+      '  scaling   robust: each feature centered on its training median, divided by its interquartile range',
+    )
   const time = start.dataset.timeSplit
   if (time)
     lines.splice(

@@ -27,6 +27,8 @@ export interface TrainedRun {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** train --scale robust: the spec's normalize holds medians and interquartile ranges. */
+  robustScaling?: boolean
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -55,6 +57,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
+    ...(run.config.scale === 'robust' && {robustScaling: true}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

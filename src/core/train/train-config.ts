@@ -4,6 +4,7 @@ import {parse as parseYaml} from 'yaml'
 import {DEFAULT_VALIDATION_FRACTION} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {OPTIMIZER_NAMES} from '../optim/index.js'
+import {FEATURE_SCALINGS} from './table-scaling.js'
 
 /** The loss names train accepts (--loss), mapped to the engine's loss configs when a run starts. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
@@ -68,6 +69,12 @@ export const TRAIN_OPTIONS = {
     type: 'string',
     help: 'Split a CSV by time: the latest rows by this date column are the test split and the latest of the rest validation (no training on the future).',
     helpValue: 'DATECOL',
+    dependsOn: ['data'],
+  },
+  scale: {
+    type: 'choice',
+    help: "How a CSV's features are scaled, fitted on the training rows: standard (mean and std) or robust (median and interquartile range, for columns with outliers) [default: standard].",
+    choices: FEATURE_SCALINGS,
     dependsOn: ['data'],
   },
   model: {

@@ -123,7 +123,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     outputs,
     inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
   })
-  const spec = withTableScaling(modelSpec, fit, loss)
+  const spec = withTableScaling(modelSpec, fit, loss, given.scale)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
   const metric = defaultMetric(loss)
