@@ -54,7 +54,7 @@ describe('train --scale robust', () => {
 
   it('round-trips through the ONNX metadata, and the exported file on raw rows scores as the run does', () => {
     const onnx = join(scratch, 'robust.onnx')
-    const exported = mlctl(['export-onnx', run, '-o', onnx, '--json'])
+    const exported = mlctl(['export-onnx', run, '-o', onnx, '--include-preprocessing', '--json'])
     expect(exported.code, exported.stderr).toBe(0)
     const result = JSON.parse(exported.stdout)
     const table = JSON.parse(result.metadata.table_preprocessing)
@@ -69,6 +69,12 @@ describe('train --scale robust', () => {
     const viaFile = mlctl(['evaluate', onnx, '--data', file, '--target', 'y', '--json'])
     expect(viaFile.code, viaFile.stderr).toBe(0)
     expect(JSON.parse(viaFile.stdout).report.mae).toBeCloseTo(JSON.parse(viaRun.stdout).report.mae, 3)
+  })
+
+  it('--include-preprocessing is the table default and cannot be combined with --no-normalize', () => {
+    const both = mlctl(['export-onnx', run, '--include-preprocessing', '--no-normalize'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/--normalize=false cannot also be provided when using\s+(› +)?--include-preprocessing/)
   })
 
   it('refuses a scaling it does not know', () => {
