@@ -10,9 +10,9 @@ export const FEATURE_SCALINGS: readonly FeatureScaling[] = ['standard', 'robust'
  * A table's numeric columns on a common scale: each feature standardized with the mean and standard
  * deviation (or with `robust`, the median and interquartile range) of the rows the model is fitted on
  * (the training split after the validation hold-out, so neither validation nor test rows leak into
- * them), and a regression target standardized with its mean and std through the spec's denormalize. Both live in the spec, so the run's config.json, checkpoints, model/
- * and the exported ONNX graph all apply exactly these values. A spec that states its own normalize or
- * denormalize keeps it.
+ * them), and a regression target standardized with its mean and std through the spec's denormalize.
+ * Both live in the spec, so the run's config.json, checkpoints, model/ and the exported ONNX graph all
+ * apply exactly these values. A spec that states its own normalize or denormalize keeps it.
  */
 export function withTableScaling(
   spec: ModelSpec,
