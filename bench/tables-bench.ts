@@ -53,7 +53,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** A CSV cell: quoted when it holds a comma, a quote or a line break; null is an empty (missing) cell. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return ''
-  const text = String(value)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
