@@ -36,8 +36,10 @@ export function withTableScaling(
 /**
  * Median and interquartile range, as the mean and std the graph applies: a few extreme values (a price
  * typed in cents, a sensor glitch) then do not squash every other row towards 0, as they do through the
- * std. A column whose middle half is one value (a rare one-hot input) keeps scale 1, as scikit-learn's
- * RobustScaler does. The regression target keeps the mean and std: it only sets the loss's scale.
+ * std. A column whose middle half is one value (a rare one-hot input, a mostly missing column filled
+ * with its mean) is divided by its std instead: scikit-learn's RobustScaler leaves it unscaled, which
+ * on the movies table of `npm run bench:tables` fed budgets in dollars to the network (R² -5e10). The
+ * regression target keeps the mean and std: it only sets the loss's scale.
  */
 function robustStatistics(
   values: ArrayLike<number>,
@@ -54,7 +56,8 @@ function robustStatistics(
   }
   const median = quantile(0.5)
   const range = quantile(0.75) - quantile(0.25)
-  return {mean: median, std: range > 1e-12 * Math.max(1, Math.abs(median)) ? range : 1}
+  if (range > 1e-12 * Math.max(1, Math.abs(median))) return {mean: median, std: range}
+  return {mean: median, std: columnStatistics(values, count, at).std}
 }
 
 /** Mean and population standard deviation in float64; a constant column gets std 1 (it only shifts to 0). */
