@@ -122,6 +122,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     inputShape: dataset.inputShape,
     outputs,
     inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    trainingRows: fit.count,
   })
   const spec = withTableScaling(modelSpec, fit, loss, given.scale)
   const steps = Math.ceil(fit.count / config['batch-size'])
