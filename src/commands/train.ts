@@ -18,7 +18,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dataset fashion-mnist --model cnn --epochs 20 --optimizer adamw --schedule cosine',
-    '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold',
+    '<%= config.bin %> <%= command.id %> --data examples/cars.csv --target Miles_per_Gallon',
     '<%= config.bin %> <%= command.id %> --resume runs/2026-11-28T10-00-00',
     '<%= config.bin %> <%= command.id %> --config train.yaml --epochs 3 --json',
   ]

@@ -179,10 +179,28 @@ describe('loadCsvDataset', () => {
     await expect(loadCsvDataset(spaced, 'y')).rejects.toThrow('column "b" twice (columns 2 and 4)')
   })
 
-  it('reads the retail demand example', async () => {
-    const dataset = await loadCsvDataset('examples/retail-demand.csv', 'units_sold')
+  it('reads the cars example: numbers, a date, a category and missing horsepower', async () => {
+    const dataset = await loadCsvDataset('examples/cars.csv', 'Miles_per_Gallon')
     expect(dataset.task).toBe('regression')
-    expect(dataset.featureNames).toEqual(['day_of_week', 'price', 'discount_pct', 'promo', 'holiday', 'temperature_c'])
-    expect(dataset.train.count + (dataset.test?.count ?? 0)).toBe(150)
+    expect(dataset.featureNames).toEqual([
+      'Cylinders',
+      'Displacement',
+      'Horsepower',
+      'Horsepower missing',
+      'Weight_in_lbs',
+      'Acceleration',
+      'Year year',
+      'Year month sin',
+      'Year month cos',
+      'Year weekday sin',
+      'Year weekday cos',
+      'Year day of year sin',
+      'Year day of year cos',
+      'Origin=Europe',
+      'Origin=Japan',
+      'Origin=USA',
+      'Origin=(unknown)',
+    ])
+    expect(dataset.train.count + (dataset.test?.count ?? 0)).toBe(398)
   })
 })

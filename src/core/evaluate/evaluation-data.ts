@@ -30,7 +30,7 @@ export interface DataRequest {
 export interface EvaluationData {
   dataset: Dataset
   split: DataSplit
-  /** e.g. "mnist-sample", "examples/retail-demand.csv (target units_sold)" */
+  /** e.g. "mnist-sample", "examples/cars.csv (target Miles_per_Gallon)" */
   source: string
 }
 
