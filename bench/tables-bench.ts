@@ -139,7 +139,7 @@ try {
 }
 
 console.log(
-  `| table (target) | train/test rows | metric | mlctl, median of ${seeds} seeds | mean / majority | linear / logistic | HistGradientBoosting | within 0.03 R² / 1 point | mlctl train s |`,
+  `| table (target) | train/test rows | metric | mlctl, median of ${seeds} seeds | mean / majority | linear / logistic | HistGradientBoosting | within 0.03 R² / 1 point | mlctl train + evaluate, s |`,
 )
 console.log('|---|---|---|---|---|---|---|---|---|')
 for (const row of rows) console.log(row)
