@@ -75,16 +75,6 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
   const targetColumn = columns.indexOf(target)
   if (targetColumn < 0)
     throw new UserError(`${file} has no column "${target}"; its columns are: ${columns.join(', ')}.`)
-  const splitTimes = (name: string) => {
-    const c = columns.indexOf(name)
-    if (c < 0)
-      throw new UserError(`${file} has no column "${name}" (--split-by); its columns are: ${columns.join(', ')}.`)
-    if (c === targetColumn) throw new UserError(`--split-by ${name} is the target column; split by a date column.`, 2)
-    return splitKeys(
-      body.map((row) => row.cells[c]),
-      (r) => where(r, c),
-    )
-  }
   const {featureColumns, ignored} = chooseFeatures(columns, targetColumn, allRows, file, options)
   if (featureColumns.length === 0)
     throw new UserError(
@@ -116,6 +106,16 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
           classNames: undefined,
         }
 
+  const splitTimes = (name: string) => {
+    const c = columns.indexOf(name)
+    if (c < 0)
+      throw new UserError(`${file} has no column "${name}" (--split-by); its columns are: ${columns.join(', ')}.`)
+    if (c === targetColumn) throw new UserError(`--split-by ${name} is the target column; split by a date column.`, 2)
+    return splitKeys(
+      body.map((row) => row.cells[c]),
+      (r) => where(r, c),
+    )
+  }
   const times = options.splitBy === undefined ? undefined : splitTimes(options.splitBy)
   const {train: trainRows, test: testRows} = splitIndices(body.length, options, times?.keys)
   const encodings =
