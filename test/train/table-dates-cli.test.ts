@@ -40,13 +40,19 @@ describe('train --split-by on a table with a date column', () => {
     expect(config['split-by']).toBe('day')
   })
 
-  it('evaluate scores the same latest rows as train did', () => {
+  it('evaluate scores the same latest rows as train did, test and validation', () => {
     const testLine = /Test: loss ([\d.]+), mae ([\d.]+)/.exec(train.stdout)
     expect(testLine, train.stdout).not.toBeNull()
     const result = mlctl(['evaluate', run, '--json'])
     expect(result.code, result.stderr).toBe(0)
     const {report} = JSON.parse(result.stdout) as {report: {mae: number; count?: number}}
     expect(report.mae).toBeCloseTo(Number(testLine![2]), 3)
+    // and the same validation rows: the latest before the test split
+    const bestLine = /Best epoch \d+: validation mae ([\d.]+)/.exec(train.stdout)
+    expect(bestLine, train.stdout).not.toBeNull()
+    const validation = mlctl(['evaluate', run, '--split', 'val', '--json'])
+    expect(validation.code, validation.stderr).toBe(0)
+    expect(JSON.parse(validation.stdout).report.mae).toBeCloseTo(Number(bestLine![1]), 3)
   })
 
   it('refuses --split-by on a column that is not a time, naming the row', () => {
