@@ -34,7 +34,7 @@ Exit codes: 0 evaluated (and every gate passed), 1 error, 2 bad usage or data th
     '<%= config.bin %> <%= command.id %> model.onnx --dataset fashion-mnist --from /usr/share/datasets/fashion-mnist --confusion',
     '<%= config.bin %> <%= command.id %> runs/lenet --split val --json --out eval.json',
     '<%= config.bin %> <%= command.id %> resnet.onnx --dataset cifar10 --input-scale 1/255 --input-mean 0.4914,0.4822,0.4465 --input-std 0.247,0.243,0.261',
-    '<%= config.bin %> <%= command.id %> runs/demand --data examples/retail-demand.csv --target units_sold --max-rmse 15',
+    '<%= config.bin %> <%= command.id %> runs/cars --data examples/cars.csv --target Miles_per_Gallon --max-rmse 4',
     '<%= config.bin %> <%= command.id %> runs/lenet --min-accuracy 0.95 --max-loss 0.2 || echo "model not good enough"',
   ]
 

@@ -56,6 +56,11 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
         'Bake the input scaling into the graph, so that clients send raw values (uint8 pixels, table rows) instead of normalized float32. [default: on for tables, off for images]',
       allowNo: true,
     }),
+    'include-preprocessing': Flags.boolean({
+      description:
+        "Table models: bake the numeric preprocessing into the graph (each input's fitted centering and scaling, and the regression target's), so that the input takes the encoded columns unscaled and the output is in the target's units. The default for tables; the column encoding itself (one-hot categories, binary 0/1, date features, missing-value fill) stays with the client, as table_preprocessing describes.",
+      exclusive: ['normalize'],
+    }),
     tolerance: numberFlag({
       description: `Largest absolute output difference from the reference accepted. [default: ${DEFAULT_TOLERANCE.float32.toExponential()} (${DEFAULT_TOLERANCE.float16.toExponential()} with --fp16) times the largest |output|, at least 1]`,
       helpValue: 'X',
@@ -90,7 +95,8 @@ Exit codes: 0 exported, 1 error or failed verification (no file written), 2 bad 
         opset: flags.opset,
         batch: parseBatch(flags.batch),
         includeSoftmax: flags['include-softmax'],
-        normalize: flags.normalize,
+        normalize: flags['include-preprocessing'] || flags.normalize,
+        tableOnly: flags['include-preprocessing'] ? '--include-preprocessing' : undefined,
         fp16: flags.fp16,
         tolerance: flags.tolerance,
         mlctlVersion: this.config.version,

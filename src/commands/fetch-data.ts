@@ -24,7 +24,7 @@ export default class FetchData extends BaseCommand {
     '<%= config.bin %> <%= command.id %> mnist-sample',
     '<%= config.bin %> <%= command.id %> mnist --data-dir ./data',
     '<%= config.bin %> <%= command.id %> fashion-mnist --from /usr/share/datasets/fashion-mnist',
-    '<%= config.bin %> <%= command.id %> examples/retail-demand.csv --target units_sold',
+    '<%= config.bin %> <%= command.id %> examples/cars.csv --target Miles_per_Gallon',
   ]
 
   static args = {

@@ -19,7 +19,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dataset fashion-mnist --model cnn --epochs 20 --optimizer adamw --schedule cosine',
-    '<%= config.bin %> <%= command.id %> --data examples/retail-demand.csv --target units_sold',
+    '<%= config.bin %> <%= command.id %> --data examples/cars.csv --target Miles_per_Gallon',
     '<%= config.bin %> <%= command.id %> --dataset cifar10 --model lenet-cifar --augment crop,flip',
     '<%= config.bin %> <%= command.id %> --data photos/ --image-size 32 --model cnn',
     '<%= config.bin %> <%= command.id %> --resume runs/2026-11-28T10-00-00',
@@ -144,6 +144,19 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
   if (start.dataset.imageFolder) lines.splice(2, 0, ...describeImageFolder(start.dataset.imageFolder))
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
+  if (c.scale === 'robust')
+    lines.splice(
+      2,
+      0,
+      '  scaling   robust: each feature centered on its training median, divided by its interquartile range',
+    )
+  const time = start.dataset.timeSplit
+  if (time)
+    lines.splice(
+      2,
+      0,
+      `  split     by ${time.column}: the latest rows are the test split${time.testFrom ? ` (from ${time.testFrom})` : ''}, the latest before them validation`,
+    )
   if (start.dataset.droppedRows)
     lines.splice(2, 0, `  dropped   ${start.dataset.droppedRows} rows with a missing cell (--drop-missing)`)
   const summary = start.dataset.columnSummary ?? []

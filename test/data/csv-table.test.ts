@@ -129,7 +129,7 @@ describe('loadCsvDataset', () => {
   it('names row and column of a cell too large for float32, in a feature or a numeric target', async () => {
     const huge = await csv('huge.csv', 'price,promo,units\n2.5,0,100\n3,1e400,120\n')
     await expect(loadCsvDataset(huge, 'units')).rejects.toThrow(
-      `${huge}: row 2 (line 3), column "promo": 1e400 is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+      `${huge}: row 2 (line 3), column "promo": 1e400 is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column, fix the cell, or empty it to mark the value missing.`,
     )
     const negative = await csv('negative.csv', 'price,units\n-1e400,1\n2,3\n')
     await expect(loadCsvDataset(negative, 'units')).rejects.toThrow(
@@ -142,8 +142,20 @@ describe('loadCsvDataset', () => {
     )
     const literal = await csv('infinity.csv', 'price,units\nInfinity,1\n2,3\n')
     await expect(loadCsvDataset(literal, 'units')).rejects.toThrow(
-      `${literal}: row 1 (line 2), column "price": "Infinity" is not a number`,
+      `${literal}: row 1 (line 2), column "price": Infinity is not a finite number; fix the cell, or empty it to mark the value missing.`,
     )
+    // In the target too: one infinite cell does not turn a numeric target into classes.
+    const target = await csv('infinite-target.csv', 'price,units\n1,3\n2,-inf\n')
+    await expect(loadCsvDataset(target, 'units')).rejects.toThrow(
+      `${target}: row 2 (line 3), column "units": -inf is not a finite number`,
+    )
+  })
+
+  it('reads NaN text as a missing cell, one of the missing spellings', async () => {
+    const file = await csv('nan.csv', 'price,units\n1,3\nNaN,4\n3,5\n')
+    const dataset = await loadCsvDataset(file, 'units', {testFraction: 0})
+    expect(dataset.featureNames).toEqual(['price', 'price missing'])
+    expect([...dataset.train.inputs]).toEqual([1, 0, 2, 1, 3, 0])
   })
 
   it('refuses a classification target with a single class, naming it', async () => {
@@ -167,10 +179,28 @@ describe('loadCsvDataset', () => {
     await expect(loadCsvDataset(spaced, 'y')).rejects.toThrow('column "b" twice (columns 2 and 4)')
   })
 
-  it('reads the retail demand example', async () => {
-    const dataset = await loadCsvDataset('examples/retail-demand.csv', 'units_sold')
+  it('reads the cars example: numbers, a date, a category and missing horsepower', async () => {
+    const dataset = await loadCsvDataset('examples/cars.csv', 'Miles_per_Gallon')
     expect(dataset.task).toBe('regression')
-    expect(dataset.featureNames).toEqual(['day_of_week', 'price', 'discount_pct', 'promo', 'holiday', 'temperature_c'])
-    expect(dataset.train.count + (dataset.test?.count ?? 0)).toBe(150)
+    expect(dataset.featureNames).toEqual([
+      'Cylinders',
+      'Displacement',
+      'Horsepower',
+      'Horsepower missing',
+      'Weight_in_lbs',
+      'Acceleration',
+      'Year year',
+      'Year month sin',
+      'Year month cos',
+      'Year weekday sin',
+      'Year weekday cos',
+      'Year day of year sin',
+      'Year day of year cos',
+      'Origin=Europe',
+      'Origin=Japan',
+      'Origin=USA',
+      'Origin=(unknown)',
+    ])
+    expect(dataset.train.count + (dataset.test?.count ?? 0)).toBe(398)
   })
 })

@@ -66,10 +66,10 @@ describe('mlctl fetch-data', () => {
   })
 
   it('summarises a CSV table with --target', () => {
-    const {code, stdout} = mlctl('examples/retail-demand.csv', '--target', 'units_sold')
+    const {code, stdout} = mlctl('examples/cars.csv', '--target', 'Miles_per_Gallon')
     expect(code).toBe(0)
     expect(stdout).toContain('  task      regression')
-    expect(stdout).toContain('  target    units_sold')
+    expect(stdout).toContain('  target    Miles_per_Gallon')
   })
 
   it('refuses a CSV with an out-of-range cell, a single class or a duplicate column: exit 1, one line', async () => {

@@ -105,6 +105,11 @@ describe('mlctl export-onnx', () => {
       expect(bad.code, flags.join(' ')).toBe(2)
       expect(bad.stderr).toMatch(new RegExp(`Error: ${flags[0]}`))
     }
+    const imageRun = mlctl(['export-onnx', run, '--include-preprocessing'])
+    expect(imageRun.code).toBe(2)
+    expect(imageRun.stderr).toContain(
+      `--include-preprocessing is for table models; ${run} takes images, so use --normalize to bake in its input scaling`,
+    )
     const missing = mlctl(['export-onnx', join(root, 'no-such-run')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(

@@ -298,11 +298,11 @@ describe('exportRun', () => {
 
   it('exports a CSV regression run: NC input, no class names, verified by mean absolute error', async () => {
     const {dir} = await makeTinyRun(join(root, 'csv'), 'mlp', {
-      csv: {file: 'examples/retail-demand.csv', target: 'units_sold'},
+      csv: {file: 'examples/cars.csv', target: 'Miles_per_Gallon'},
     })
     const result = await exportRun({runDir: dir, mlctlVersion: VERSION})
     expect(result.kept).toBe(true)
-    expect(result.inputs[0].shape).toEqual(['batch', 6])
+    expect(result.inputs[0].shape).toEqual(['batch', 17])
     expect(result.outputs).toEqual([{name: 'logits', type: 'float32', shape: ['batch', 1]}])
     expect(result.verification.argmaxAgreement).toBeUndefined()
     expect(result.verification.sampleMetric.name).toBe('mae')

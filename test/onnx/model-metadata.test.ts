@@ -97,7 +97,7 @@ describe('ONNX model metadata', () => {
       tablePreprocessing: {
         columns: ['price', 'promo'],
         target: 'units_sold',
-        featureStandardization: {mean: [3, 0.25], std: [0.5, 0.43], inGraph: true},
+        featureStandardization: {mean: [3, 0.25], std: [0.5, 0.43], inGraph: true, method: 'robust'},
         targetStandardization: {mean: 160, std: 31.5},
       },
     }
@@ -110,6 +110,7 @@ describe('ONNX model metadata', () => {
           {column: 'price', type: 'number', fill: 3.1, missingIndicator: true},
           {column: 'store', type: 'category', values: ['A', 'B']},
           {column: 'promo', type: 'binary', values: ['no', 'yes'], fill: 0.4},
+          {column: 'day', type: 'date', fill: '2026-11-28', missingIndicator: true},
         ],
       },
     }
@@ -118,6 +119,11 @@ describe('ONNX model metadata', () => {
     expect(fromMetadataProps(damaged).problems[0].message).toBe(
       'metadata_props table_preprocessing is not a JSON object with a string list columns',
     )
+    const badDate = {
+      table_preprocessing:
+        '{"columns": ["d year"], "columnEncodings": [{"column": "d", "type": "date", "fill": "soon"}]}',
+    }
+    expect(fromMetadataProps(badDate).problems).toHaveLength(1)
   })
 
   it('writes an image model’s preprocessing as image_size [height, width], channels and resize', () => {

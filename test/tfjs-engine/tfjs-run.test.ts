@@ -1,5 +1,5 @@
 /**
- * `mlctl train --engine tfjs` end to end, in-process on the small retail CSV: the run has the same files as
+ * `mlctl train --engine tfjs` end to end, in-process on the small cars CSV: the run has the same files as
  * an ONNX Runtime run, evaluates through the ONNX Runtime code path with the numbers the TF.js engine
  * reported, exports to a verified ONNX file, and its checkpoint continues with the other engine.
  */
@@ -20,8 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'mlctl-tfjs-run-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 const flags: Partial<TrainConfig> = {
-  data: 'examples/retail-demand.csv',
-  target: 'units_sold',
+  data: 'examples/cars.csv',
+  target: 'Miles_per_Gallon',
   model: 'mlp',
   loss: 'mse',
   epochs: 2,

@@ -176,9 +176,9 @@ describe('mlctl train', () => {
     const result = mlctl([
       'train',
       '--data',
-      'examples/retail-demand.csv',
+      'examples/cars.csv',
       '--target',
-      'units_sold',
+      'Miles_per_Gallon',
       '--model',
       'mlp',
       '--loss',

@@ -12,10 +12,12 @@ import {
   encodedNames,
   fitColumn,
   inferColumnType,
+  isInfinityText,
   isMissing,
   isNumberText,
   parseNumber,
 } from './table-columns.js'
+import {dayNumber, parseDate} from './table-dates.js'
 
 export interface CsvOptions {
   /** Default: classification if any target value is not a number, else regression. */
@@ -36,6 +38,11 @@ export interface CsvOptions {
   columnTypes?: Map<string, ColumnType>
   /** Leave out every row with a missing feature or target cell instead of filling it in. */
   dropMissing?: boolean
+  /**
+   * A date (or number) column that orders the rows: the test split is the latest rows instead of a random
+   * share, and the training split is kept in time order so that validation can be its latest rows too.
+   */
+  splitBy?: string
 }
 
 /** A column the table does not use as a feature, and why. */
@@ -89,7 +96,8 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     return value
   })
 
-  const task = options.task ?? (rawTargets.every((v) => isNumberText(v)) ? 'regression' : 'classification')
+  const task =
+    options.task ?? (rawTargets.every((v) => isNumberText(v) || isInfinityText(v)) ? 'regression' : 'classification')
   const {targets, classNames} =
     task === 'classification'
       ? classTargets(rawTargets, () => `${file}: the target "${target}"`)
@@ -98,7 +106,18 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
           classNames: undefined,
         }
 
-  const {train: trainRows, test: testRows} = splitIndices(body.length, options)
+  const splitTimes = (name: string) => {
+    const c = columns.indexOf(name)
+    if (c < 0)
+      throw new UserError(`${file} has no column "${name}" (--split-by); its columns are: ${columns.join(', ')}.`)
+    if (c === targetColumn) throw new UserError(`--split-by ${name} is the target column; split by a date column.`, 2)
+    return splitKeys(
+      body.map((row) => row.cells[c]),
+      (r) => where(r, c),
+    )
+  }
+  const times = options.splitBy === undefined ? undefined : splitTimes(options.splitBy)
+  const {train: trainRows, test: testRows} = splitIndices(body.length, options, times?.keys)
   const encodings =
     options.encoding ??
     options.features?.map((column): ColumnEncoding => ({column, type: 'number'})) ??
@@ -143,6 +162,12 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     columnEncodings: encodings,
     columnSummary: encodings.map((e, f) => ({column: e.column, details: describeColumn(e, missingCounts[f])})),
     ...(dropped > 0 && {droppedRows: dropped}),
+    ...(times && {
+      timeSplit: {
+        column: options.splitBy!,
+        ...(testRows && testRows.length > 0 && {testFrom: times.labels[testRows[0]]}),
+      },
+    }),
     origin: {
       kind: 'csv',
       location: file,
@@ -306,8 +331,32 @@ function classTargets(values: string[], target: () => string): {targets: Uint8Ar
   return {targets: Uint8Array.from(values, (v) => index.get(v)!), classNames}
 }
 
-/** Row indices of the training and test splits, by a seeded shuffle. */
-function splitIndices(count: number, options: CsvOptions): {train: Uint32Array; test?: Uint32Array} {
+/**
+ * Each row's position in time for --split-by, from a date column (or a number column such as a year), with
+ * its text for messages; every row needs one, since a row without a time cannot be put before or after.
+ */
+function splitKeys(cells: string[], where: (row: number) => string): {keys: number[]; labels: string[]} {
+  const dates = cells.every((cell) => isMissing(cell) || parseDate(cell) !== undefined)
+  const keys = cells.map((cell, r) => {
+    if (isMissing(cell))
+      throw new UserError(
+        `${where(r)}: missing value; --split-by needs a time in every row, so fill it in or drop the row.`,
+      )
+    if (!dates && !isNumberText(cell))
+      throw new UserError(
+        `${where(r)}: "${cell.trim()}" is neither a date nor a number; --split-by orders rows by a date (or number) column.`,
+        2,
+      )
+    return dates ? dayNumber(parseDate(cell)!) : parseNumber(cell, () => where(r))
+  })
+  return {keys, labels: cells.map((cell) => cell.trim())}
+}
+
+/**
+ * Row indices of the training and test splits: by a seeded shuffle, or with `times`, the latest rows as
+ * the test split and the rest in time order (ties keep the file's order).
+ */
+function splitIndices(count: number, options: CsvOptions, times?: number[]): {train: Uint32Array; test?: Uint32Array} {
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION
   if (!(fraction >= 0 && fraction < 1))
     throw new UserError(`Test fraction ${fraction} is out of range; use a value in [0, 1).`, 2)
@@ -316,7 +365,11 @@ function splitIndices(count: number, options: CsvOptions): {train: Uint32Array; 
     throw new UserError(
       `Only ${count} data rows: too few to hold out a test split of ${fraction}; add rows or lower the test fraction.`,
     )
-  if (testCount === 0) return {train: Uint32Array.from({length: count}, (_, i) => i)}
-  const order = seededPermutation(count, options.seed ?? DEFAULT_CSV_SEED)
+  const order = times
+    ? Uint32Array.from({length: count}, (_, i) => i).sort((a, b) => times[a] - times[b] || a - b)
+    : testCount === 0
+      ? Uint32Array.from({length: count}, (_, i) => i)
+      : seededPermutation(count, options.seed ?? DEFAULT_CSV_SEED)
+  if (testCount === 0) return {train: order}
   return {train: order.subarray(0, count - testCount), test: order.subarray(count - testCount)}
 }

@@ -46,5 +46,10 @@ export interface Dataset {
   imagePreprocessing?: ImagePreprocessing
   /** Image folders: what was decoded, cached, skipped and chosen, for the start of a run. */
   imageFolder?: ImageFolderSummary
+  /**
+   * Tables split by time (--split-by): the column, and its value in the first test row. The training split is
+   * in time order, so that the validation hold-out is its latest rows (holdOut's `latest`).
+   */
+  timeSplit?: {column: string; testFrom?: string}
   origin?: DatasetOrigin
 }

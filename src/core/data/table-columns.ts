@@ -1,4 +1,5 @@
 import {UserError} from '../errors.js'
+import {type CalendarDate, DATE_FEATURES, dateFeatures, dayNumber, formatDate, parseDate} from './table-dates.js'
 
 /**
  * How a table column becomes model inputs, fitted on the training rows and saved with the model so that
@@ -9,14 +10,17 @@ import {UserError} from '../errors.js'
  * - category: one 0/1 input per training value ("COL=value"), then "COL=(unknown)" for a value the
  *   training rows did not have; a missing cell is the value "(missing)" (its own input when training
  *   had gaps, else unknown).
+ * - date: the DATE_FEATURES of the date ("COL year", "COL month sin", ...); a missing cell gets the training
+ *   rows' median date (`fill`, YYYY-MM-DD), with a "COL missing" input as for numbers.
  */
 export type ColumnEncoding =
   | {column: string; type: 'number'; fill?: number; missingIndicator?: boolean}
   | {column: string; type: 'binary'; values: [string, string]; fill: number; missingIndicator?: boolean}
   | {column: string; type: 'category'; values: string[]}
+  | {column: string; type: 'date'; fill: string; missingIndicator?: boolean}
 
-export type ColumnType = 'number' | 'category' | 'binary' | 'ignore'
-export const COLUMN_TYPES: readonly ColumnType[] = ['number', 'category', 'binary', 'ignore']
+export type ColumnType = 'number' | 'category' | 'binary' | 'date' | 'ignore'
+export const COLUMN_TYPES: readonly ColumnType[] = ['number', 'category', 'binary', 'date', 'ignore']
 
 /** More values than this would need embeddings rather than one-hot inputs, which mlctl does not build yet. */
 export const MAX_CATEGORIES = 50
@@ -45,10 +49,19 @@ export function isNumberText(cell: string): boolean {
   return NUMBER.test(cell.trim())
 }
 
+/** Infinity, -inf, ...: read as a number so that it is reported as not finite, not taken for a category. */
+export function isInfinityText(cell: string): boolean {
+  return INFINITY.test(cell.trim())
+}
+
 /** A finite float32 number, or a one-line error saying where and what to do. */
 export function parseNumber(cell: string, where: () => string): number {
   const value = cell.trim()
   if (MISSING.has(value.toLowerCase())) throw new UserError(`${where()}: missing value; fill it in or drop the row.`)
+  if (INFINITY.test(value))
+    throw new UserError(
+      `${where()}: ${value} is not a finite number; fix the cell, or empty it to mark the value missing.`,
+    )
   if (!NUMBER.test(value))
     throw new UserError(
       `${where()}: "${value}" is not a number; fix the cell or pass --columns NAME:category to treat the column as text.`,
@@ -56,23 +69,34 @@ export function parseNumber(cell: string, where: () => string): number {
   const number = Number(value)
   if (!(Math.abs(number) <= FLOAT32_MAX))
     throw new UserError(
-      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column or fix the cell.`,
+      `${where()}: ${value} is beyond the float32 range (±3.4e38) mlctl computes in; rescale the column, fix the cell, or empty it to mark the value missing.`,
     )
   return number
 }
 
+/** A date, or a one-line error saying where and which forms are read. */
+export function parseDateCell(cell: string, where: () => string): CalendarDate {
+  const date = parseDate(cell)
+  if (!date)
+    throw new UserError(
+      `${where()}: "${cell.trim()}" is not a date mlctl reads (2026-11-28, 2026-11-28T10:00:00Z, 28 Nov 2026, Nov 28 2026); fix the cell.`,
+    )
+  return date
+}
+
 /**
  * number when most present cells are numeric (only 0 and 1: binary), so that a stray text cell in a
- * numeric column is reported as a bad number; binary for two text values; else category.
+ * numeric column is reported as a bad number; date when most are dates, likewise; binary for two text
+ * values; else category.
  */
 export function inferColumnType(cells: string[]): Exclude<ColumnType, 'ignore'> {
   const present = cells.map((c) => c.trim()).filter((c) => !isMissing(c))
   const distinct = new Set(present.map((c) => c.toLowerCase()))
-  // Infinity is read as a number so that it is reported as a bad number rather than taken for a category.
   const numeric = present.filter((c) => NUMBER.test(c) || INFINITY.test(c)).length
   if (numeric > present.length / 2) {
     return distinct.size === 2 && [...distinct].every((v) => Number(v) === 0 || Number(v) === 1) ? 'binary' : 'number'
   }
+  if (present.filter((c) => parseDate(c) !== undefined).length > present.length / 2) return 'date'
   return distinct.size === 2 ? 'binary' : 'category'
 }
 
@@ -92,6 +116,12 @@ export function fitColumn(
     return {column, type, values}
   }
   const missing = cells.some(isMissing)
+  if (type === 'date') {
+    const dates = cells.flatMap((cell, i) => (isMissing(cell) ? [] : [parseDateCell(cell, () => where(i))]))
+    dates.sort((a, b) => dayNumber(a) - dayNumber(b))
+    const fill = dates.length > 0 ? formatDate(dates[Math.floor((dates.length - 1) / 2)]) : '1970-01-01'
+    return {column, type, fill, ...(missing && {missingIndicator: true})}
+  }
   const values = type === 'binary' ? binaryValues(column, cells) : undefined
   const numbers: number[] = []
   for (const [i, cell] of cells.entries()) {
@@ -132,6 +162,10 @@ function binaryNumber(values: [string, string], cell: string, where: () => strin
 export function encodedNames(encoding: ColumnEncoding): string[] {
   if (encoding.type === 'category')
     return [...encoding.values, UNKNOWN_CATEGORY].map((value) => `${encoding.column}=${value}`)
+  if (encoding.type === 'date') {
+    const names = DATE_FEATURES.map((feature) => `${encoding.column} ${feature}`)
+    return encoding.missingIndicator ? [...names, `${encoding.column} missing`] : names
+  }
   return encoding.missingIndicator ? [encoding.column, `${encoding.column} missing`] : [encoding.column]
 }
 
@@ -150,6 +184,12 @@ export function encodeCell(
     return encoding.values.length + 1
   }
   const missing = isMissing(cell)
+  if (encoding.type === 'date') {
+    const features = dateFeatures(missing ? parseDateCell(encoding.fill, where) : parseDateCell(cell, where))
+    out.set(features, at)
+    if (encoding.missingIndicator) out[at + features.length] = missing ? 1 : 0
+    return features.length + (encoding.missingIndicator ? 1 : 0)
+  }
   if (missing && encoding.fill === undefined) parseNumber(cell, where)
   out[at] = missing
     ? encoding.fill!
@@ -168,6 +208,7 @@ export function describeColumn(encoding: ColumnEncoding, missingCount: number): 
     return `category, ${values} values${missing}`
   }
   if (encoding.type === 'binary') return `binary (${encoding.values[0]}=0, ${encoding.values[1]}=1)${missing}`
+  if (encoding.type === 'date') return `date${missing}`
   return `number${missing}`
 }
 
@@ -194,10 +235,12 @@ export function isColumnEncodingList(value: unknown): value is ColumnEncoding[] 
     Array.isArray(value) &&
     value.every((e: unknown) => {
       if (typeof e !== 'object' || e === null) return false
-      const {column, type, values} = e as Record<string, unknown>
+      const {column, type, values, fill} = e as Record<string, unknown>
       const strings = Array.isArray(values) && values.every((v) => typeof v === 'string')
+      const date = type === 'date' && typeof fill === 'string' && parseDate(fill) !== undefined
       return (
-        typeof column === 'string' && (type === 'number' || ((type === 'binary' || type === 'category') && strings))
+        typeof column === 'string' &&
+        (type === 'number' || date || ((type === 'binary' || type === 'category') && strings))
       )
     })
   )

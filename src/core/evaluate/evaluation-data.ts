@@ -34,7 +34,7 @@ export interface DataRequest {
 export interface EvaluationData {
   dataset: Dataset
   split: DataSplit
-  /** e.g. "mnist-sample", "examples/retail-demand.csv (target units_sold)" */
+  /** e.g. "mnist-sample", "examples/cars.csv (target Miles_per_Gallon)" */
   source: string
 }
 
@@ -64,6 +64,7 @@ export async function loadEvaluationData(
         encoding: columnEncodings,
         // The run's own file, read as train read it, so that its splits are the same rows.
         dropMissing: !explicit && trainedOn.dropMissing === true,
+        ...(!explicit && trainedOn.splitBy !== undefined && {splitBy: trainedOn.splitBy}),
       },
       // The model's own preprocessing, and the run's test share of each class, so that test is train's test.
       images: {
@@ -101,7 +102,7 @@ function pickSplit(dataset: Dataset, split: SplitName, valSplit: number): DataSp
     if (!dataset.test) throw new UserError(`${dataset.name} has no test split; use --split val or --split train`, 2)
     return dataset.test
   }
-  const {fit, validation} = holdOut(dataset.train, valSplit)
+  const {fit, validation} = holdOut(dataset.train, valSplit, dataset.timeSplit !== undefined)
   if (split === 'train') return fit
   if (!validation)
     throw new UserError(

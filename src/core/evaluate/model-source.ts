@@ -42,6 +42,7 @@ export interface ModelFacts {
     data?: string
     target?: string
     dropMissing?: boolean
+    splitBy?: string
     valSplit?: number
     /** An image folder's --test-split. */
     testFraction?: number
@@ -104,7 +105,7 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
   if (!run) return {dataset: datasetOfModel}
   const data =
     'csv' in run.data
-      ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
+      ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing, splitBy: run.data.splitBy}
       : 'folder' in run.data
         ? {data: run.data.folder, testFraction: run.data.testFraction}
         : {dataset: run.data.dataset}

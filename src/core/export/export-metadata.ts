@@ -25,7 +25,11 @@ export function exportMetadata(
         ...(run.columnEncodings && {columnEncodings: run.columnEncodings}),
         ...(run.targetName && {target: run.targetName}),
         ...(run.spec.normalize && {
-          featureStandardization: {...run.spec.normalize, inGraph: normalizeInGraph},
+          featureStandardization: {
+            ...run.spec.normalize,
+            inGraph: normalizeInGraph,
+            ...(run.robustScaling && {method: 'robust' as const}),
+          },
         }),
         ...(run.spec.denormalize && {targetStandardization: run.spec.denormalize}),
       },

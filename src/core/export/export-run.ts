@@ -38,6 +38,8 @@ export interface ExportRequest extends Partial<Omit<ExportModelSettings, 'mlctlV
   sampleSize?: number
   mlctlVersion: string
   data?: SampleSourceOptions
+  /** A flag that only applies to table models (export --include-preprocessing): any other run is refused, naming it. */
+  tableOnly?: string
   /** Aborted (e.g. on Ctrl-C): the export stops at the next stage with the signal's reason, and writes no file. */
   signal?: AbortSignal
 }
@@ -74,6 +76,11 @@ export async function exportRun(request: ExportRequest): Promise<ExportResult> {
   if (request.tolerance !== undefined && !(request.tolerance >= 0))
     throw new UserError(`--tolerance must be a number >= 0, got ${request.tolerance}`, 2)
   const run = readTrainedRun(request.runDir)
+  if (request.tableOnly && run.spec.inputShape.length !== 1)
+    throw new UserError(
+      `${request.tableOnly} is for table models; ${request.runDir} takes images, so use --normalize to bake in its input scaling`,
+      2,
+    )
   // A table's clients have rows of raw values; images keep the established default (normalized float32).
   settings.normalize = request.normalize ?? run.spec.inputShape.length === 1
   const output = request.output ?? join(run.dir, RUN_ONNX_FILE)

@@ -30,6 +30,8 @@ export interface TrainedRun {
   columnEncodings?: ColumnEncoding[]
   /** How an image file becomes the input (a run trained on an image folder). */
   imagePreprocessing?: ImagePreprocessing
+  /** train --scale robust: the spec's normalize holds medians and interquartile ranges. */
+  robustScaling?: boolean
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -59,6 +61,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
     ...(metadata.imagePreprocessing && {imagePreprocessing: metadata.imagePreprocessing}),
+    ...(run.config.scale === 'robust' && {robustScaling: true}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

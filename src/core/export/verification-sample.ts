@@ -31,6 +31,7 @@ export async function loadVerificationSample(
           features: run.featureNames,
           encoding: run.columnEncodings,
           dropMissing: run.data.dropMissing === true,
+          ...(run.data.splitBy !== undefined && {splitBy: run.data.splitBy}),
         })
       : 'folder' in run.data
         ? await loadImageFolder(run.data.folder, {

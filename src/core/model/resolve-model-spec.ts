@@ -10,6 +10,8 @@ export interface DatasetShape {
   /** Number of classes, or of regression targets. */
   outputs: number
   inputType?: InputType
+  /** Rows the model is fitted on (the mlp preset widens for large tables). */
+  trainingRows?: number
 }
 
 /**

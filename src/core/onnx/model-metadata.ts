@@ -41,7 +41,11 @@ export interface TablePreprocessing {
    */
   columnEncodings?: ColumnEncoding[]
   target?: string
-  featureStandardization?: {mean: number[]; std: number[]; inGraph: boolean}
+  /**
+   * (x - mean) / std per input; with method robust (train --scale robust), mean and std are the training
+   * rows' median and interquartile range.
+   */
+  featureStandardization?: {mean: number[]; std: number[]; inGraph: boolean; method?: 'robust'}
   targetStandardization?: {mean: number; std: number}
 }
 

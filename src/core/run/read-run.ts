@@ -69,11 +69,12 @@ export interface Run {
   datasetName: string
   /**
    * Where train read its data: a registry dataset, or a CSV file, the column it predicts and whether rows with
-   * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from.
+   * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from, and
+   * the column that ordered the splits by time (train --split-by).
    */
   data:
     | {dataset: string}
-    | {csv: string; target: string; dropMissing?: boolean}
+    | {csv: string; target: string; dropMissing?: boolean; splitBy?: string}
     /** An image folder, read with the preprocessing train chose and holding out --test-split of each class. */
     | {folder: string; imagePreprocessing: ImagePreprocessing; testFraction?: number}
   /** The fraction train held out for validation, when recorded. */
@@ -137,7 +138,12 @@ function runData(
   const data = stringOrUndefined(config.data)
   const target = stringOrUndefined(config.target)
   if (data !== undefined && target !== undefined)
-    return {csv: data, target, ...(config['drop-missing'] === true && {dropMissing: true})}
+    return {
+      csv: data,
+      target,
+      ...(config['drop-missing'] === true && {dropMissing: true}),
+      ...(typeof config['split-by'] === 'string' && {splitBy: config['split-by']}),
+    }
   if (data !== undefined) {
     if (!isImagePreprocessing(dataset.imagePreprocessing))
       throw damaged(`does not record how the images of ${data} were preprocessed`)

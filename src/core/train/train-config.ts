@@ -7,6 +7,7 @@ import {parseImageSize, RESIZE_MODES} from '../images/image-preprocessing.js'
 import {UserError} from '../errors.js'
 import {OPTIMIZER_NAMES} from '../optim/index.js'
 import {parseAugmentations} from './image-augmentation.js'
+import {FEATURE_SCALINGS} from './table-scaling.js'
 
 /** The loss names train accepts (--loss), mapped to the engine's loss configs when a run starts. */
 export const LOSS_CHOICES = ['cross-entropy', 'binary-cross-entropy', 'mse', 'mae', 'huber'] as const
@@ -58,7 +59,7 @@ export const TRAIN_OPTIONS = {
   },
   columns: {
     type: 'string',
-    help: 'CSV column types where the inferred ones are wrong, comma-separated; TYPE is number, category, binary or ignore.',
+    help: 'CSV column types where the inferred ones are wrong, comma-separated; TYPE is number, category, binary, date or ignore.',
     helpValue: 'COL:TYPE,...',
     dependsOn: ['data'],
   },
@@ -97,9 +98,21 @@ export const TRAIN_OPTIONS = {
     help: 'Image folders: stop on a bad image file (undecodable, truncated, empty, unsupported) instead of skipping it.',
     dependsOn: ['data'],
   },
+  'split-by': {
+    type: 'string',
+    help: 'Split a CSV by time: the latest rows by this date column are the test split and the latest of the rest validation (no training on the future).',
+    helpValue: 'DATECOL',
+    dependsOn: ['data'],
+  },
+  scale: {
+    type: 'choice',
+    help: "How a CSV's features are scaled, fitted on the training rows: standard (mean and std) or robust (median and interquartile range, for columns with outliers) [default: standard].",
+    choices: FEATURE_SCALINGS,
+    dependsOn: ['data'],
+  },
   model: {
     type: 'string',
-    help: "Preset or a JSON model spec file. Presets take any image size and channel count: mlp (2x128 dense); lenet (LeNet-5, first conv padded below 32x32; 12x12 and up); lenet-cifar (PyTorch tutorial's CIFAR-10 net, never padded; 16x16 and up); cnn (4 conv 3x3, dense 512, dropout; 16x16 and up) [default: lenet for images, mlp for tables].",
+    help: "Preset or a JSON model spec file. Presets take any image size and channel count: mlp (2 dense layers of 128, 256 for tables of 2,000 rows or more); lenet (LeNet-5, first conv padded below 32x32; 12x12 and up); lenet-cifar (PyTorch tutorial's CIFAR-10 net, never padded; 16x16 and up); cnn (4 conv 3x3, dense 512, dropout; 16x16 and up) [default: lenet for images, mlp for tables].",
     helpValue: 'PRESET|spec.json',
   },
   augment: {

@@ -12,6 +12,7 @@ import {
   resolveDataDir,
 } from '../data/index.js'
 import {type ImagePreprocessing, parseImageSize} from '../images/image-preprocessing.js'
+import {describeRareClasses, rareClasses} from '../data/rare-classes.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -72,6 +73,7 @@ export interface TrainRunStart {
     validation: number
     test: number
     ignoredColumns?: Dataset['ignoredColumns']
+    timeSplit?: Dataset['timeSplit']
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
     imageFolder?: Dataset['imageFolder']
@@ -109,6 +111,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
           ignore: given.ignore?.split(',').map((c) => c.trim()),
           ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
           dropMissing: given['drop-missing'] === true,
+          ...(given['split-by'] && {splitBy: given['split-by']}),
         },
         images: {
           size: given['image-size'] === undefined ? undefined : parseImageSize(given['image-size']),
@@ -128,9 +131,11 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     {name: dataset.name, inputShape: dataset.inputShape, inputs: dataset.train.inputs},
     given.seed,
   )
+  const rare = rareClasses(dataset)
+  if (rare.length > 0 && !request.resume) request.onWarning?.(describeRareClasses(rare, dataset.train.count))
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
-  const {fit, validation} = holdOut(train, given['val-split'])
+  const {fit, validation} = holdOut(train, given['val-split'], dataset.timeSplit !== undefined)
   const {config, chosen} = withDatasetDefaults(given, {
     isTable: dataset.inputShape.length === 1,
     trainingRows: fit.count,
@@ -145,8 +150,9 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     inputShape: dataset.inputShape,
     outputs,
     inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    trainingRows: fit.count,
   })
-  const spec = withTableScaling(modelSpec, fit, loss)
+  const spec = withTableScaling(modelSpec, fit, loss, given.scale)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
   const metric = defaultMetric(loss)
@@ -184,6 +190,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         columnSummary: dataset.columnSummary,
         droppedRows: dataset.droppedRows,
         imageFolder: dataset.imageFolder,
+        timeSplit: dataset.timeSplit,
       },
       metric,
       ...(augmentation && {augmentation: augmentation.describe()}),
