@@ -76,7 +76,8 @@ export function parseTokenizerJson(value: unknown, source: string): TokenizerJso
   if (!isObject(value) || !isObject(value.model))
     throw new UserError(`${source} is not a tokenizer.json (no "model" object); pass a Hugging Face tokenizer.json.`)
   const model = value.model
-  if (model.type !== 'WordPiece') throw unsupported('model', typeof model.type === 'string' ? model.type : 'untyped', source)
+  if (model.type !== 'WordPiece')
+    throw unsupported('model', typeof model.type === 'string' ? model.type : 'untyped', source)
   if (!isObject(model.vocab) || !Object.values(model.vocab).every((id) => Number.isInteger(id) && (id as number) >= 0))
     throw new UserError(`${source}: its WordPiece vocabulary is not an object of token: id (a whole number).`)
   if (typeof model.unk_token !== 'string') throw new UserError(`${source}: its WordPiece model has no unk_token.`)
