@@ -11,7 +11,7 @@ export interface DataSplit {
 /** Where the data came from and what was checked, for the `fetch-data` summary. */
 export interface DatasetOrigin {
   /** local: read in place (--from); imported: the copy `fetch-data --from` keeps in the cache. */
-  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv'
+  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv' | 'text-folder'
   /** Directory or file the data was read from. */
   location: string
   /** imported, right after fetch-data copied it: the --from directory. */
@@ -41,4 +41,36 @@ export interface Dataset {
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
   origin?: DatasetOrigin
+  /** Text datasets: the tokenizer that made the token ids (attention mask: id !== padId). */
+  text?: TextFacts
+}
+
+/**
+ * A text split: token ids, row-major [count, sequenceLength], right-padded with TextFacts.padId. Kept apart
+ * from DataSplit until the engines take token ids; then DataSplit.inputs widens to Int32Array and a
+ * TextDataset is a Dataset.
+ */
+export interface TextSplit {
+  inputs: Int32Array
+  targets: Uint8Array
+  count: number
+}
+
+export interface TextDataset extends Omit<Dataset, 'train' | 'test' | 'text'> {
+  train: TextSplit
+  test?: TextSplit
+  text: TextFacts
+}
+
+export interface TextFacts {
+  vocabSize: number
+  padId: number
+  /** A Hugging Face tokenizer.json (src/core/text/tokenizer-json.ts). */
+  tokenizer: object
+  /** Text column of a CSV (train --text-column), so evaluate reads the same column. */
+  textColumn?: string
+  /** Texts skipped: binary files in a text folder. */
+  skippedFiles?: number
+  /** How many texts were longer than the sequence length and lost their end. */
+  truncated: number
 }
