@@ -4,8 +4,8 @@ import {UserError} from '../errors.js'
  * The datasets mlctl knows by name. Image download checksums and sizes are those of TensorFlow Datasets'
  * url_checksums (cross-checked with torchvision's md5s); text ones those of Hugging Face datasets'
  * dataset_infos.json download_checksums (imdb, ag_news, sms_spam), each entry saying so.
- * `contentSha256` is the sha256 of the decompressed IDX file; it lets `--from` verify copies whose .gz bytes differ from upstream
- * (Debian's dataset-fashion-mnist re-wrote the gzip headers but kept the deflate streams).
+ * `contentSha256` is the sha256 of the decompressed IDX file; it lets `--from` verify copies whose .gz
+ * bytes differ from upstream (Debian's dataset-fashion-mnist re-wrote the gzip headers but kept the deflate streams).
  */
 
 export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels' | 'archive' | 'train' | 'test'
