@@ -3,7 +3,11 @@ import type {ColumnEncoding} from './table-columns.js'
 /** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
 
 export interface DataSplit {
-  inputs: Uint8Array | Float32Array
+  /**
+   * Images: uint8 NCHW; tables: float32 rows; text: Int32Array of token ids, row-major [count, sequenceLength],
+   * right-padded with Dataset.text.padId (the attention mask is id !== padId).
+   */
+  inputs: Uint8Array | Float32Array | Int32Array
   targets: Uint8Array | Float32Array
   count: number
 }
@@ -41,4 +45,6 @@ export interface Dataset {
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
   origin?: DatasetOrigin
+  /** Text: inputShape is [sequenceLength]; tokenizer is the Hugging Face tokenizer.json object. */
+  text?: {vocabSize: number; padId: number; tokenizer: object}
 }

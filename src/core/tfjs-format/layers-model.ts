@@ -38,6 +38,7 @@ const TFJS_WEIGHT_NAMES: Record<ParameterRole, string> = {
   beta: 'beta',
   movingMean: 'moving_mean',
   movingVariance: 'moving_variance',
+  embeddings: 'embeddings',
 }
 
 export function toLayersModel(
@@ -252,6 +253,40 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
           },
         },
       ]
+    case 'embedding':
+      return [
+        {
+          class_name: 'Embedding',
+          config: {name, input_dim: s.vocab, output_dim: s.dim, input_length: layer.inputShape[0], mask_zero: false},
+        },
+      ]
+    case 'conv1d':
+      return [
+        {
+          class_name: 'Conv1D',
+          config: {
+            name,
+            filters: s.filters,
+            kernel_size: [s.kernel],
+            strides: [1],
+            padding: 'valid',
+            data_format: 'channels_last',
+            dilation_rate: [1],
+            activation: 'linear',
+            use_bias: true,
+          },
+        },
+      ]
+    case 'globalAveragePool1d':
+    case 'globalMaxPool1d':
+      return [
+        {
+          class_name: s.type === 'globalAveragePool1d' ? 'GlobalAveragePooling1D' : 'GlobalMaxPooling1D',
+          config: {name},
+        },
+      ]
+    case 'parallel':
+      throw new UserError('parallel layers cannot be written in the TensorFlow.js layers format yet')
     case 'leakyRelu':
       return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
     case 'relu':
@@ -284,6 +319,13 @@ export function convertParameter(
   data: Float32Array,
   direction: 'toTfjs' | 'fromTfjs',
 ): {shape: number[]; data: Float32Array} {
+  if (param.layout === 'OIW') {
+    // a conv1d kernel is a conv2d kernel of height 1: [O, I, 1, W] ↔ [1, W, I, O], that is [W, I, O]
+    const [o, i, w] = param.shape
+    return direction === 'toTfjs'
+      ? {shape: [w, i, o], data: oihwToHwio(data, [o, i, 1, w])}
+      : {shape: param.shape, data: hwioToOihw(data, [o, i, 1, w])}
+  }
   if (param.layout === 'OIHW') {
     const [o, i, h, w] = param.shape
     return direction === 'toTfjs'
