@@ -16,7 +16,8 @@ export interface DatasetShape {
 }
 
 /**
- * A preset name ('mlp', 'lenet', 'cnn'; 'bag', 'textcnn' for text) or the path of a JSON spec file, checked against the dataset.
+ * A preset name ('mlp', 'lenet', 'cnn'; 'bag', 'textcnn' for text) or the path of a JSON spec file, checked
+ * against the dataset.
  * A spec file may leave out inputShape and inputType (the dataset's are used); when it has them they
  * must match. Throws UserError.
  */
