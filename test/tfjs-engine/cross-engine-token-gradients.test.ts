@@ -6,7 +6,7 @@
  */
 import {describe, expect, it} from 'vitest'
 import {sizeOf} from '../../src/core/model/parameters.js'
-import {presetSpec} from '../../src/core/model/presets.js'
+import {presetSpec, type PresetOptions} from '../../src/core/model/presets.js'
 import type {ModelSpec} from '../../src/core/model/spec.js'
 import {TfjsTrainer} from '../../src/core/tfjs-engine/tfjs-trainer.js'
 import {tokenSplit} from '../helpers/token-dataset.js'
@@ -33,7 +33,7 @@ async function compare(spec: ModelSpec): Promise<void> {
   })
 }
 
-const text = {inputShape: [LENGTH], outputs: 2, inputType: 'int32', vocabSize: VOCAB} as const
+const text: PresetOptions = {inputShape: [LENGTH], outputs: 2, inputType: 'int32', vocabSize: VOCAB}
 
 describe('TF.js and ONNX Runtime engines agree on token models', () => {
   it.each(['bag', 'textcnn'] as const)('the %s preset', async (preset) => {

@@ -10,18 +10,18 @@ import type {Tfjs} from './load-tfjs.js'
 /** The first `length` positions of the mask [N, L0], as [N, length, 1] to broadcast over channels. */
 function positionsMask(tf: Tfjs, mask: Tensor2D, length: number): Tensor3D {
   const sliced = length === mask.shape[1] ? mask : tf.slice(mask, [0, 0], [-1, length])
-  return tf.expandDims(sliced, 2) as Tensor3D
+  return tf.expandDims<Tensor3D>(sliced, 2)
 }
 
 /** Rows of the table for the ids, zero on padding; autodiff's gradient then leaves the padding row 0. */
 export function embedding(tf: Tfjs, ids: Tensor2D, table: Tensor2D, mask: Tensor2D): Tensor3D {
-  return tf.mul(tf.gather(table, ids), tf.expandDims(mask, 2)) as Tensor3D
+  return tf.mul<Tensor3D>(tf.gather(table, ids), tf.expandDims(mask, 2))
 }
 
 /** The mean over the positions holding a token (0 for an all-padding row). */
 export function globalAveragePool1d(tf: Tfjs, x: Tensor3D, mask: Tensor2D): Tensor2D {
   const m = positionsMask(tf, mask, x.shape[1])
-  return tf.div(tf.sum(tf.mul(x, m), 1), tf.maximum(tf.sum(m, 1), 1)) as Tensor2D
+  return tf.div<Tensor2D>(tf.sum(tf.mul(x, m), 1), tf.maximum(tf.sum(m, 1), 1))
 }
 
 /** Below any float32 activation, yet finite: what padded positions hold in the maximum. */
