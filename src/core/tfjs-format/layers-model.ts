@@ -3,6 +3,7 @@ import type {NamedTensor, ParameterInfo, ParameterRole} from '../model/parameter
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {ModelSpec} from '../model/spec.js'
 import {foldStandardization, inputStandardization} from '../model/standardization.js'
+import {tokenModelTopology, type FunctionalTopology} from './token-model-topology.js'
 import {hwioToOihw, oihwToHwio, reorderFlattenedRows} from './weight-layout.js'
 
 /**
@@ -16,12 +17,14 @@ export interface LayersModelJson {
   format: 'layers-model'
   generatedBy: string
   convertedBy: null
-  modelTopology: {
-    class_name: 'Sequential'
-    config: {name: string; layers: KerasLayer[]}
-    keras_version: string
-    backend: string
-  }
+  modelTopology:
+    | {
+        class_name: 'Sequential'
+        config: {name: string; layers: KerasLayer[]}
+        keras_version: string
+        backend: string
+      }
+    | FunctionalTopology
   weightsManifest: Array<{paths: string[]; weights: Array<{name: string; shape: number[]; dtype: 'float32'}>}>
   userDefinedMetadata: {mlctl: {spec: ModelSpec} & Record<string, unknown>}
 }
@@ -48,6 +51,7 @@ export function toLayersModel(
   metadata: Record<string, unknown> = {},
 ): {modelJson: LayersModelJson; weightData: Uint8Array} {
   const model = resolveModel(spec)
+  if (model.inputType === 'int32') return toTokenLayersModel(model, weights, generatedBy, metadata)
   const byName = new Map(weights.map((w) => [w.name, w]))
   const layers: KerasLayer[] = []
   const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
@@ -90,12 +94,7 @@ export function toLayersModel(
     for (let o = 0; o < model.outputs; o++) kernel[o * model.outputs + o] = denormalize.std
     fixedDense('denormalize', kernel, new Float32Array(model.outputs).fill(denormalize.mean))
   }
-  const weightData = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let offset = 0
-  for (const c of chunks) {
-    weightData.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), offset)
-    offset += c.byteLength
-  }
+  const weightData = concatBytes(chunks)
   return {
     modelJson: {
       format: 'layers-model',
@@ -112,6 +111,48 @@ export function toLayersModel(
     },
     weightData,
   }
+}
+
+/** A token model: the functional topology of token-model-topology.ts, its fixed mask weights after the model's. */
+function toTokenLayersModel(
+  model: ResolvedModel,
+  weights: NamedTensor[],
+  generatedBy: string,
+  metadata: Record<string, unknown>,
+): {modelJson: LayersModelJson; weightData: Uint8Array} {
+  if (model.spec.normalize || model.spec.denormalize)
+    throw new UserError('a token model takes no normalize or denormalize; remove them from the spec')
+  const byName = new Map(weights.map((w) => [w.name, w]))
+  const {topology, fixedWeights} = tokenModelTopology(model, kerasLayers)
+  const tensors = model.parameters.map((param) => {
+    const tensor = byName.get(param.name)
+    if (!tensor) throw new Error(`no weights for ${param.name}`)
+    return {name: tfjsWeightName(param), ...convertParameter(model, param, tensor.data, 'toTfjs')}
+  })
+  const all = [...tensors, ...fixedWeights]
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy,
+      convertedBy: null,
+      modelTopology: topology,
+      weightsManifest: [
+        {paths: [WEIGHTS_FILE], weights: all.map((t) => ({name: t.name, shape: t.shape, dtype: 'float32' as const}))},
+      ],
+      userDefinedMetadata: {mlctl: {...metadata, spec: model.spec}},
+    },
+    weightData: concatBytes(all.map((t) => t.data)),
+  }
+}
+
+function concatBytes(chunks: Float32Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let offset = 0
+  for (const c of chunks) {
+    bytes.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), offset)
+    offset += c.byteLength
+  }
+  return bytes
 }
 
 /** Reads back what toLayersModel wrote: the spec and the weights in engine (NCHW/OIHW) layout. */
@@ -279,14 +320,8 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
       ]
     case 'globalAveragePool1d':
     case 'globalMaxPool1d':
-      return [
-        {
-          class_name: s.type === 'globalAveragePool1d' ? 'GlobalAveragePooling1D' : 'GlobalMaxPooling1D',
-          config: {name},
-        },
-      ]
     case 'parallel':
-      throw new UserError('parallel layers cannot be written in the TensorFlow.js layers format yet')
+      throw new Error(`${s.type} layers are written by token-model-topology.ts`)
     case 'leakyRelu':
       return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
     case 'relu':
