@@ -144,7 +144,7 @@ function formatSummary(dataset: Dataset | TextDataset, entry: DatasetEntry | und
     [
       'tokenizer',
       s.text &&
-        `WordPiece, ${s.text.vocabSize.toLocaleString('en-US')} tokens, ${s.text.truncated.toLocaleString('en-US')} texts truncated to ${s.inputShape[0]} tokens${s.text.skippedFiles ? `, ${s.text.skippedFiles} files skipped (binary or not .txt)` : ''}`,
+        `WordPiece, ${s.text.vocabSize.toLocaleString('en-US')} tokens, ${(s.text.truncated ?? 0).toLocaleString('en-US')} texts truncated to ${s.inputShape[0]} tokens${s.text.skippedFiles ? `, ${s.text.skippedFiles} files skipped (binary or not .txt)` : ''}`,
     ],
     ['target', dataset.targetName],
     ['classes', dataset.classNames?.join(', ')],

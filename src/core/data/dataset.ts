@@ -3,7 +3,11 @@ import type {ColumnEncoding} from './table-columns.js'
 /** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
 
 export interface DataSplit {
-  inputs: Uint8Array | Float32Array
+  /**
+   * Images: uint8 NCHW; tables: float32 rows; text: Int32Array of token ids, row-major [count, sequenceLength],
+   * right-padded with Dataset.text.padId (the attention mask is id !== padId).
+   */
+  inputs: Uint8Array | Float32Array | Int32Array
   targets: Uint8Array | Float32Array
   count: number
 }
@@ -41,26 +45,12 @@ export interface Dataset {
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
   origin?: DatasetOrigin
-  /** Text datasets: the tokenizer that made the token ids (attention mask: id !== padId). */
+  /** Text: inputShape is [sequenceLength]; the tokenizer that made the token ids (attention mask: id !== padId). */
   text?: TextFacts
 }
 
-/**
- * A text split: token ids, row-major [count, sequenceLength], right-padded with TextFacts.padId. Kept apart
- * from DataSplit until the engines take token ids; then DataSplit.inputs widens to Int32Array and a
- * TextDataset is a Dataset.
- */
-export interface TextSplit {
-  inputs: Int32Array
-  targets: Uint8Array
-  count: number
-}
-
-export interface TextDataset extends Omit<Dataset, 'train' | 'test' | 'text'> {
-  train: TextSplit
-  test?: TextSplit
-  text: TextFacts
-}
+/** A dataset of token ids, whose text facts are always there. */
+export type TextDataset = Dataset & {text: TextFacts}
 
 export interface TextFacts {
   vocabSize: number
@@ -72,5 +62,5 @@ export interface TextFacts {
   /** Texts skipped: binary files in a text folder. */
   skippedFiles?: number
   /** How many texts were longer than the sequence length and lost their end. */
-  truncated: number
+  truncated?: number
 }

@@ -1,5 +1,5 @@
 /** The data layer's public API: what commands import. */
-export type {Dataset, DatasetOrigin, DataSplit, TextDataset, TextFacts, TextSplit} from './dataset.js'
+export type {Dataset, DatasetOrigin, DataSplit, TextDataset, TextFacts} from './dataset.js'
 export {loadDataset, type LoadDatasetOptions} from './load-dataset.js'
 export {loadCsvDataset, type CsvOptions} from './csv-table.js'
 export {REGISTRY, findDataset, isTextEntry, type DatasetEntry, type RemoteFile} from './registry.js'

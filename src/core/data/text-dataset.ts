@@ -4,7 +4,7 @@ import type {TokenizerJson} from '../text/tokenizer-json.js'
 import {WordPieceTokenizer} from '../text/wordpiece.js'
 import {DEFAULT_VOCAB_SIZE, trainWordPiece} from '../text/wordpiece-trainer.js'
 import {seededPermutation} from './seeded-shuffle.js'
-import type {DatasetOrigin, TextDataset, TextSplit} from './dataset.js'
+import type {DatasetOrigin, DataSplit, TextDataset} from './dataset.js'
 
 /** Texts with their class names, in file or row order. */
 export interface LabelledTexts {
@@ -46,7 +46,7 @@ export function tokenizeTextDataset(
   checkMaxLength(maxLength, tokenizer)
   const classIndex = new Map(classNames.map((name, i) => [name, i]))
   let truncated = 0
-  const split = (texts: LabelledTexts, ids: number[][]): TextSplit => {
+  const split = (texts: LabelledTexts, ids: number[][]): DataSplit => {
     truncated += ids.filter((row) => row.length > maxLength).length
     return {
       inputs: padTokenIds(tokenizer, ids, maxLength),

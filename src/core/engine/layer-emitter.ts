@@ -14,6 +14,19 @@ export interface LayerGradients {
   dx?: string
   /** Gradient per trainable parameter. */
   params: LayerParameters
+  /** A parallel layer: the gradients of its branches' parameters, by parameter name. */
+  named?: Record<string, string>
+}
+
+/** What a layer may need beyond its input: the sequence mask, and (for parallel) its branches' parameters. */
+export interface LayerContext {
+  /**
+   * The float32 mask [batch, length] of a sequence tensor with `length` positions: 1 where a token is, 0 on
+   * padding. A conv1d output's position t holds the window starting at token t, so its mask is the input's
+   * first positions.
+   */
+  sequenceMask: (length: number) => string
+  parameters: (layer: ResolvedLayer) => LayerParameters
 }
 
 export interface LayerEmission {
@@ -40,4 +53,5 @@ export type LayerEmitter<S extends LayerSpec> = (
   layer: ResolvedLayer<S>,
   params: LayerParameters,
   mode: GraphMode,
+  context: LayerContext,
 ) => LayerEmission

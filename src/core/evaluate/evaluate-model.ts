@@ -86,6 +86,8 @@ export async function evaluateSplit(
   options: SplitOptions,
 ): Promise<SplitResult> {
   if (split.count === 0) throw new UserError('the split has no examples; choose another --split', 2)
+  if (split.inputs instanceof Int32Array)
+    throw new UserError('evaluate does not read text datasets yet; train prints the test metrics of a text model', 2)
   const batches = new InputBatches(split.inputs, exampleShape, plan.input, options.batchSize)
   const width = plan.outputWidth
   const targets = plan.labelMap ? Int32Array.from(split.targets, (label) => plan.labelMap![label]) : split.targets

@@ -1,7 +1,8 @@
 import {UserError} from '../errors.js'
 import type {InputType, LayerSpec, ModelSpec} from './spec.js'
 
-export const PRESET_NAMES = ['mlp', 'lenet', 'cnn'] as const
+export const PRESET_NAMES = ['mlp', 'lenet', 'cnn', 'bag', 'textcnn'] as const
+const TEXT_PRESETS: readonly PresetName[] = ['bag', 'textcnn']
 export type PresetName = (typeof PRESET_NAMES)[number]
 
 export interface PresetOptions {
@@ -9,6 +10,9 @@ export interface PresetOptions {
   /** Classes (or regression outputs): units of the last dense layer. */
   outputs: number
   inputType?: InputType
+  /** Token inputs: the embedding's number of ids (tokenizer vocabulary plus any hashed n-gram buckets). */
+  vocabSize?: number
+  padId?: number
 }
 
 export function isPresetName(name: string): name is PresetName {
@@ -18,6 +22,15 @@ export function isPresetName(name: string): name is PresetName {
 /** The layers of a preset, adapted to the input shape and number of outputs. The last layer emits logits. */
 export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec {
   const {inputShape, outputs, inputType} = options
+  const isText = inputType === 'int32'
+  if (TEXT_PRESETS.includes(name) !== isText) {
+    throw new UserError(
+      isText
+        ? `preset ${name} does not take text; use bag or textcnn`
+        : `preset ${name} needs text (token ids); use ${inputShape.length === 3 ? 'lenet or cnn' : 'mlp'}`,
+    )
+  }
+  if (isText) return textPreset(name as 'bag' | 'textcnn', options)
   const needsImage = name !== 'mlp'
   if (needsImage && inputShape.length !== 3) {
     throw new UserError(
@@ -83,4 +96,38 @@ function cnn(outputs: number): LayerSpec[] {
     {type: 'dropout', rate: 0.5},
     {type: 'dense', units: outputs},
   ]
+}
+
+/**
+ * Embedding width from the vocabulary: the power of two nearest sqrt(vocab), 16 to 128 (8,000 ids → 64,
+ * a BERT vocabulary of 30,522 → 128); fastText's supervised default is 100 for vocabularies of this size.
+ */
+export function embeddingDim(vocab: number): number {
+  return Math.min(128, Math.max(16, 2 ** Math.round(Math.log2(Math.sqrt(vocab)))))
+}
+
+/** TextCNN's kernel widths (Kim 2014): 3, 4 and 5 tokens, those that fit the sequence. */
+const TEXTCNN_WIDTHS = [3, 4, 5]
+
+/**
+ * bag: fastText's model, the mean of the tokens' embeddings into a linear classifier. textcnn: Kim's
+ * convolutional model, one conv1d per width with ReLU and a max over time side by side, dropout 0.5, then
+ * a linear classifier; filters per width as wide as the embedding.
+ */
+function textPreset(name: 'bag' | 'textcnn', options: PresetOptions): ModelSpec {
+  const {inputShape, outputs, vocabSize, padId = 0} = options
+  if (vocabSize === undefined) throw new Error(`preset ${name} needs the vocabulary size`)
+  const dim = embeddingDim(vocabSize)
+  const embedding: LayerSpec = {type: 'embedding', vocab: vocabSize, dim}
+  const spec = {inputShape, inputType: 'int32' as const, ...(padId !== 0 && {padId})}
+  if (name === 'bag')
+    return {...spec, layers: [embedding, {type: 'globalAveragePool1d'}, {type: 'dense', units: outputs}]}
+  const widths = TEXTCNN_WIDTHS.filter((k) => k <= inputShape[0])
+  const branches: LayerSpec[][] = (widths.length ? widths : [inputShape[0]]).map((kernel) => [
+    {type: 'conv1d', filters: dim, kernel},
+    {type: 'relu'},
+    {type: 'globalMaxPool1d'},
+  ])
+  const features: LayerSpec[] = branches.length === 1 ? branches[0] : [{type: 'parallel', branches}]
+  return {...spec, layers: [embedding, ...features, {type: 'dropout', rate: 0.5}, {type: 'dense', units: outputs}]}
 }

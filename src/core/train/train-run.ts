@@ -13,7 +13,7 @@ import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {resolveModelSpec} from '../model/resolve-model-spec.js'
-import type {ModelSpec} from '../model/spec.js'
+import type {InputType, ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
@@ -104,7 +104,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'])
   const {config, chosen} = withDatasetDefaults(given, {
-    isTable: dataset.inputShape.length === 1,
+    isTable: dataset.inputShape.length === 1 && !dataset.text,
+    isText: dataset.text !== undefined,
     trainingRows: fit.count,
   })
   const outputs =
@@ -116,7 +117,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const modelSpec = await resolveModelSpec(config.model, {
     inputShape: dataset.inputShape,
     outputs,
-    inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    inputType: inputTypeOf(dataset.train.inputs),
+    ...(dataset.text && {vocabSize: dataset.text.vocabSize, padId: dataset.text.padId}),
   })
   const spec = withTableScaling(modelSpec, fit, loss)
   const steps = Math.ceil(fit.count / config['batch-size'])
@@ -411,4 +413,9 @@ function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricN
       },
     ]),
   )
+}
+
+function inputTypeOf(inputs: DataSplit['inputs']): InputType {
+  if (inputs instanceof Uint8Array) return 'uint8'
+  return inputs instanceof Int32Array ? 'int32' : 'float32'
 }
