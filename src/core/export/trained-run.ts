@@ -29,6 +29,8 @@ export interface TrainedRun {
   columnEncodings?: ColumnEncoding[]
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
+  /** Text runs: the tokenizer (it travels in the ONNX metadata), sequence length and text column. */
+  text?: Run['text']
   /** The record of the epoch model/ holds (the best one). */
   trainingMetrics: TrainingMetrics
 }
@@ -56,6 +58,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
     data: run.data,
+    ...(run.text && {text: run.text}),
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }
 }

@@ -1,4 +1,5 @@
 import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
+import {loadTextDataFor} from '../run/run-text-data.js'
 import {UserError} from '../errors.js'
 import {subsetSplit} from '../data/select-examples.js'
 import type {TrainedRun} from './trained-run.js'
@@ -24,14 +25,20 @@ export async function loadVerificationSample(
   size: number,
   options: SampleSourceOptions = {},
 ): Promise<VerificationSample> {
-  const dataset =
-    'csv' in run.data
+  const dataset = run.text
+    ? await loadTextDataFor(run.text, run.classNames, {
+        ...('csv' in run.data ? {data: run.data.csv, target: run.data.target} : {}),
+        ...('folder' in run.data ? {data: run.data.folder} : {}),
+        ...('dataset' in run.data ? {dataset: run.data.dataset} : {}),
+        ...options,
+      })
+    : 'csv' in run.data
       ? await loadCsvDataset(run.data.csv, run.data.target, {
           features: run.featureNames,
           encoding: run.columnEncodings,
           dropMissing: run.data.dropMissing === true,
         })
-      : await loadDataset(run.data.dataset, {
+      : await loadDataset('dataset' in run.data ? run.data.dataset : run.data.folder, {
           from: options.from,
           dataDir: options.dataDir,
           onDownload: options.onDownload,
