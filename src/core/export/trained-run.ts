@@ -8,7 +8,7 @@ import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {readFinishedRun} from '../run/read-run.js'
 import {RUN_FILES} from '../run/run-dir.js'
-import type {EpochRecord, Run} from '../run/read-run.js'
+import type {EpochRecord, Run, RunModelMetadata} from '../run/read-run.js'
 
 /** What export needs from a finished training run directory. */
 export interface TrainedRun {
@@ -27,6 +27,8 @@ export interface TrainedRun {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** Text: the tokenizer and the ids it makes. */
+  text?: RunModelMetadata['text']
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -55,6 +57,7 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
+    ...(metadata.text && {text: metadata.text}),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

@@ -42,6 +42,8 @@ export type RunModelMetadata = {
   /** How each CSV column becomes the inputs named in featureNames (see core/data/table-columns.ts). */
   columnEncodings?: ColumnEncoding[]
   bestEpoch?: {epoch: number; metric: number}
+  /** Text: the tokenizer (Hugging Face tokenizer.json) and the ids it makes (see Dataset.text). */
+  text?: {vocabSize: number; padId: number; tokenizer: object}
 }
 
 /** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
