@@ -15,7 +15,7 @@ export interface DataSplit {
 /** Where the data came from and what was checked, for the `fetch-data` summary. */
 export interface DatasetOrigin {
   /** local: read in place (--from); imported: the copy `fetch-data --from` keeps in the cache. */
-  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv'
+  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv' | 'text-folder'
   /** Directory or file the data was read from. */
   location: string
   /** imported, right after fetch-data copied it: the --from directory. */
@@ -45,6 +45,22 @@ export interface Dataset {
   /** Tables read with --drop-missing: how many rows it left out. */
   droppedRows?: number
   origin?: DatasetOrigin
-  /** Text: inputShape is [sequenceLength]; tokenizer is the Hugging Face tokenizer.json object. */
-  text?: {vocabSize: number; padId: number; tokenizer: object}
+  /** Text: inputShape is [sequenceLength]; the tokenizer that made the token ids (attention mask: id !== padId). */
+  text?: TextFacts
+}
+
+/** A dataset of token ids, whose text facts are always there. */
+export type TextDataset = Dataset & {text: TextFacts}
+
+export interface TextFacts {
+  vocabSize: number
+  padId: number
+  /** A Hugging Face tokenizer.json (src/core/text/tokenizer-json.ts). */
+  tokenizer: object
+  /** Text column of a CSV (train --text-column), so evaluate reads the same column. */
+  textColumn?: string
+  /** Texts skipped: binary files in a text folder. */
+  skippedFiles?: number
+  /** How many texts were longer than the sequence length and lost their end. */
+  truncated?: number
 }

@@ -24,6 +24,8 @@ export interface RunRecord {
     featureNames?: string[]
     targetName?: string
     columnEncodings?: ColumnEncoding[]
+    /** Text runs: the tokenizer is the run's tokenizer.json; texts are cut or padded to maxLength tokens. */
+    text?: {vocabSize: number; padId: number; maxLength: number; textColumn?: string}
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }

@@ -12,6 +12,8 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   last: join('checkpoints', 'last'),
   best: join('checkpoints', 'best'),
+  /** Text runs: the Hugging Face tokenizer.json that made the token ids; evaluate and export use it. */
+  tokenizer: 'tokenizer.json',
 } as const
 
 /** The ONNX file export-onnx writes into a run directory unless told otherwise, and serve looks for there. */

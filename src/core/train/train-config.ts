@@ -43,10 +43,36 @@ export const TRAIN_OPTIONS = {
   },
   data: {
     type: 'string',
-    help: 'CSV table to train on instead of a registry dataset (with --target).',
-    helpValue: 'FILE.csv',
+    help: 'CSV file (with --target; with --text-column for text) or a text folder (one subfolder of .txt files per class) to train on instead of a registry dataset.',
+    helpValue: 'FILE.csv|DIR',
   },
   target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
+  'text-column': {
+    type: 'string',
+    help: 'CSV column holding text: the target is then a class and the text is tokenized.',
+    helpValue: 'COL',
+    dependsOn: ['data'],
+  },
+  'allow-empty-text': {type: 'boolean', help: 'Keep texts that are empty instead of refusing the file.'},
+  'vocab-size': {
+    type: 'integer',
+    help: 'Tokens in the WordPiece vocabulary trained on the training texts [default: 8000].',
+    helpValue: 'N',
+    min: 16,
+  },
+  lowercase: {type: 'boolean', help: 'Lowercase text before tokenizing (accents are kept).'},
+  'max-length': {
+    type: 'integer',
+    help: 'Tokens per text; longer texts are truncated [default: the 95th percentile of the training texts, at most 256].',
+    helpValue: 'N',
+    min: 1,
+  },
+  tokenizer: {
+    type: 'string',
+    help: 'A Hugging Face tokenizer.json (WordPiece, e.g. BERT) to use instead of training one.',
+    helpValue: 'FILE',
+    exclusive: ['vocab-size', 'lowercase'],
+  },
   ignore: {
     type: 'string',
     help: 'CSV columns not to use as features, comma-separated (constant and id columns are left out anyway).',

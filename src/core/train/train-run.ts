@@ -5,10 +5,15 @@ import {
   type Dataset,
   type DataSplit,
   type DownloadEvent,
-  loadCsvDataset,
+  findDataset,
+  isTextEntry,
+  loadDataPath,
   loadDataset,
+  loadTextRegistryDataset,
   parseColumnTypes,
+  type TextOptions,
 } from '../data/index.js'
+import {readTokenizerFile} from '../text/read-tokenizer-file.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -93,13 +98,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const given = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
   const createEngine = engineFactory(given.engine)
 
-  const dataset = given.data
-    ? await loadCsvDataset(given.data, given.target as string, {
-        ignore: given.ignore?.split(',').map((c) => c.trim()),
-        ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
-        dropMissing: given['drop-missing'] === true,
-      })
-    : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const dataset = await loadTrainingData(given, request, resumed?.dir)
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'])
@@ -140,6 +139,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
+    if (dataset.text)
+      writeFileAtomic(join(runDir, RUN_FILES.tokenizer), `${JSON.stringify(dataset.text.tokenizer)}\n`)
     writeFileAtomic(
       join(runDir, RUN_FILES.config),
       `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
@@ -229,6 +230,38 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   } finally {
     await engine.release()
   }
+}
+
+/**
+ * The data a run trains on: --data (a CSV table, a text CSV with --text-column, a text folder) or a registry
+ * dataset. Text is tokenized with --tokenizer, else the tokenizer a resumed run saved (the same ids as
+ * before), else one trained on the training texts.
+ */
+async function loadTrainingData(given: TrainConfig, request: TrainRunRequest, resumedDir?: string): Promise<Dataset> {
+  const saved = resumedDir && join(resumedDir, RUN_FILES.tokenizer)
+  const tokenizerFile = given.tokenizer ?? (saved && existsSync(saved) ? saved : undefined)
+  const text: TextOptions & {allowEmptyText?: boolean} = {
+    ...(given['vocab-size'] !== undefined && {vocabSize: given['vocab-size']}),
+    lowercase: given.lowercase === true,
+    ...(given['max-length'] !== undefined && {maxLength: given['max-length']}),
+    ...(tokenizerFile && {tokenizer: readTokenizerFile(tokenizerFile)}),
+    allowEmptyText: given['allow-empty-text'] === true,
+  }
+  if (given.data)
+    return loadDataPath(given.data, {
+      target: given.target,
+      textColumn: given['text-column'],
+      table: {
+        ignore: given.ignore?.split(',').map((c) => c.trim()),
+        ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
+        dropMissing: given['drop-missing'] === true,
+      },
+      text,
+    })
+  const location = {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload}
+  const entry = findDataset(given.dataset)
+  if (isTextEntry(entry)) return loadTextRegistryDataset(entry, {...location, text})
+  return loadDataset(given.dataset, location)
 }
 
 function lossConfig(config: TrainConfig, dataset: Dataset): LossConfig {
@@ -378,6 +411,14 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
       featureNames: dataset.featureNames,
       targetName: dataset.targetName,
       columnEncodings: dataset.columnEncodings,
+      ...(dataset.text && {
+        text: {
+          vocabSize: dataset.text.vocabSize,
+          padId: dataset.text.padId,
+          maxLength: dataset.inputShape[0],
+          ...(dataset.text.textColumn && {textColumn: dataset.text.textColumn}),
+        },
+      }),
     },
     versions: {
       mlctl: mlctlVersion,
