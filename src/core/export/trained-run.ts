@@ -27,8 +27,8 @@ export interface TrainedRun {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
-  /** Text: the tokenizer and the ids it makes. */
-  text?: RunModelMetadata['text']
+  /** Text: the tokenizer and the ids it makes, and where train read the texts (--data, --target, --text-column). */
+  text?: RunModelMetadata['text'] & {data?: string; target?: string; textColumn?: string}
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -57,7 +57,14 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
-    ...(metadata.text && {text: metadata.text}),
+    ...(metadata.text && {
+      text: {
+        ...metadata.text,
+        ...(typeof run.config.data === 'string' && {data: run.config.data}),
+        ...(typeof run.config.target === 'string' && {target: run.config.target}),
+        ...(typeof run.config['text-column'] === 'string' && {textColumn: run.config['text-column']}),
+      },
+    }),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

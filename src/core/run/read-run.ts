@@ -171,6 +171,14 @@ export function readRunModel(dir: string): RunModel {
       featureNames: checked('featureNames', isStringList),
       targetName: checked('targetName', isString),
       columnEncodings: checked('columnEncodings', isColumnEncodingList),
+      text: checked(
+        'text',
+        (value): value is NonNullable<RunModelMetadata['text']> =>
+          isObject(value) &&
+          Number.isInteger(value.vocabSize) &&
+          Number.isInteger(value.padId) &&
+          isObject(value.tokenizer),
+      ),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

@@ -139,8 +139,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
-    if (dataset.text)
-      writeFileAtomic(join(runDir, RUN_FILES.tokenizer), `${JSON.stringify(dataset.text.tokenizer)}\n`)
+    if (dataset.text) writeFileAtomic(join(runDir, RUN_FILES.tokenizer), `${JSON.stringify(dataset.text.tokenizer)}\n`)
     writeFileAtomic(
       join(runDir, RUN_FILES.config),
       `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
