@@ -22,14 +22,17 @@ export function inferenceFeeds(
 ): Record<string, Tensor> {
   const batch = inputBatch(model, x, from, count)
   if (!(batch instanceof Int32Array)) return {[INPUT_NAME]: tensor(batch, [count, ...model.inputShape])}
-  const padId = model.spec.padId ?? 0
+  return tokenFeeds(batch, [count, ...model.inputShape], model.spec.padId ?? 0)
+}
+
+/** `input_ids` and `attention_mask` (1 where the id is not padId) of padded ids [batch, sequence], as int64. */
+export function tokenFeeds(batch: Int32Array, dims: number[], padId: number): Record<string, Tensor> {
   const ids = new BigInt64Array(batch.length)
   const mask = new BigInt64Array(batch.length)
   for (let i = 0; i < batch.length; i++) {
     ids[i] = BigInt(batch[i])
     mask[i] = batch[i] === padId ? 0n : 1n
   }
-  const dims = [count, ...model.inputShape]
   return {[INPUT_IDS_NAME]: tensor(ids, dims), [ATTENTION_MASK_NAME]: tensor(mask, dims)}
 }
 

@@ -21,11 +21,11 @@ export interface LayerGradients {
 /** What a layer may need beyond its input: the sequence mask, and (for parallel) its branches' parameters. */
 export interface LayerContext {
   /**
-   * The float32 mask [batch, length] of a sequence tensor with `length` positions: 1 where a token is, 0 on
-   * padding. A conv1d output's position t holds the window starting at token t, so its mask is the input's
-   * first positions.
+   * The float32 mask [batch, length] of the token sequence: 1 where a token is, 0 on padding. Every sequence
+   * tensor has the input's positions (a conv1d's position t holds the window starting at token t), so this one
+   * mask serves them all.
    */
-  sequenceMask: (length: number) => string
+  sequenceMask: () => string
   parameters: (layer: ResolvedLayer) => LayerParameters
 }
 

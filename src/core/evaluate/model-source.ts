@@ -17,6 +17,7 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
+import {parseTokenizerJson} from '../text/tokenizer-json.js'
 import {readRun, readRunModel, type Run, type RunText} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
@@ -132,6 +133,21 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     columnEncodings: metadata.tablePreprocessing?.columnEncodings,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
+    ...(metadata.textInput &&
+      metadata.tokenizer && {
+        text: {
+          tokenizer: parseTokenizerJson(parseJsonOrUndefined(metadata.tokenizer), `${path} (metadata_props tokenizer)`),
+          maxLength: metadata.textInput.sequenceLength,
+        },
+      }),
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
 

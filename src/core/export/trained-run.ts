@@ -8,7 +8,7 @@ import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {readFinishedRun} from '../run/read-run.js'
 import {RUN_FILES} from '../run/run-dir.js'
-import type {EpochRecord, Run} from '../run/read-run.js'
+import type {EpochRecord, Run, RunModelMetadata} from '../run/read-run.js'
 
 /** What export needs from a finished training run directory. */
 export interface TrainedRun {
@@ -27,10 +27,10 @@ export interface TrainedRun {
   targetName?: string
   /** How each CSV column becomes the inputs named in featureNames. */
   columnEncodings?: ColumnEncoding[]
+  /** Text: the tokenizer and the ids it makes, and where train read the texts (--data, --target, --text-column). */
+  text?: RunModelMetadata['text'] & {data?: string; target?: string; textColumn?: string}
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
-  /** Text runs: the tokenizer (it travels in the ONNX metadata), sequence length and text column. */
-  text?: Run['text']
   /** The record of the epoch model/ holds (the best one). */
   trainingMetrics: TrainingMetrics
 }
@@ -57,8 +57,15 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.featureNames && {featureNames: metadata.featureNames}),
     ...(metadata.targetName && {targetName: metadata.targetName}),
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
+    ...(metadata.text && {
+      text: {
+        ...metadata.text,
+        ...(typeof run.config.data === 'string' && {data: run.config.data}),
+        ...(typeof run.config.target === 'string' && {target: run.config.target}),
+        ...(typeof run.config['text-column'] === 'string' && {textColumn: run.config['text-column']}),
+      },
+    }),
     data: run.data,
-    ...(run.text && {text: run.text}),
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }
 }

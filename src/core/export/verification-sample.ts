@@ -1,5 +1,14 @@
-import {type DataSplit, type DownloadEvent, loadCsvDataset, loadDataset} from '../data/index.js'
-import {loadTextDataFor} from '../run/run-text-data.js'
+import {
+  type Dataset,
+  type DataSplit,
+  type DownloadEvent,
+  loadCsvDataset,
+  loadDataset,
+  loadTextRegistryDataset,
+} from '../data/index.js'
+import {loadDataPath} from '../data/load-data-path.js'
+import {findDataset} from '../data/registry.js'
+import type {TokenizerJson} from '../text/tokenizer-json.js'
 import {UserError} from '../errors.js'
 import {subsetSplit} from '../data/select-examples.js'
 import type {TrainedRun} from './trained-run.js'
@@ -16,6 +25,22 @@ export interface SampleSourceOptions {
   onDownload?: (event: DownloadEvent) => void
 }
 
+/** A text run's data tokenized as train did: with the run's tokenizer, truncated and padded to its length. */
+async function loadTextSample(
+  run: TrainedRun,
+  text: NonNullable<TrainedRun['text']>,
+  options: SampleSourceOptions,
+): Promise<Dataset> {
+  const tokenizing = {
+    tokenizer: text.tokenizer as TokenizerJson,
+    maxLength: run.spec.inputShape[0],
+    allowEmptyText: true,
+  }
+  if (text.data) return loadDataPath(text.data, {target: text.target, textColumn: text.textColumn, text: tokenizing})
+  const location = {from: options.from, dataDir: options.dataDir, onDownload: options.onDownload}
+  return loadTextRegistryDataset(findDataset(run.datasetName), {...location, text: tokenizing})
+}
+
 /**
  * Up to `size` examples spread evenly over the test split (the train split when the dataset has no test
  * split), so that the sample is deterministic and covers the whole split rather than its first rows.
@@ -26,12 +51,7 @@ export async function loadVerificationSample(
   options: SampleSourceOptions = {},
 ): Promise<VerificationSample> {
   const dataset = run.text
-    ? await loadTextDataFor(run.text, run.classNames, {
-        ...('csv' in run.data ? {data: run.data.csv, target: run.data.target} : {}),
-        ...('folder' in run.data ? {data: run.data.folder} : {}),
-        ...('dataset' in run.data ? {dataset: run.data.dataset} : {}),
-        ...options,
-      })
+    ? await loadTextSample(run, run.text, options)
     : 'csv' in run.data
       ? await loadCsvDataset(run.data.csv, run.data.target, {
           features: run.featureNames,

@@ -113,9 +113,8 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
       const [length, channels] = sequence()
       const filters = integer('filters', layer.filters, 1)
       const kernel = integer('kernel', layer.kernel, 1)
-      if (kernel > length) fail(`kernel ${kernel} longer than the sequence (${length} positions)`)
       return {
-        outputShape: [length - kernel + 1, filters],
+        outputShape: [length, filters],
         parameters: [
           {role: 'kernel', shape: [filters, channels, kernel], layout: 'OIW', trainable: true},
           channel('bias', filters),

@@ -81,7 +81,11 @@ export interface EmbeddingSpec {
   dim: number
 }
 
-/** A convolution over a sequence [T, C] → [T - kernel + 1, filters] ('valid', stride 1). */
+/**
+ * A convolution over a sequence [T, C] → [T, filters]: position t holds the window of `kernel` positions
+ * starting at t, zero past the end, so that each token starts a window and a text's windows do not depend on
+ * how much padding follows it (a batch padded to its longest text gives every text the same outputs).
+ */
 export interface Conv1dSpec {
   type: 'conv1d'
   filters: number
@@ -89,8 +93,8 @@ export interface Conv1dSpec {
 }
 
 /**
- * The mean or maximum over a sequence's positions [T, C] → [C], counting only positions that hold a token:
- * after a conv1d, the windows that start at a token.
+ * The mean or maximum over a sequence's positions [T, C] → [C], counting only positions that hold a token
+ * (after a conv1d: the windows that start at a token).
  */
 export interface GlobalPool1dSpec {
   type: 'globalAveragePool1d' | 'globalMaxPool1d'

@@ -46,6 +46,8 @@ export type RunModelMetadata = {
   /** How each CSV column becomes the inputs named in featureNames (see core/data/table-columns.ts). */
   columnEncodings?: ColumnEncoding[]
   bestEpoch?: {epoch: number; metric: number}
+  /** Text: the tokenizer (Hugging Face tokenizer.json) and the ids it makes (see Dataset.text). */
+  text?: {vocabSize: number; padId: number; tokenizer: object}
 }
 
 /** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
@@ -199,6 +201,14 @@ export function readRunModel(dir: string): RunModel {
       featureNames: checked('featureNames', isStringList),
       targetName: checked('targetName', isString),
       columnEncodings: checked('columnEncodings', isColumnEncodingList),
+      text: checked(
+        'text',
+        (value): value is NonNullable<RunModelMetadata['text']> =>
+          isObject(value) &&
+          Number.isInteger(value.vocabSize) &&
+          Number.isInteger(value.padId) &&
+          isObject(value.tokenizer),
+      ),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

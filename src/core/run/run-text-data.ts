@@ -1,3 +1,5 @@
+import {existsSync, statSync} from 'node:fs'
+
 import {
   type DownloadEvent,
   findDataset,
@@ -33,9 +35,12 @@ export async function loadTextDataFor(
 ): Promise<TextDataset> {
   const options = {tokenizer: text.tokenizer, maxLength: text.maxLength, allowEmptyText: true}
   if (source.data !== undefined) {
+    const textColumn = source.textColumn ?? text.textColumn
+    if (textColumn === undefined && existsSync(source.data) && statSync(source.data).isFile())
+      throw new UserError(`${source.data}: name its text column with --text-column COL (the model takes text).`, 2)
     const dataset = await loadDataPath(source.data, {
       target: source.target,
-      textColumn: source.textColumn ?? text.textColumn,
+      textColumn,
       text: {...options, ...(classNames && {classNames, classes: classNames})},
     })
     if (!dataset.text)

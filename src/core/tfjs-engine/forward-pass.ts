@@ -6,7 +6,7 @@ import {convGeometry, poolGeometry} from '../model/window-geometry.js'
 import {conv2d} from './conv2d.js'
 import type {Tfjs} from './load-tfjs.js'
 import {maxPool2d} from './max-pool2d.js'
-import {embedding, globalAveragePool1d, globalMaxPool1d} from './sequence-layers.js'
+import {conv1d, embedding, globalAveragePool1d, globalMaxPool1d} from './sequence-layers.js'
 
 export interface ForwardOptions {
   /** Training: batch statistics and dropout; otherwise moving statistics and no dropout. */
@@ -93,7 +93,7 @@ export function forwardPass(
       case 'embedding':
         return embedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, mask!)
       case 'conv1d':
-        return tf.add(tf.conv1d(x as Tensor3D, param('kernel') as Tensor3D, 1, 'valid'), param('bias'))
+        return conv1d(tf, x as Tensor3D, param('kernel') as Tensor3D, param('bias'))
       case 'globalAveragePool1d':
         return globalAveragePool1d(tf, x as Tensor3D, mask!)
       case 'globalMaxPool1d':

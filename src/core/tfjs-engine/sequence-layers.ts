@@ -2,15 +2,18 @@ import type {GradSaveFunc, Tensor, Tensor2D, Tensor3D} from '@tensorflow/tfjs'
 import type {Tfjs} from './load-tfjs.js'
 
 /*
- * The sequence layers in TF.js ops, as engine/layers/{embedding,global-pool1d}.ts compute them, on
- * [N, L, C] tensors and a float32 mask [N, L0] of the input's positions (1 = token). A layer on a sequence
- * shortened by valid convolutions uses the mask's first L positions: the windows that start at a token.
+ * The sequence layers in TF.js ops, as engine/layers/{embedding,conv1d,global-pool1d}.ts compute them, on
+ * [N, L, C] tensors and a float32 mask [N, L] of the positions (1 = token).
  */
 
-/** The first `length` positions of the mask [N, L0], as [N, length, 1] to broadcast over channels. */
-function positionsMask(tf: Tfjs, mask: Tensor2D, length: number): Tensor3D {
-  const sliced = length === mask.shape[1] ? mask : tf.slice(mask, [0, 0], [-1, length])
-  return tf.expandDims<Tensor3D>(sliced, 2)
+/** The window of `kernel` positions starting at each position, zero past the end: [N, L, C] → [N, L, F]. */
+export function conv1d(tf: Tfjs, x: Tensor3D, kernel: Tensor3D, bias: Tensor): Tensor3D {
+  const padded = tf.pad(x, [
+    [0, 0],
+    [0, kernel.shape[0] - 1],
+    [0, 0],
+  ])
+  return tf.add<Tensor3D>(tf.conv1d(padded, kernel, 1, 'valid'), bias)
 }
 
 /** Rows of the table for the ids, zero on padding; autodiff's gradient then leaves the padding row 0. */
@@ -20,7 +23,7 @@ export function embedding(tf: Tfjs, ids: Tensor2D, table: Tensor2D, mask: Tensor
 
 /** The mean over the positions holding a token (0 for an all-padding row). */
 export function globalAveragePool1d(tf: Tfjs, x: Tensor3D, mask: Tensor2D): Tensor2D {
-  const m = positionsMask(tf, mask, x.shape[1])
+  const m = tf.expandDims<Tensor3D>(mask, 2)
   return tf.div<Tensor2D>(tf.sum(tf.mul(x, m), 1), tf.maximum(tf.sum(m, 1), 1))
 }
 
@@ -33,7 +36,7 @@ const LOWEST_FLOAT32 = -3.4028234663852886e38
  * each of them all of dy.
  */
 export function globalMaxPool1d(tf: Tfjs, x: Tensor3D, mask: Tensor2D): Tensor2D {
-  const m = positionsMask(tf, mask, x.shape[1])
+  const m = tf.expandDims<Tensor3D>(mask, 2)
   const hasToken = tf.max(m, 1)
   const pool = tf.customGrad((input, save) => {
     // padding moved to the lowest float32: x + 0 on tokens, x - 3.4e38 on padding

@@ -127,7 +127,10 @@ function toTokenLayersModel(
   const tensors = model.parameters.map((param) => {
     const tensor = byName.get(param.name)
     if (!tensor) throw new Error(`no weights for ${param.name}`)
-    return {name: tfjsWeightName(param), ...convertParameter(model, param, tensor.data, 'toTfjs')}
+    const converted = convertParameter(model, param, tensor.data, 'toTfjs')
+    // a conv1d kernel [k, C, F] is stored for its Conv2D of width 1: [k, 1, C, F], the same values
+    const shape = param.layout === 'OIW' ? [converted.shape[0], 1, ...converted.shape.slice(1)] : converted.shape
+    return {name: tfjsWeightName(param), shape, data: converted.data}
   })
   const all = [...tensors, ...fixedWeights]
   return {
@@ -301,23 +304,38 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
           config: {name, input_dim: s.vocab, output_dim: s.dim, input_length: layer.inputShape[0], mask_zero: false},
         },
       ]
-    case 'conv1d':
+    case 'conv1d': {
+      const [length, channels] = layer.inputShape
       return [
+        {class_name: 'Reshape', config: {name: `${name}_rows`, target_shape: [length, 1, channels]}},
         {
-          class_name: 'Conv1D',
+          class_name: 'ZeroPadding2D',
+          config: {
+            name: `${name}_pad`,
+            padding: [
+              [0, s.kernel - 1],
+              [0, 0],
+            ],
+            data_format: 'channels_last',
+          },
+        },
+        {
+          class_name: 'Conv2D',
           config: {
             name,
             filters: s.filters,
-            kernel_size: [s.kernel],
-            strides: [1],
+            kernel_size: [s.kernel, 1],
+            strides: [1, 1],
             padding: 'valid',
             data_format: 'channels_last',
-            dilation_rate: [1],
+            dilation_rate: [1, 1],
             activation: 'linear',
             use_bias: true,
           },
         },
+        {class_name: 'Reshape', config: {name: `${name}_sequence`, target_shape: [length, s.filters]}},
       ]
+    }
     case 'globalAveragePool1d':
     case 'globalMaxPool1d':
     case 'parallel':

@@ -6,14 +6,13 @@ import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
  * position), so the mask is spelled out with standard layers and fixed weights computed from the token ids:
  * - `token_penalty`, an Embedding to one value: 0 for a token, the lowest float32 for padding;
  * - `token_indicator`, an Embedding to one value: 1 for a token, 0 for padding;
- * - a pool after valid convolutions sees the penalty of the windows' first positions, which a fixed Conv1D
- *   with a one-hot kernel on its first tap picks (Keras has a Cropping1D, TF.js does not);
  * - masked mean: Softmax over positions of the penalty gives 1 / tokens on tokens and exactly 0 on padding
  *   and Dot over positions with the sequence gives the mean, times the row's token indicator (0 for an
  *   all-padding row, as the engines give);
  * - masked max: sequence + penalty, GlobalMaxPooling1D, times the row's token indicator (0 for an
  *   all-padding row, as the engines give).
- * The embedding layer also zeroes padding: its padding row is zero and never trained.
+ * The embedding layer also zeroes padding: its padding row is zero and never trained. A conv1d, whose windows
+ * run past the end into zeros, is a Conv2D of width 1 after ZeroPadding2D (TF.js has no ZeroPadding1D).
  */
 
 export interface KerasNode {
@@ -80,30 +79,6 @@ export function tokenModelTopology(
       TOKEN_INPUT,
     ])
   }
-  /** The penalty of the first `positions` positions: [N, positions, 1]. */
-  const penaltyOf = (positions: number): string => {
-    const penalty = perToken('token_penalty', 0, LOWEST_FLOAT32)
-    if (positions === length) return penalty
-    const name = `token_penalty_first_${positions}`
-    if (nodes.some((n) => n.name === name)) return name
-    const kernel = new Float32Array(length - positions + 1)
-    kernel[0] = 1
-    fixedWeights.push({name: `${name}/kernel`, shape: [kernel.length, 1, 1], data: kernel})
-    const conv = {
-      name,
-      filters: 1,
-      kernel_size: [kernel.length],
-      strides: [1],
-      padding: 'valid',
-      data_format: 'channels_last',
-      dilation_rate: [1],
-      activation: 'linear',
-      use_bias: false,
-      trainable: false,
-    }
-    return add('Conv1D', conv, [penalty])
-  }
-
   /** [N, 1]: 1 for a row with a token, 0 for an all-padding row. */
   const hasToken = (): string =>
     nodes.some((n) => n.name === 'token_any')
@@ -118,14 +93,16 @@ export function tokenModelTopology(
     }
     if (type === 'globalAveragePool1d') {
       // TF.js's softmax takes the last axis only: positions go there, [N, 1, L]
-      const row = add('Permute', {name: `${layer.name}_positions`, dims: [2, 1]}, [penaltyOf(layer.inputShape[0])])
+      const row = add('Permute', {name: `${layer.name}_positions`, dims: [2, 1]}, [
+        perToken('token_penalty', 0, LOWEST_FLOAT32),
+      ])
       const weights = add('Softmax', {name: `${layer.name}_weights`, axis: -1}, [row])
       const summed = add('Dot', {name: `${layer.name}_dot`, axes: [2, 1], normalize: false}, [weights, input])
       const mean = add('Flatten', {name: `${layer.name}_mean`}, [summed])
       return add('Multiply', {name: layer.name}, [mean, hasToken()])
     }
     if (type === 'globalMaxPool1d') {
-      const shifted = add('Add', {name: `${layer.name}_masked`}, [input, penaltyOf(layer.inputShape[0])])
+      const shifted = add('Add', {name: `${layer.name}_masked`}, [input, perToken('token_penalty', 0, LOWEST_FLOAT32)])
       const pooled = add('GlobalMaxPooling1D', {name: `${layer.name}_max`}, [shifted])
       return add('Multiply', {name: layer.name}, [pooled, hasToken()])
     }

@@ -217,6 +217,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       ...(dataset.classNames && {classNames: dataset.classNames}),
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       ...(dataset.columnEncodings && {columnEncodings: dataset.columnEncodings}),
+      ...(dataset.text && {text: dataset.text}),
       bestEpoch: loop.best,
     }
     writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)

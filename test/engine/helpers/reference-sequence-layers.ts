@@ -1,6 +1,6 @@
 /**
  * Float64 references of the sequence layers, plain loops over [N, L, C] tensors (channels last) with a
- * mask [N, L0] of the input's positions (1 = token); a layer on a shorter sequence uses its first positions.
+ * mask [N, L] of the input's positions (1 = token).
  */
 import type {ResolvedLayer} from '../../../src/core/model/resolve-model.js'
 import type {Conv1dSpec} from '../../../src/core/model/spec.js'
@@ -28,7 +28,7 @@ export function conv1d(
     for (let t = 0; t < outLength; t++)
       for (let f = 0; f < filters; f++) {
         let sum = bias[f]
-        for (let j = 0; j < k; j++)
+        for (let j = 0; j < k && t + j < length; j++)
           for (let c = 0; c < channels; c++)
             sum += x[(n * length + t + j) * channels + c] * kernel[(f * channels + c) * k + j]
         y[(n * outLength + t) * filters + f] = sum
@@ -36,7 +36,7 @@ export function conv1d(
   return y
 }
 
-/** Mean or max over the positions whose mask is 1 (the first `length` of each row of an [N, L0] mask). */
+/** Mean or max over the positions whose mask is 1. */
 export function globalPool(
   kind: 'mean' | 'max',
   x: Float64Array,

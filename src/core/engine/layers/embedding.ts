@@ -9,8 +9,7 @@ import type {LayerEmitter} from '../layer-emitter.js'
  * have no gradient, so there is never a dx.
  */
 export const emitEmbedding: LayerEmitter<EmbeddingSpec> = (g, ids, layer, params, mode, context) => {
-  const [length] = layer.inputShape
-  const mask = g.node('Unsqueeze', [context.sequenceMask(length), g.int64s([2])])
+  const mask = g.node('Unsqueeze', [context.sequenceMask(), g.int64s([2])])
   const output = g.node('Mul', [g.node('Gather', [params.embeddings!, ids], {axis: 0}), mask])
   if (mode === 'inference') return {output}
   return {

@@ -7,8 +7,8 @@ import type {LayerEmitter} from '../layer-emitter.js'
  * y[n, c] = sum over positions t of x[n, t, c] * mask[n, t] / max(1, tokens of n): the mean over the
  * positions that hold a token (an all-padding sequence gives 0). Backward: dx = mask * dy / count.
  */
-export const emitGlobalAveragePool1d: LayerEmitter<GlobalPool1dSpec> = (g, x, layer, _params, mode, context) => {
-  const mask = context.sequenceMask(layer.inputShape[0])
+export const emitGlobalAveragePool1d: LayerEmitter<GlobalPool1dSpec> = (g, x, _layer, _params, mode, context) => {
+  const mask = context.sequenceMask()
   const count = g.node('Max', [reduceSum(g, mask, [1], true), g.scalar(1)])
   const mask3 = g.node('Unsqueeze', [mask, g.int64s([2])])
   const output = g.node('Div', [reduceSum(g, g.node('Mul', [x, mask3]), [1], false), count])
@@ -29,8 +29,8 @@ const LOWEST_FLOAT32 = -3.4028234663852886e38
  * y[n, c] = the maximum of x[n, t, c] over the positions t that hold a token (0 for an all-padding sequence).
  * Backward: dy goes to the positions equal to the maximum, split evenly when several tie (as maxPool2d).
  */
-export const emitGlobalMaxPool1d: LayerEmitter<GlobalPool1dSpec> = (g, x, layer, _params, mode, context) => {
-  const mask = context.sequenceMask(layer.inputShape[0])
+export const emitGlobalMaxPool1d: LayerEmitter<GlobalPool1dSpec> = (g, x, _layer, _params, mode, context) => {
+  const mask = context.sequenceMask()
   const present = g.node('Cast', [g.node('Unsqueeze', [mask, g.int64s([2])])], {to: OnnxDataType.bool})
   const candidates = g.node('Where', [present, x, g.scalar(LOWEST_FLOAT32)])
   const hasToken = g.node('ReduceMax', [mask], {axes: [1], keepdims: 1})
