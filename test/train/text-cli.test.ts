@@ -50,9 +50,9 @@ describe('train, evaluate and export-onnx on a text CSV', () => {
       dataset: {inputShape: number[]; text: {vocabSize: number; padId: number; maxLength: number}}
     }
     expect(config.dataset.text).toMatchObject({padId: 0, maxLength: config.dataset.inputShape[0]})
-    const hf = new Tokenizer(json as never, {})
+    const hf = new Tokenizer(json, {})
     const second = parseCsv(readFileSync(csv, 'utf8'), csv)[1].cells[1]
-    expect(hf.encode(second).ids.every((id) => id > 1)).toBe(true)
+    expect(hf.encode(second).ids.every((id: number) => id > 1)).toBe(true)
 
     const evaluated = mlctl(['evaluate', out, '--json'])
     expect(evaluated.code, evaluated.stderr).toBe(0)
