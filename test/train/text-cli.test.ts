@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Tokenizer} from '@huggingface/tokenizers'
@@ -75,6 +75,31 @@ describe('train, evaluate and export-onnx on a text CSV', () => {
     ])
     expect(onnx.code, onnx.stderr).toBe(0)
     expect((JSON.parse(onnx.stdout) as typeof report).report.accuracy).toBeCloseTo(report.report.accuracy, 6)
+  })
+
+  it("trains on a text folder without --target, skipping a binary file, and resumes with the run's tokenizer", () => {
+    const folder = join(dir, 'folder')
+    for (let i = 0; i < 20; i++) {
+      for (const [label, words] of [
+        ['pos', 'great product, love it'],
+        ['neg', 'awful, it broke'],
+      ]) {
+        mkdirSync(join(folder, label), {recursive: true})
+        writeFileSync(join(folder, label, `${i}.txt`), `${words} ${i}`)
+      }
+    }
+    writeFileSync(join(folder, 'neg', 'photo.txt'), Uint8Array.from([0xff, 0xd8, 0, 0, 1]))
+    const out = join(dir, 'folder-run')
+    const train = mlctl(['train', '--data', folder, '--model', 'bag', '--epochs', '2', '--out', out, '--threads', '1'])
+    expect(train.code, train.stderr).toBe(0)
+    expect(train.stderr).toMatch(
+      /tokens {4}WordPiece, \d+ tokens \(trained on the training texts\), \d+ per text, 0 texts truncated, 1 files skipped/,
+    )
+    const tokenizer = readFileSync(join(out, 'tokenizer.json'), 'utf8')
+    const resumed = mlctl(['train', '--resume', out, '--epochs', '3'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/tokens {4}WordPiece, \d+ tokens \(the run's tokenizer.json\)/)
+    expect(readFileSync(join(out, 'tokenizer.json'), 'utf8')).toBe(tokenizer)
   })
 
   it('bad text input is a one-line error with a non-zero exit and no run directory', () => {
