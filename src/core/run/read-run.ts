@@ -9,7 +9,7 @@ import type {TokenizerJson} from '../text/tokenizer-json.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from './run-dir.js'
+import {RUN_FILES, RUN_TOKENIZER_FILE} from './run-dir.js'
 
 type Task = Dataset['task']
 
@@ -142,9 +142,9 @@ export function readRun(dir: string): Run {
 }
 
 function readRunText(dir: string, recorded: Record<string, unknown>): RunText {
-  const path = join(dir, RUN_FILES.tokenizer)
+  const path = join(dir, RUN_TOKENIZER_FILE)
   if (!existsSync(path))
-    throw new UserError(`${dir} is a text run without its ${RUN_FILES.tokenizer}; the run directory is damaged`)
+    throw new UserError(`${dir} is a text run without its ${RUN_TOKENIZER_FILE}; the run directory is damaged`)
   const maxLength = recorded.maxLength
   if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
     throw new UserError(

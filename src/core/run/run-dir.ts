@@ -12,9 +12,10 @@ export const RUN_FILES = {
   checkpoints: 'checkpoints',
   last: join('checkpoints', 'last'),
   best: join('checkpoints', 'best'),
-  /** Text runs: the Hugging Face tokenizer.json that made the token ids; evaluate and export use it. */
-  tokenizer: 'tokenizer.json',
 } as const
+
+/** Text runs only: the Hugging Face tokenizer.json that made the token ids; evaluate and train --resume use it. */
+export const RUN_TOKENIZER_FILE = 'tokenizer.json'
 
 /** The ONNX file export-onnx writes into a run directory unless told otherwise, and serve looks for there. */
 export const RUN_ONNX_FILE = 'model.onnx'

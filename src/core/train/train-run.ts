@@ -23,7 +23,7 @@ import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, readRunModel, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
-import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
+import {createRunDir, removeStaleRunTempFiles, RUN_FILES, RUN_TOKENIZER_FILE} from '../run/run-dir.js'
 import {type RunConfig, withDatasetDefaults} from './dataset-defaults.js'
 import {withTableScaling} from './table-scaling.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
@@ -141,7 +141,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
-    if (dataset.text) writeFileAtomic(join(runDir, RUN_FILES.tokenizer), `${JSON.stringify(dataset.text.tokenizer)}\n`)
+    if (dataset.text) writeFileAtomic(join(runDir, RUN_TOKENIZER_FILE), `${JSON.stringify(dataset.text.tokenizer)}\n`)
     writeFileAtomic(
       join(runDir, RUN_FILES.config),
       `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
@@ -248,7 +248,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
  * before), else one trained on the training texts.
  */
 async function loadTrainingData(given: TrainConfig, request: TrainRunRequest, resumedDir?: string): Promise<Dataset> {
-  const saved = resumedDir && join(resumedDir, RUN_FILES.tokenizer)
+  const saved = resumedDir && join(resumedDir, RUN_TOKENIZER_FILE)
   const tokenizerFile = given.tokenizer ?? (saved && existsSync(saved) ? saved : undefined)
   const text: TextOptions & {allowEmptyText?: boolean} = {
     ...(given['vocab-size'] !== undefined && {vocabSize: given['vocab-size']}),
