@@ -40,6 +40,7 @@ export function exportMetadata(
         padId: run.spec.padId ?? 0,
         vocabSize: resolveModel(run.spec).parameters[0].shape[0],
         sequenceLength: run.spec.inputShape[0],
+        ...(run.text?.bigramBuckets && {bigramBuckets: run.text.bigramBuckets}),
       },
     }),
     ...(run.text && {tokenizer: JSON.stringify(run.text.tokenizer)}),

@@ -45,7 +45,7 @@ export type RunModelMetadata = {
   columnEncodings?: ColumnEncoding[]
   bestEpoch?: {epoch: number; metric: number}
   /** Text: the tokenizer (Hugging Face tokenizer.json) and the ids it makes (see Dataset.text). */
-  text?: {vocabSize: number; padId: number; tokenizer: object}
+  text?: {vocabSize: number; padId: number; tokenizer: object; bigramBuckets?: number}
 }
 
 /** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
@@ -177,7 +177,8 @@ export function readRunModel(dir: string): RunModel {
           isObject(value) &&
           Number.isInteger(value.vocabSize) &&
           Number.isInteger(value.padId) &&
-          isObject(value.tokenizer),
+          isObject(value.tokenizer) &&
+          (value.bigramBuckets === undefined || Number.isInteger(value.bigramBuckets)),
       ),
       bestEpoch: checked(
         'bestEpoch',

@@ -67,6 +67,12 @@ export const TRAIN_OPTIONS = {
     helpValue: 'N',
     min: 1,
   },
+  ngrams: {
+    type: 'integer',
+    help: 'Text: 2 adds hashed bigrams of neighbouring tokens to each text, as fastText does (bag model) [default: 1].',
+    helpValue: 'N',
+    min: 1,
+  },
   tokenizer: {
     type: 'string',
     help: 'A Hugging Face tokenizer.json (WordPiece, e.g. BERT) to use instead of training one.',

@@ -14,6 +14,7 @@ import {
   type TextOptions,
 } from '../data/index.js'
 import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -98,7 +99,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const given = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
   const createEngine = engineFactory(given.engine)
 
-  const dataset = await loadTrainingData(given, request, resumed?.dir)
+  const loaded = await loadTrainingData(given, request, resumed?.dir)
+  const dataset = withNgrams(loaded, given.ngrams)
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'])
@@ -117,8 +119,13 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     inputShape: dataset.inputShape,
     outputs,
     inputType: inputTypeOf(dataset.train.inputs),
-    ...(dataset.text && {vocabSize: dataset.text.vocabSize, padId: dataset.text.padId}),
+    ...(dataset.text && {
+      vocabSize: dataset.text.vocabSize + (dataset.text.bigramBuckets ?? 0),
+      padId: dataset.text.padId,
+    }),
   })
+  if (dataset.text?.bigramBuckets && config.model === 'textcnn')
+    throw new UserError('--ngrams 2 is for the bag model: textcnn reads word order itself; leave out --ngrams')
   const spec = withTableScaling(modelSpec, fit, loss)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
@@ -454,6 +461,12 @@ function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricN
       },
     ]),
   )
+}
+
+function withNgrams(dataset: Dataset, ngrams: number | undefined): Dataset {
+  if (ngrams === undefined || ngrams === 1) return dataset
+  if (ngrams !== 2) throw new UserError(`--ngrams must be 1 or 2, got ${ngrams}`, 2)
+  return withHashedBigrams(dataset)
 }
 
 function inputTypeOf(inputs: DataSplit['inputs']): InputType {
