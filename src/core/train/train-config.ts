@@ -98,7 +98,7 @@ export const TRAIN_OPTIONS = {
   },
   model: {
     type: 'string',
-    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',
+    help: 'Preset (mlp, lenet, cnn; bag, textcnn for text) or a JSON model spec file [default: lenet for images, mlp for tables, bag for text].',
     helpValue: 'PRESET|spec.json',
   },
   epochs: {
