@@ -120,7 +120,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
 
 function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): string {
   const c = start.config
-  const data = c.data ? `${c.data} (target ${c.target})` : c.dataset
+  const data = c.data ? (c.target ? `${c.data} (target ${c.target})` : c.data) : c.dataset
   const title = start.trainingEnded
     ? color.bold(`Finishing ${start.runDir}`) +
       `: training ended at epoch ${start.resumedAt?.epoch}; writing model/ from checkpoints/best and testing it`
@@ -133,7 +133,14 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  training  ${c.epochs} epochs, batch ${c['batch-size']}, ${c.optimizer} lr ${c.lr} (${c.schedule}${c['warmup-epochs'] ? `, warm-up ${c['warmup-epochs']} epochs` : ''}), loss ${c.loss ?? 'default'}, seed ${c.seed}`,
     `  engine    ${start.engine}`,
   ]
-  if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
+  const text = start.dataset.text
+  if (text)
+    lines.splice(
+      2,
+      0,
+      `  tokens    WordPiece, ${text.vocabSize.toLocaleString('en-US')} tokens (${c.tokenizer ? `from ${c.tokenizer}` : text.trained ? 'trained on the training texts' : "the run's tokenizer.json"}), ${text.maxLength} per text, ${text.truncated.toLocaleString('en-US')} texts truncated${text.skippedFiles ? `, ${text.skippedFiles} files skipped (binary or not .txt)` : ''}`,
+    )
+  if (start.chosen) lines.splice(text ? 5 : 4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)
   if (start.dataset.droppedRows)

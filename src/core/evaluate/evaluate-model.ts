@@ -58,6 +58,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
       model.facts.trainedOn,
       model.facts.featureNames,
       model.facts.columnEncodings,
+      model.facts.text && {model: model.facts.text, classNames: model.facts.classNames},
     )
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
@@ -86,8 +87,6 @@ export async function evaluateSplit(
   options: SplitOptions,
 ): Promise<SplitResult> {
   if (split.count === 0) throw new UserError('the split has no examples; choose another --split', 2)
-  if (split.inputs instanceof Int32Array)
-    throw new UserError('evaluate does not read text datasets yet; train prints the test metrics of a text model', 2)
   const batches = new InputBatches(split.inputs, exampleShape, plan.input, options.batchSize)
   const width = plan.outputWidth
   const targets = plan.labelMap ? Int32Array.from(split.targets, (label) => plan.labelMap![label]) : split.targets
@@ -99,8 +98,9 @@ export async function evaluateSplit(
   const started = performance.now()
   for (let from = 0; from < split.count; from += batches.rows) {
     const count = Math.min(batches.rows, split.count - from)
-    const input = batches.batch(from, count)
-    const output = (await model.session.run({[plan.input.name]: input}))[plan.output.name]
+    const feeds = batches.feeds(from, count)
+    const input = feeds[plan.input.name]
+    const output = (await model.session.run(feeds))[plan.output.name]
     if (output.length !== input.dims[0] * width) {
       throw new UserError(
         `the model's output "${plan.output.name}" has ${output.length / input.dims[0]} values per example, not the ${width} the data needs; use the data it was trained on`,

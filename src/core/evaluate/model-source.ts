@@ -17,7 +17,8 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
-import {readRun, readRunModel, type Run} from '../run/read-run.js'
+import {parseTokenizerJson} from '../text/tokenizer-json.js'
+import {readRun, readRunModel, type Run, type RunText} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
 
@@ -35,6 +36,8 @@ export interface ModelFacts {
   inputNormalization?: Standardization
   /** What the model was trained on: the data evaluate uses unless told otherwise. */
   trainedOn: {dataset?: string; data?: string; target?: string; dropMissing?: boolean; valSplit?: number}
+  /** Text models: texts are tokenized with the model's own tokenizer, to its sequence length. */
+  text?: RunText
 }
 
 export interface EvaluationModel {
@@ -79,6 +82,7 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       loss: metadata.loss,
       inputNormalization: {scale: 1, mean: [0], std: [1]},
       trainedOn: trainedOn(run, metadata.dataset),
+      ...(run?.text && {text: run.text}),
     },
   }
 }
@@ -89,7 +93,9 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
   const data =
     'csv' in run.data
       ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing}
-      : {dataset: run.data.dataset}
+      : 'folder' in run.data
+        ? {data: run.data.folder}
+        : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }
 
@@ -127,6 +133,21 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     columnEncodings: metadata.tablePreprocessing?.columnEncodings,
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
+    ...(metadata.textInput &&
+      metadata.tokenizer && {
+        text: {
+          tokenizer: parseTokenizerJson(parseJsonOrUndefined(metadata.tokenizer), `${path} (metadata_props tokenizer)`),
+          maxLength: metadata.textInput.sequenceLength,
+        },
+      }),
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
 

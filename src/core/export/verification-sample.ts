@@ -62,7 +62,7 @@ export async function loadVerificationSample(
           encoding: run.columnEncodings,
           dropMissing: run.data.dropMissing === true,
         })
-      : await loadDataset(run.data.dataset, {
+      : await loadDataset('dataset' in run.data ? run.data.dataset : run.data.folder, {
           from: options.from,
           dataDir: options.dataDir,
           onDownload: options.onDownload,

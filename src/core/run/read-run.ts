@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {type ColumnEncoding, type Dataset, isColumnEncodingList} from '../data/index.js'
 import type {LossConfig} from '../training/index.js'
 import {UserError} from '../errors.js'
+import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import type {TokenizerJson} from '../text/tokenizer-json.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
@@ -70,11 +72,19 @@ export interface Run {
    * Where train read its data: a registry dataset, or a CSV file, the column it predicts and whether rows with
    * a missing cell were left out (train --drop-missing), which changes the rows the splits are drawn from.
    */
-  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean}
+  data: {dataset: string} | {csv: string; target: string; dropMissing?: boolean} | {folder: string}
   /** The fraction train held out for validation, when recorded. */
   valSplit?: number
   task: Task
   classNames?: string[]
+  /** Text runs: the tokenizer train saved (tokenizer.json), the sequence length and a CSV's text column. */
+  text?: RunText
+}
+
+export interface RunText {
+  tokenizer: TokenizerJson
+  maxLength: number
+  textColumn?: string
 }
 
 /** A model/ folder: the model a finished run hands on. */
@@ -113,6 +123,7 @@ export function readRun(dir: string): Run {
   const csv = stringOrUndefined(config.data)
   const target = stringOrUndefined(config.target)
   const classNames = isStringList(dataset.classNames) ? dataset.classNames : undefined
+  const runText = isObject(dataset.text) ? readRunText(dir, dataset.text) : undefined
   return {
     dir,
     config,
@@ -120,10 +131,29 @@ export function readRun(dir: string): Run {
     data:
       csv !== undefined && target !== undefined
         ? {csv, target, ...(config['drop-missing'] === true && {dropMissing: true})}
-        : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
+        : csv !== undefined
+          ? {folder: csv}
+          : {dataset: stringOrUndefined(config.dataset) ?? datasetName},
     ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
     task,
     ...(classNames && {classNames}),
+    ...(runText && {text: runText}),
+  }
+}
+
+function readRunText(dir: string, recorded: Record<string, unknown>): RunText {
+  const path = join(dir, RUN_FILES.tokenizer)
+  if (!existsSync(path))
+    throw new UserError(`${dir} is a text run without its ${RUN_FILES.tokenizer}; the run directory is damaged`)
+  const maxLength = recorded.maxLength
+  if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
+    throw new UserError(
+      `${join(dir, RUN_FILES.config)} does not record the text's length; the run directory is damaged`,
+    )
+  return {
+    tokenizer: readTokenizerFile(path),
+    maxLength,
+    ...(typeof recorded.textColumn === 'string' && {textColumn: recorded.textColumn}),
   }
 }
 

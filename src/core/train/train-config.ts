@@ -228,8 +228,7 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     defined(fromFile),
     defined(fromFlags),
   ) as TrainConfig
-  if (config.data !== undefined && config.target === undefined)
-    throw new UserError('--data needs --target COLUMN naming the column to predict')
+  // A CSV without --target is refused when it is read (load-data-path.ts): a text folder needs none.
   const integer = (key: TrainConfigKey, min: number) => {
     const v = config[key]
     // Options without a default (epochs, batch size...) are chosen once the dataset is known.

@@ -74,6 +74,8 @@ export interface TrainRunStart {
     ignoredColumns?: Dataset['ignoredColumns']
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
+    /** Text: the tokenizer's size, the sequence length, texts cut to it and files skipped. */
+    text?: {vocabSize: number; maxLength: number; truncated: number; skippedFiles?: number; trained: boolean}
   }
   metric: MetricName
   /** Which engine and backend trains, e.g. 'onnxruntime-node (CPU), 4 threads'. */
@@ -164,6 +166,15 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ignoredColumns: dataset.ignoredColumns,
         columnSummary: dataset.columnSummary,
         droppedRows: dataset.droppedRows,
+        ...(dataset.text && {
+          text: {
+            vocabSize: dataset.text.vocabSize,
+            maxLength: dataset.inputShape[0],
+            truncated: dataset.text.truncated ?? 0,
+            ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
+            trained: config.tokenizer === undefined && !resumed,
+          },
+        }),
       },
       metric,
       ...(chosen && !resumed && {chosen}),
