@@ -35,7 +35,7 @@ export interface TextInput {
   vocabSize: number
   sequenceLength: number
   /**
-   * A bag model trained with --ngrams 2: after a text's tokens come its hashed bigrams
+   * A bag model trained with --ngrams 2: after a text's sequenceLength tokens come its hashed bigrams
    * (src/core/text/hashed-bigrams.ts), ids from vocabSize - bigramBuckets on.
    */
   bigramBuckets?: number

@@ -27,7 +27,7 @@ export interface RunRecord {
     targetName?: string
     columnEncodings?: ColumnEncoding[]
     /** Text runs: the tokenizer is the run's tokenizer.json; texts are cut or padded to maxLength tokens. */
-    text?: {vocabSize: number; padId: number; maxLength: number; textColumn?: string}
+    text?: {vocabSize: number; padId: number; maxLength: number; bigramBuckets?: number; textColumn?: string}
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -84,6 +84,8 @@ export interface Run {
 export interface RunText {
   tokenizer: TokenizerJson
   maxLength: number
+  /** train --ngrams 2: hashed bigrams follow each text's tokens (data/hashed-bigram-dataset.ts). */
+  bigramBuckets?: number
   textColumn?: string
 }
 
@@ -153,6 +155,7 @@ function readRunText(dir: string, recorded: Record<string, unknown>): RunText {
   return {
     tokenizer: readTokenizerFile(path),
     maxLength,
+    ...(typeof recorded.bigramBuckets === 'number' && {bigramBuckets: recorded.bigramBuckets}),
     ...(typeof recorded.textColumn === 'string' && {textColumn: recorded.textColumn}),
   }
 }

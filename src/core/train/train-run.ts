@@ -169,7 +169,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ...(dataset.text && {
           text: {
             vocabSize: dataset.text.vocabSize,
-            maxLength: dataset.inputShape[0],
+            maxLength: loaded.inputShape[0],
             truncated: dataset.text.truncated ?? 0,
             ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
             trained: config.tokenizer === undefined && !resumed,
@@ -432,7 +432,9 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
         text: {
           vocabSize: dataset.text.vocabSize,
           padId: dataset.text.padId,
-          maxLength: dataset.inputShape[0],
+          // tokens per text, before any hashed bigrams are appended
+          maxLength: dataset.text.bigramBuckets ? (dataset.inputShape[0] + 1) / 2 : dataset.inputShape[0],
+          ...(dataset.text.bigramBuckets && {bigramBuckets: dataset.text.bigramBuckets}),
           ...(dataset.text.textColumn && {textColumn: dataset.text.textColumn}),
         },
       }),
