@@ -63,4 +63,6 @@ export interface TextFacts {
   skippedFiles?: number
   /** How many texts were longer than the sequence length and lost their end. */
   truncated?: number
+  /** train --ngrams 2: this many hashed-bigram ids follow the vocabulary, after each text's tokens. */
+  bigramBuckets?: number
 }

@@ -138,6 +138,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
         text: {
           tokenizer: parseTokenizerJson(parseJsonOrUndefined(metadata.tokenizer), `${path} (metadata_props tokenizer)`),
           maxLength: metadata.textInput.sequenceLength,
+          ...(metadata.textInput.bigramBuckets && {bigramBuckets: metadata.textInput.bigramBuckets}),
         },
       }),
   }

@@ -39,7 +39,9 @@ export function exportMetadata(
       textInput: {
         padId: run.spec.padId ?? 0,
         vocabSize: resolveModel(run.spec).parameters[0].shape[0],
-        sequenceLength: run.spec.inputShape[0],
+        // tokens per text: hashed bigrams, when the model has them, come after
+        sequenceLength: run.text?.bigramBuckets ? (run.spec.inputShape[0] + 1) / 2 : run.spec.inputShape[0],
+        ...(run.text?.bigramBuckets && {bigramBuckets: run.text.bigramBuckets}),
       },
     }),
     ...(run.text && {tokenizer: JSON.stringify(run.text.tokenizer)}),

@@ -6,6 +6,7 @@ import {
   loadDataset,
   loadTextRegistryDataset,
 } from '../data/index.js'
+import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {loadDataPath} from '../data/load-data-path.js'
 import {findDataset} from '../data/registry.js'
 import type {TokenizerJson} from '../text/tokenizer-json.js'
@@ -33,12 +34,15 @@ async function loadTextSample(
 ): Promise<Dataset> {
   const tokenizing = {
     tokenizer: text.tokenizer as TokenizerJson,
-    maxLength: run.spec.inputShape[0],
+    // with bigrams, the model's rows hold each text's tokens and then its bigrams
+    maxLength: text.bigramBuckets ? (run.spec.inputShape[0] + 1) / 2 : run.spec.inputShape[0],
     allowEmptyText: true,
   }
-  if (text.data) return loadDataPath(text.data, {target: text.target, textColumn: text.textColumn, text: tokenizing})
   const location = {from: options.from, dataDir: options.dataDir, onDownload: options.onDownload}
-  return loadTextRegistryDataset(findDataset(run.datasetName), {...location, text: tokenizing})
+  const dataset = text.data
+    ? await loadDataPath(text.data, {target: text.target, textColumn: text.textColumn, text: tokenizing})
+    : await loadTextRegistryDataset(findDataset(run.datasetName), {...location, text: tokenizing})
+  return text.bigramBuckets ? withHashedBigrams(dataset, text.bigramBuckets) : dataset
 }
 
 /**

@@ -34,6 +34,11 @@ export interface TextInput {
   padId: number
   vocabSize: number
   sequenceLength: number
+  /**
+   * A bag model trained with --ngrams 2: after a text's sequenceLength tokens come its hashed bigrams
+   * (src/core/text/hashed-bigrams.ts), ids from vocabSize - bigramBuckets on.
+   */
+  bigramBuckets?: number
 }
 
 /**

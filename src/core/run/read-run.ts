@@ -27,7 +27,7 @@ export interface RunRecord {
     targetName?: string
     columnEncodings?: ColumnEncoding[]
     /** Text runs: the tokenizer is the run's tokenizer.json; texts are cut or padded to maxLength tokens. */
-    text?: {vocabSize: number; padId: number; maxLength: number; textColumn?: string}
+    text?: {vocabSize: number; padId: number; maxLength: number; bigramBuckets?: number; textColumn?: string}
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -47,7 +47,7 @@ export type RunModelMetadata = {
   columnEncodings?: ColumnEncoding[]
   bestEpoch?: {epoch: number; metric: number}
   /** Text: the tokenizer (Hugging Face tokenizer.json) and the ids it makes (see Dataset.text). */
-  text?: {vocabSize: number; padId: number; tokenizer: object}
+  text?: {vocabSize: number; padId: number; tokenizer: object; bigramBuckets?: number}
 }
 
 /** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
@@ -84,6 +84,8 @@ export interface Run {
 export interface RunText {
   tokenizer: TokenizerJson
   maxLength: number
+  /** train --ngrams 2: hashed bigrams follow each text's tokens (data/hashed-bigram-dataset.ts). */
+  bigramBuckets?: number
   textColumn?: string
 }
 
@@ -153,6 +155,7 @@ function readRunText(dir: string, recorded: Record<string, unknown>): RunText {
   return {
     tokenizer: readTokenizerFile(path),
     maxLength,
+    ...(typeof recorded.bigramBuckets === 'number' && {bigramBuckets: recorded.bigramBuckets}),
     ...(typeof recorded.textColumn === 'string' && {textColumn: recorded.textColumn}),
   }
 }
@@ -207,7 +210,8 @@ export function readRunModel(dir: string): RunModel {
           isObject(value) &&
           Number.isInteger(value.vocabSize) &&
           Number.isInteger(value.padId) &&
-          isObject(value.tokenizer),
+          isObject(value.tokenizer) &&
+          (value.bigramBuckets === undefined || Number.isInteger(value.bigramBuckets)),
       ),
       bestEpoch: checked(
         'bestEpoch',

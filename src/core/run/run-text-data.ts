@@ -8,6 +8,7 @@ import {
   loadTextRegistryDataset,
   type TextDataset,
 } from '../data/index.js'
+import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {UserError} from '../errors.js'
 import type {RunText} from './read-run.js'
 
@@ -29,6 +30,15 @@ export interface TextDataSource {
  * it, so `--split test` is the same rows. Empty texts are kept: a model gives an answer for them too.
  */
 export async function loadTextDataFor(
+  text: RunText,
+  classNames: string[] | undefined,
+  source: TextDataSource,
+): Promise<TextDataset> {
+  const dataset = await loadTokenizedTexts(text, classNames, source)
+  return text.bigramBuckets ? (withHashedBigrams(dataset, text.bigramBuckets) as TextDataset) : dataset
+}
+
+async function loadTokenizedTexts(
   text: RunText,
   classNames: string[] | undefined,
   source: TextDataSource,

@@ -91,9 +91,9 @@ export function forwardPass(
       case 'softmax':
         return tf.softmax(x)
       case 'embedding':
-        return embedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, mask!)
+        return embedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, mask!, options.pureJavaScript)
       case 'conv1d':
-        return conv1d(tf, x as Tensor3D, param('kernel') as Tensor3D, param('bias'))
+        return conv1d(tf, x as Tensor3D, param('kernel') as Tensor3D, param('bias'), options.pureJavaScript)
       case 'globalAveragePool1d':
         return globalAveragePool1d(tf, x as Tensor3D, mask!)
       case 'globalMaxPool1d':

@@ -67,6 +67,12 @@ export const TRAIN_OPTIONS = {
     helpValue: 'N',
     min: 1,
   },
+  ngrams: {
+    type: 'integer',
+    help: 'Text: 2 adds hashed bigrams of neighbouring tokens to each text, as fastText does (bag model) [default: 1].',
+    helpValue: 'N',
+    min: 1,
+  },
   tokenizer: {
     type: 'string',
     help: 'A Hugging Face tokenizer.json (WordPiece, e.g. BERT) to use instead of training one.',
@@ -92,7 +98,7 @@ export const TRAIN_OPTIONS = {
   },
   model: {
     type: 'string',
-    help: 'Preset (mlp, lenet, cnn) or a JSON model spec file [default: lenet for images, mlp for tables].',
+    help: 'Preset (mlp, lenet, cnn; bag, textcnn for text) or a JSON model spec file [default: lenet for images, mlp for tables, bag for text].',
     helpValue: 'PRESET|spec.json',
   },
   epochs: {

@@ -14,6 +14,7 @@ import {
   type TextOptions,
 } from '../data/index.js'
 import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
@@ -100,7 +101,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const given = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
   const createEngine = engineFactory(given.engine)
 
-  const dataset = await loadTrainingData(given, request, resumed?.dir)
+  const loaded = await loadTrainingData(given, request, resumed?.dir)
+  const dataset = withNgrams(loaded, given.ngrams)
   const loss = lossConfig(given, dataset)
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'])
@@ -119,8 +121,13 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     inputShape: dataset.inputShape,
     outputs,
     inputType: inputTypeOf(dataset.train.inputs),
-    ...(dataset.text && {vocabSize: dataset.text.vocabSize, padId: dataset.text.padId}),
+    ...(dataset.text && {
+      vocabSize: dataset.text.vocabSize + (dataset.text.bigramBuckets ?? 0),
+      padId: dataset.text.padId,
+    }),
   })
+  if (dataset.text?.bigramBuckets && config.model === 'textcnn')
+    throw new UserError('--ngrams 2 is for the bag model: textcnn reads word order itself; leave out --ngrams')
   const spec = withTableScaling(modelSpec, fit, loss)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
@@ -162,7 +169,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         ...(dataset.text && {
           text: {
             vocabSize: dataset.text.vocabSize,
-            maxLength: dataset.inputShape[0],
+            maxLength: loaded.inputShape[0],
             truncated: dataset.text.truncated ?? 0,
             ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
             trained: config.tokenizer === undefined && !resumed,
@@ -425,7 +432,9 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
         text: {
           vocabSize: dataset.text.vocabSize,
           padId: dataset.text.padId,
-          maxLength: dataset.inputShape[0],
+          // tokens per text, before any hashed bigrams are appended
+          maxLength: dataset.text.bigramBuckets ? (dataset.inputShape[0] + 1) / 2 : dataset.inputShape[0],
+          ...(dataset.text.bigramBuckets && {bigramBuckets: dataset.text.bigramBuckets}),
           ...(dataset.text.textColumn && {textColumn: dataset.text.textColumn}),
         },
       }),
@@ -465,6 +474,12 @@ function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricN
       },
     ]),
   )
+}
+
+function withNgrams(dataset: Dataset, ngrams: number | undefined): Dataset {
+  if (ngrams === undefined || ngrams === 1) return dataset
+  if (ngrams !== 2) throw new UserError(`--ngrams must be 1 or 2, got ${ngrams}`, 2)
+  return withHashedBigrams(dataset)
 }
 
 function inputTypeOf(inputs: DataSplit['inputs']): InputType {
