@@ -44,7 +44,9 @@ describe('mlctl train on text', () => {
     const trained = mlctl([...base, '--epochs', '30', '--lr', '0.05', '--out', out])
     expect(trained.code, trained.stderr).toBe(0)
     expect(trained.stdout + trained.stderr).toContain('bag: embedding → globalAveragePool1d → dense')
-    expect(Number(/Test: loss [\d.]+, accuracy ([\d.]+)%/.exec(trained.stdout + trained.stderr)![1])).toBeGreaterThan(95)
+    expect(Number(/Test: loss [\d.]+, accuracy ([\d.]+)%/.exec(trained.stdout + trained.stderr)![1])).toBeGreaterThan(
+      95,
+    )
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(30)
     expect(readFileSync(join(out, 'learning-curve.svg'), 'utf8')).toContain('<svg')
     const exported = mlctl(['export-onnx', out, '--json'])
@@ -75,9 +77,23 @@ describe('mlctl train on text', () => {
 
   it('bag --ngrams 2 on the TF.js engine', () => {
     const out = join(root, 'tfjs')
-    const trained = mlctl([...base, '--engine', 'tfjs', '--ngrams', '2', '--epochs', '20', '--lr', '0.05', '--out', out])
+    const trained = mlctl([
+      ...base,
+      '--engine',
+      'tfjs',
+      '--ngrams',
+      '2',
+      '--epochs',
+      '20',
+      '--lr',
+      '0.05',
+      '--out',
+      out,
+    ])
     expect(trained.code, trained.stderr).toBe(0)
-    expect(Number(/Test: loss [\d.]+, accuracy ([\d.]+)%/.exec(trained.stdout + trained.stderr)![1])).toBeGreaterThanOrEqual(85)
+    expect(
+      Number(/Test: loss [\d.]+, accuracy ([\d.]+)%/.exec(trained.stdout + trained.stderr)![1]),
+    ).toBeGreaterThanOrEqual(85)
     const refused = mlctl([...base, '--model', 'textcnn', '--ngrams', '2', '--out', join(root, 'refused')])
     expect(refused.code).toBe(1)
     expect(refused.stderr.trim()).toBe(
