@@ -43,6 +43,7 @@ export function rawPixelsWarning({model}: Evaluation): string | undefined {
 /** What the model's input gets, and who said so. */
 function describeInput(input: Evaluation['model']['input']): string {
   if (input.type === 'uint8') return 'uint8 values as stored (the model scales them itself)'
+  if (input.tokens) return "text tokenized with the model's tokenizer (input_ids and attention_mask)"
   const {conversion} = input
   const what =
     conversion === undefined

@@ -13,6 +13,7 @@ import {SUPPORTED_OPSETS} from '../core/export/export-opset.js'
 import type {TensorDescription} from '../core/export/export-model.js'
 import {DEFAULT_TOLERANCE, EXPORT_DEFAULTS, exportRun, type ExportResult} from '../core/export/export-run.js'
 import type {InputNormalization} from '../core/onnx/input-normalization.js'
+import type {TextInput} from '../core/onnx/model-metadata.js'
 
 export default class ExportOnnx extends BaseCommand {
   static description = `Export a trained run to a standard ONNX file, verified numerically before it is written.
@@ -151,7 +152,9 @@ function describeResult(runDir: string, r: ExportResult, color: ChalkInstance): 
     r.kept
       ? color.bold(`Exported ${runDir} to ${r.output} (${formatBytes(r.bytes)}, opset ${r.opset})`)
       : color.red(`Export of ${runDir} failed verification`),
-    `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization) as InputNormalization)}`,
+    r.metadata.text_input
+      ? `  input     ${r.inputs.map(tensor).join(', ')}  token ids, padded with ${(JSON.parse(r.metadata.text_input) as TextInput).padId}, and their attention mask`
+      : `  input     ${r.inputs.map(tensor).join(', ')}  ${r.metadata.input_layout}, ${describeNormalization(JSON.parse(r.metadata.input_normalization) as InputNormalization)}`,
     `  outputs   ${r.outputs.map(tensor).join(', ')}`,
     `  verified  ${v.examples} ${v.split} examples in a fresh onnxruntime session against TensorFlow.js on model/: ${v.passed ? color.green('passed') : color.red('FAILED')}`,
     `            max abs diff ${v.maxAbsDiff.toExponential(2)} (tolerance ${formatTolerance(v.tolerance)})` +

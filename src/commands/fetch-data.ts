@@ -9,9 +9,13 @@ import {
   type Dataset,
   type DatasetEntry,
   findDataset,
+  isTextEntry,
   loadCsvDataset,
   loadDataset,
+  loadTextCsv,
+  loadTextRegistryDataset,
   REGISTRY,
+  type TextDataset,
 } from '../core/data/index.js'
 import {UserError} from '../core/errors.js'
 
@@ -25,6 +29,8 @@ export default class FetchData extends BaseCommand {
     '<%= config.bin %> <%= command.id %> mnist --data-dir ./data',
     '<%= config.bin %> <%= command.id %> fashion-mnist --from /usr/share/datasets/fashion-mnist',
     '<%= config.bin %> <%= command.id %> examples/cars.csv --target Miles_per_Gallon',
+    '<%= config.bin %> <%= command.id %> imdb --from ~/Downloads',
+    '<%= config.bin %> <%= command.id %> reviews.csv --text-column review --target label',
   ]
 
   static args = {
@@ -47,6 +53,10 @@ export default class FetchData extends BaseCommand {
       helpValue: 'URL',
     }),
     target: Flags.string({description: 'CSV only: the column to predict.', helpValue: 'COL'}),
+    'text-column': Flags.string({
+      description: 'CSV only: the column holding text; the target is then a class and the text is tokenized.',
+      helpValue: 'COL',
+    }),
     task: Flags.string({
       description: 'CSV only: how to treat the target [default: classification if any value is text, else regression].',
       options: ['classification', 'regression'],
@@ -64,23 +74,28 @@ export default class FetchData extends BaseCommand {
 
     if (!args.name) throw new UserError('Name a dataset (see `mlctl fetch-data --list`) or a .csv file.', 2)
 
-    let dataset: Dataset
+    let dataset: Dataset | TextDataset
     let entry: DatasetEntry | undefined
     if (args.name.toLowerCase().endsWith('.csv')) {
       if (!flags.target)
         throw new UserError(`${args.name} is a CSV file; name the column to predict with --target COL.`, 2)
-      dataset = await loadCsvDataset(args.name, flags.target, {task: flags.task as Dataset['task'] | undefined})
+      dataset = flags['text-column']
+        ? await loadTextCsv(args.name, flags['text-column'], flags.target)
+        : await loadCsvDataset(args.name, flags.target, {task: flags.task as Dataset['task'] | undefined})
     } else {
       entry = findDataset(args.name)
       const progress = new DownloadProgress(this.jsonEnabled())
       try {
-        dataset = await loadDataset(entry.name, {
+        const options = {
           dataDir: flags['data-dir'],
           from: flags.from,
           copyIntoCache: true,
           mirror: flags.mirror,
-          onDownload: (event) => progress.report(event),
-        })
+          onDownload: (event: Parameters<DownloadProgress['report']>[0]) => progress.report(event),
+        }
+        dataset = isTextEntry(entry)
+          ? await loadTextRegistryDataset(entry, options)
+          : await loadDataset(entry.name, options)
       } finally {
         progress.stop()
       }
@@ -91,12 +106,22 @@ export default class FetchData extends BaseCommand {
   }
 }
 
-function summary(dataset: Dataset, entry: DatasetEntry | undefined) {
+function summary(dataset: Dataset | TextDataset, entry: DatasetEntry | undefined) {
+  const inputs = dataset.train.inputs
   return {
     name: dataset.name,
     task: dataset.task,
     inputShape: dataset.inputShape,
-    inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    inputType: inputs instanceof Int32Array ? 'token ids' : inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    ...('text' in dataset &&
+      dataset.text && {
+        text: {
+          vocabSize: dataset.text.vocabSize,
+          padId: dataset.text.padId,
+          truncated: dataset.text.truncated,
+          ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
+        },
+      }),
     classNames: dataset.classNames,
     featureNames: dataset.featureNames,
     targetName: dataset.targetName,
@@ -107,7 +132,7 @@ function summary(dataset: Dataset, entry: DatasetEntry | undefined) {
   }
 }
 
-function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color: ChalkInstance): string {
+function formatSummary(dataset: Dataset | TextDataset, entry: DatasetEntry | undefined, color: ChalkInstance): string {
   const s = summary(dataset, entry)
   const what = dataset.task === 'classification' ? `${dataset.classNames?.length}-class classification` : 'regression'
   const rows: [string, string | undefined][] = [
@@ -115,6 +140,11 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
     [
       'input',
       `${s.inputShape.join('×')} ${s.inputType}${dataset.featureNames ? ` (${dataset.featureNames.join(', ')})` : ''}`,
+    ],
+    [
+      'tokenizer',
+      s.text &&
+        `WordPiece, ${s.text.vocabSize.toLocaleString('en-US')} tokens, ${(s.text.truncated ?? 0).toLocaleString('en-US')} texts truncated to ${s.inputShape[0]} tokens${s.text.skippedFiles ? `, ${s.text.skippedFiles} files skipped (binary or not .txt)` : ''}`,
     ],
     ['target', dataset.targetName],
     ['classes', dataset.classNames?.join(', ')],
@@ -131,7 +161,7 @@ function formatSummary(dataset: Dataset, entry: DatasetEntry | undefined, color:
   return [color.bold(dataset.name), ...lines].join('\n')
 }
 
-function isCached(dataset: Dataset): boolean {
+function isCached(dataset: Dataset | TextDataset): boolean {
   return dataset.origin?.kind === 'download' || dataset.origin?.kind === 'imported'
 }
 
@@ -139,6 +169,7 @@ function formatRegistry(color: ChalkInstance): string {
   return REGISTRY.map((e) => {
     const size = e.files.length > 0 ? formatBytes(e.files.reduce((sum, f) => sum + f.bytes, 0)) : 'embedded'
     const counts = `${e.trainCount.toLocaleString('en-US')} train + ${e.testCount.toLocaleString('en-US')} test`
-    return `${color.bold(e.name.padEnd(14))}${e.description}\n${' '.repeat(14)}${color.dim(`${counts}, ${e.inputShape.join('×')}, ${size}, ${e.licence}`)}`
+    const input = e.inputShape.length > 0 ? e.inputShape.join('×') : 'text'
+    return `${color.bold(e.name.padEnd(14))}${e.description}\n${' '.repeat(14)}${color.dim(`${counts}, ${input}, ${size}, ${e.licence}`)}`
   }).join('\n')
 }

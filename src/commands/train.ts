@@ -140,7 +140,14 @@ function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): 
     `  training  ${c.epochs} epochs, batch ${c['batch-size']}, ${c.optimizer} lr ${c.lr} (${c.schedule}${c['warmup-epochs'] ? `, warm-up ${c['warmup-epochs']} epochs` : ''}), loss ${c.loss ?? 'default'}, seed ${c.seed}`,
     `  engine    ${start.engine}`,
   ]
-  if (start.chosen) lines.splice(4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
+  const text = start.dataset.text
+  if (text)
+    lines.splice(
+      2,
+      0,
+      `  tokens    WordPiece, ${text.vocabSize.toLocaleString('en-US')} tokens (${c.tokenizer ? `from ${c.tokenizer}` : text.trained ? 'trained on the training texts' : "the run's tokenizer.json"}), ${text.maxLength} per text, ${text.truncated.toLocaleString('en-US')} texts truncated${text.skippedFiles ? `, ${text.skippedFiles} files skipped (binary or not .txt)` : ''}`,
+    )
+  if (start.chosen) lines.splice(text ? 5 : 4, 0, `  defaults  ${start.chosen} (flags or --config override them)`)
   if (start.dataset.imageFolder) lines.splice(2, 0, ...describeImageFolder(start.dataset.imageFolder))
   const ignored = start.dataset.ignoredColumns ?? []
   if (ignored.length > 0) lines.splice(2, 0, `  ignored   ${ignored.map((i) => `${i.column}: ${i.reason}`).join('; ')}`)

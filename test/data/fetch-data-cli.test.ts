@@ -19,7 +19,15 @@ describe('mlctl fetch-data', () => {
     const {code, stdout} = mlctl('--list', '--json')
     expect(code).toBe(0)
     const registry = JSON.parse(stdout)
-    expect(registry.map((e: {name: string}) => e.name)).toEqual(['mnist-sample', 'mnist', 'fashion-mnist', 'cifar10'])
+    expect(registry.map((e: {name: string}) => e.name)).toEqual([
+      'mnist-sample',
+      'mnist',
+      'fashion-mnist',
+      'cifar10',
+      'imdb',
+      'ag-news',
+      'sms-spam',
+    ])
     expect(registry[1].files[0]).toMatchObject({name: 'train-images-idx3-ubyte.gz', bytes: 9_912_422})
   })
 
@@ -50,7 +58,7 @@ describe('mlctl fetch-data', () => {
     expect(code).toBe(2)
     expect(stdout).toBe('')
     expect(stderr).toBe(
-      'Error: Unknown dataset "imagenet"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.\n',
+      'Error: Unknown dataset "imagenet"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, imdb, ag-news, sms-spam, or a path to a .csv file.\n',
     )
   })
 

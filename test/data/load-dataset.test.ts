@@ -116,7 +116,7 @@ describe('loadDataset, downloading', () => {
   it('lists the valid names for an unknown dataset', async () => {
     await expect(loadDataset('nope', {dataDir})).rejects.toMatchObject({
       message:
-        'Unknown dataset "nope"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, or a path to a .csv file.',
+        'Unknown dataset "nope"; valid names: mnist-sample, mnist, fashion-mnist, cifar10, imdb, ag-news, sms-spam, or a path to a .csv file.',
       exitCode: 2,
     })
   })

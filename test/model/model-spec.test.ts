@@ -207,7 +207,7 @@ describe('resolveModelSpec', () => {
 
   it('rejects files that do not fit the dataset or are not specs', async () => {
     await expect(resolveModelSpec('resnet', dataset)).rejects.toThrow(
-      "'resnet' is neither a preset (mlp, lenet, lenet-cifar, cnn) nor a readable spec file",
+      "'resnet' is neither a preset (mlp, lenet, lenet-cifar, cnn, bag, textcnn) nor a readable spec file",
     )
     await expect(resolveModelSpec(specFile('{"layers": ['), dataset)).rejects.toThrow(/is not valid JSON/)
     await expect(

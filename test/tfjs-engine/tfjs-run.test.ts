@@ -10,7 +10,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {evaluateModel} from '../../src/core/evaluate/evaluate-model.js'
 import {exportRun} from '../../src/core/export/export-run.js'
 import type {RegressionReport} from '../../src/core/evaluate/regression-report.js'
-import {RUN_FILES} from '../../src/core/run/run-dir.js'
+import {RUN_FILES, RUN_TOKENIZER_FILE} from '../../src/core/run/run-dir.js'
 import type {TrainConfig} from '../../src/core/train/train-config.js'
 import {trainRun} from '../../src/core/train/train-run.js'
 import {loadTfjs} from '../../src/core/tfjs-engine/load-tfjs.js'
@@ -58,6 +58,8 @@ describe('train --engine tfjs', () => {
     }
     expect(result.outcome).toBe('completed')
     for (const file of Object.values(RUN_FILES)) expect(existsSync(join(out, file)), file).toBe(true)
+    // only text runs have one
+    expect(existsSync(join(out, RUN_TOKENIZER_FILE))).toBe(false)
     expect(JSON.parse(readFileSync(join(out, RUN_FILES.config), 'utf8')).config.engine).toBe('tfjs')
 
     const evaluation = await evaluateModel({model: out, split: 'test', batchSize: 64, topK: 1, threads: 1, gates: {}})

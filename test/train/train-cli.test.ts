@@ -317,7 +317,7 @@ describe('mlctl train', () => {
     it('unknown model', () =>
       expectOneLineError(
         ['train', '--model', 'resnet9000'],
-        /'resnet9000' is neither a preset \(mlp, lenet, lenet-cifar, cnn\) nor a readable spec file/,
+        /'resnet9000' is neither a preset \(mlp, lenet, lenet-cifar, cnn, bag, textcnn\) nor a readable spec file/,
       ))
     it('spec errors name the layer', () => {
       const spec = dir('bad-spec.json')

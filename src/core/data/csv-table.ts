@@ -201,55 +201,65 @@ function checkedTable(rows: CsvRow[], file: string): {columns: string[]; rows: C
   return {columns, rows: body}
 }
 
-interface CsvRow {
+export interface CsvRow {
   cells: string[]
   /** 1-based line in the file, for error messages. */
   line: number
 }
 
-/** Comma-separated, RFC 4180 quoting within a line; blank lines are skipped. */
+/**
+ * Comma-separated with RFC 4180 quoting: a quoted value may hold commas, doubled quotes and line breaks (review
+ * text does). Blank lines outside quotes are skipped; a leading byte order mark is dropped.
+ */
 export function parseCsv(text: string, file: string): CsvRow[] {
   const rows: CsvRow[] = []
-  for (const [index, rawLine] of text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .entries()) {
-    if (rawLine.trim() === '') continue
-    rows.push({cells: splitLine(rawLine, file, index + 1), line: index + 1})
-  }
-
-  return rows
-}
-
-function splitLine(line: string, file: string, lineNumber: number): string[] {
-  const cells: string[] = []
+  const body = text.replace(/^\uFEFF/, '')
+  let cells: string[] = []
   let cell = ''
   let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i]
+  let wasQuoted = false
+  let line = 1
+  let rowLine = 1
+  let quoteLine = 1
+  const endRow = () => {
+    cells.push(cell)
+    if (cells.length > 1 || wasQuoted || cell.trim() !== '') rows.push({cells, line: rowLine})
+    cells = []
+    cell = ''
+    wasQuoted = false
+  }
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]
     if (quoted) {
-      if (char === '"' && line[i + 1] === '"') {
+      if (char === '"' && body[i + 1] === '"') {
         cell += '"'
         i++
       } else if (char === '"') {
         quoted = false
       } else {
+        if (char === '\n') line++
         cell += char
       }
     } else if (char === '"') {
       quoted = true
+      wasQuoted = true
+      quoteLine = line
     } else if (char === ',') {
       cells.push(cell)
       cell = ''
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && body[i + 1] === '\n') i++
+      endRow()
+      line++
+      rowLine = line
     } else {
       cell += char
     }
   }
-
   if (quoted)
-    throw new UserError(`${file}: line ${lineNumber} has an unclosed quote (values spanning lines are not supported).`)
-  cells.push(cell)
-  return cells
+    throw new UserError(`${file}: the quote opened on line ${quoteLine} is never closed; close it with a double quote.`)
+  if (cells.length > 0 || cell !== '' || wasQuoted) endRow()
+  return rows
 }
 
 /**
@@ -315,7 +325,7 @@ function checkUniqueNames(columns: string[], file: string): void {
   }
 }
 
-function classTargets(values: string[], target: () => string): {targets: Uint8Array; classNames: string[]} {
+export function classTargets(values: string[], target: () => string): {targets: Uint8Array; classNames: string[]} {
   const distinct = [...new Set(values)]
   if (distinct.length === 1)
     throw new UserError(
@@ -356,7 +366,11 @@ function splitKeys(cells: string[], where: (row: number) => string): {keys: numb
  * Row indices of the training and test splits: by a seeded shuffle, or with `times`, the latest rows as
  * the test split and the rest in time order (ties keep the file's order).
  */
-function splitIndices(count: number, options: CsvOptions, times?: number[]): {train: Uint32Array; test?: Uint32Array} {
+export function splitIndices(
+  count: number,
+  options: CsvOptions,
+  times?: number[],
+): {train: Uint32Array; test?: Uint32Array} {
   const fraction = options.testFraction ?? DEFAULT_TEST_FRACTION
   if (!(fraction >= 0 && fraction < 1))
     throw new UserError(`Test fraction ${fraction} is out of range; use a value in [0, 1).`, 2)

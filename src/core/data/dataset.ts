@@ -5,7 +5,11 @@ import type {ColumnEncoding} from './table-columns.js'
 /** The in-memory form of every dataset mlctl trains on, whatever file format it came from. */
 
 export interface DataSplit {
-  inputs: Uint8Array | Float32Array
+  /**
+   * Images: uint8 NCHW; tables: float32 rows; text: Int32Array of token ids, row-major [count, sequenceLength],
+   * right-padded with Dataset.text.padId (the attention mask is id !== padId).
+   */
+  inputs: Uint8Array | Float32Array | Int32Array
   targets: Uint8Array | Float32Array
   count: number
 }
@@ -13,7 +17,7 @@ export interface DataSplit {
 /** Where the data came from and what was checked, for the `fetch-data` summary. */
 export interface DatasetOrigin {
   /** local: read in place (--from); imported: the copy `fetch-data --from` keeps in the cache. */
-  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv'
+  kind: 'embedded' | 'download' | 'local' | 'imported' | 'csv' | 'text-folder'
   /** Directory or file the data was read from. */
   location: string
   /** imported, right after fetch-data copied it: the --from directory. */
@@ -52,4 +56,24 @@ export interface Dataset {
    */
   timeSplit?: {column: string; testFrom?: string}
   origin?: DatasetOrigin
+  /** Text: inputShape is [sequenceLength]; the tokenizer that made the token ids (attention mask: id !== padId). */
+  text?: TextFacts
+}
+
+/** A dataset of token ids, whose text facts are always there. */
+export type TextDataset = Dataset & {text: TextFacts}
+
+export interface TextFacts {
+  vocabSize: number
+  padId: number
+  /** A Hugging Face tokenizer.json (src/core/text/tokenizer-json.ts). */
+  tokenizer: object
+  /** Text column of a CSV (train --text-column), so evaluate reads the same column. */
+  textColumn?: string
+  /** Texts skipped: binary files in a text folder. */
+  skippedFiles?: number
+  /** How many texts were longer than the sequence length and lost their end. */
+  truncated?: number
+  /** train --ngrams 2: this many hashed-bigram ids follow the vocabulary, after each text's tokens. */
+  bigramBuckets?: number
 }

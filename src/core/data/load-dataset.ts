@@ -8,7 +8,7 @@ import {type DownloadEvent, ensureFile} from './downloader.js'
 import {type ImageFiles, readImageDataset} from './image-dataset.js'
 import {locateLocalFiles} from './local-import.js'
 import {loadMnistSample} from './mnist-sample.js'
-import {type DatasetEntry, findDataset, type FileRole, REGISTRY} from './registry.js'
+import {type DatasetEntry, findDataset, type FileRole, isTextEntry, REGISTRY} from './registry.js'
 
 export interface LoadDatasetOptions {
   /** Cache root (--data-dir); default: $MLCTL_DATA_DIR, then the user's cache directory. */
@@ -32,6 +32,11 @@ export interface LoadDatasetOptions {
  */
 export async function loadDataset(name: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const entry = findDataset(name, options.registry ?? REGISTRY)
+  if (isTextEntry(entry))
+    throw new UserError(
+      `${entry.name} is a text dataset; its token ids depend on a tokenizer (loadTextRegistryDataset).`,
+      2,
+    )
   if (entry.format === 'embedded') {
     if (options.from || options.mirror)
       throw new UserError(

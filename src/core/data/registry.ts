@@ -1,13 +1,14 @@
 import {UserError} from '../errors.js'
 
 /**
- * The datasets mlctl knows by name. Download checksums and sizes are those of TensorFlow Datasets'
- * url_checksums (cross-checked with torchvision's md5s). `contentSha256` is the sha256 of the
- * decompressed IDX file; it lets `--from` verify copies whose .gz bytes differ from upstream
- * (Debian's dataset-fashion-mnist re-wrote the gzip headers but kept the deflate streams).
+ * The datasets mlctl knows by name. Image download checksums and sizes are those of TensorFlow Datasets'
+ * url_checksums (cross-checked with torchvision's md5s); text ones those of Hugging Face datasets'
+ * dataset_infos.json download_checksums (imdb, ag_news, sms_spam), each entry saying so.
+ * `contentSha256` is the sha256 of the decompressed IDX file; it lets `--from` verify copies whose .gz
+ * bytes differ from upstream (Debian's dataset-fashion-mnist re-wrote the gzip headers but kept the deflate streams).
  */
 
-export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels' | 'archive'
+export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels' | 'archive' | 'train' | 'test'
 
 export interface RemoteFile {
   role: FileRole
@@ -23,8 +24,12 @@ export interface RemoteFile {
 export interface DatasetEntry {
   name: string
   description: string
-  /** idx: four IDX .gz files; cifar10-binary: one tar.gz of 3073-byte records; embedded: ships with mlctl. */
-  format: 'idx' | 'cifar10-binary' | 'embedded'
+  /**
+   * idx: four IDX .gz files; cifar10-binary: one tar.gz of 3073-byte records; embedded: ships with mlctl.
+   * Text (text-registry.ts): aclimdb: the aclImdb tar.gz of .txt folders; ag-news-csv: train.csv and test.csv
+   * of class,title,description; sms-spam-zip: a zip holding SMSSpamCollection, one "label<TAB>text" a line.
+   */
+  format: 'idx' | 'cifar10-binary' | 'embedded' | 'aclimdb' | 'ag-news-csv' | 'sms-spam-zip'
   files: RemoteFile[]
   /** Base URLs tried in order; a file's URL is base + file name. */
   mirrors: string[]
@@ -32,8 +37,10 @@ export interface DatasetEntry {
   attribution: string
   homepage: string
   classNames: string[]
-  /** Per example, CHW. */
+  /** Per example, CHW; empty for text, whose length the tokenizer decides. */
   inputShape: number[]
+  /** Where the checksums come from, when not from TensorFlow Datasets. */
+  checksumSource?: string
   trainCount: number
   testCount: number
 }
@@ -42,6 +49,8 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
 
 const MNIST_ATTRIBUTION =
   'Yann LeCun, Corinna Cortes and Christopher J.C. Burges, The MNIST database of handwritten digits'
+
+const HF_DATASETS = "Hugging Face datasets' dataset_infos.json (download_checksums)"
 
 export const REGISTRY: readonly DatasetEntry[] = [
   {
@@ -187,7 +196,88 @@ export const REGISTRY: readonly DatasetEntry[] = [
     trainCount: 50_000,
     testCount: 10_000,
   },
+  {
+    name: 'imdb',
+    description: 'Movie reviews, positive or negative (Large Movie Review Dataset v1.0, aclImdb)',
+    format: 'aclimdb',
+    files: [
+      {
+        role: 'archive',
+        name: 'aclImdb_v1.tar.gz',
+        bytes: 84_125_825,
+        sha256: 'c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe',
+      },
+    ],
+    mirrors: ['https://ai.stanford.edu/~amaas/data/sentiment/'],
+    licence: 'no licence stated; the authors ask that the paper be cited',
+    attribution:
+      'Andrew L. Maas, Raymond E. Daly, Peter T. Pham, Dan Huang, Andrew Y. Ng and Christopher Potts, Learning Word Vectors for Sentiment Analysis, ACL 2011',
+    homepage: 'https://ai.stanford.edu/~amaas/data/sentiment/',
+    classNames: ['neg', 'pos'],
+    inputShape: [],
+    trainCount: 25_000,
+    testCount: 25_000,
+    checksumSource: `${HF_DATASETS} for imdb; torchtext lists the same file by md5 7c2ac02c03563afcf9b574c7e56c153a`,
+  },
+  {
+    name: 'ag-news',
+    description: "News topics: World, Sports, Business, Sci/Tech (AG's news topic classification)",
+    format: 'ag-news-csv',
+    files: [
+      {
+        role: 'train',
+        name: 'train.csv',
+        bytes: 29_470_338,
+        sha256: '76a0a2d2f92b286371fe4d4044640910a04a803fdd2538e0f3f29a5c6f6b672e',
+      },
+      {
+        role: 'test',
+        name: 'test.csv',
+        bytes: 1_857_427,
+        sha256: '521465c2428ed7f02f8d6db6ffdd4b5447c1c701962353eb2c40d548c3c85699',
+      },
+    ],
+    mirrors: ['https://raw.githubusercontent.com/mhjabreel/CharCnn_Keras/master/data/ag_news_csv/'],
+    licence: 'for research and non-commercial use (the AG corpus terms)',
+    attribution:
+      'Xiang Zhang, Junbo Zhao and Yann LeCun, Character-level Convolutional Networks for Text Classification, NIPS 2015; AG corpus by Antonio Gulli',
+    homepage: 'http://groups.di.unipi.it/~gulli/AG_corpus_of_news_articles.html',
+    classNames: ['World', 'Sports', 'Business', 'Sci/Tech'],
+    inputShape: [],
+    trainCount: 120_000,
+    testCount: 7600,
+    checksumSource: `${HF_DATASETS} for ag_news (the files torchtext's AG_NEWS downloads)`,
+  },
+  {
+    name: 'sms-spam',
+    description: 'SMS messages, ham or spam (UCI SMS Spam Collection v.1); a seeded 20% is the test split',
+    format: 'sms-spam-zip',
+    files: [
+      {
+        role: 'archive',
+        name: 'smsspamcollection.zip',
+        bytes: 203_415,
+        sha256: '1587ea43e58e82b14ff1f5425c88e17f8496bfcdb67a583dbff9eefaf9963ce3',
+      },
+    ],
+    mirrors: ['https://archive.ics.uci.edu/ml/machine-learning-databases/00228/'],
+    licence: 'CC BY 4.0',
+    attribution: 'Tiago A. Almeida and José María Gómez Hidalgo, SMS Spam Collection (UCI Machine Learning Repository)',
+    homepage: 'https://archive.ics.uci.edu/dataset/228/sms+spam+collection',
+    classNames: ['ham', 'spam'],
+    inputShape: [],
+    trainCount: 4459,
+    testCount: 1115,
+    checksumSource: `${HF_DATASETS} for sms_spam`,
+  },
 ]
+
+/** Text datasets: their token ids depend on the tokenizer, so train tokenizes them (text-registry.ts). */
+export const TEXT_FORMATS: ReadonlySet<DatasetEntry['format']> = new Set(['aclimdb', 'ag-news-csv', 'sms-spam-zip'])
+
+export function isTextEntry(entry: DatasetEntry): boolean {
+  return TEXT_FORMATS.has(entry.format)
+}
 
 export function findDataset(name: string, registry: readonly DatasetEntry[] = REGISTRY): DatasetEntry {
   const entry = registry.find((e) => e.name === name)

@@ -6,3 +6,4 @@ export {
   PROBABILITIES_OUTPUT,
   type InferenceModelOptions,
 } from './inference-model.js'
+export {tokenFeeds} from './batch-tensors.js'

@@ -29,7 +29,8 @@ export interface InferenceModelOptions {
 }
 
 /**
- * A self-contained ONNX model (opset 17) for export and evaluation: input `input` [batch, ...inputShape],
+ * A self-contained ONNX model (opset 17) for export and evaluation: input `input` [batch, ...inputShape]
+ * (token models: `input_ids` and `attention_mask`, int64 [batch, sequence]),
  * output `logits` [batch, outputs] (the network output before a final softmax) and optionally
  * `probabilities`. Weights are baked in as initializers, which ONNX Runtime can pre-pack once instead of
  * taking them as inputs on every run. Batch norm uses the moving statistics; dropout is absent.
@@ -53,6 +54,7 @@ export function buildInferenceModel(
     inputType: normalizeInput ? (options.inputType ?? model.inputType) : 'float32',
     normalizeInput,
     batchDim,
+    exportedTokenInputs: true,
     includeFinalSoftmax: false,
     parameterTensor: (p) => {
       const weight = byName.get(p.name)

@@ -14,6 +14,19 @@ export interface LayerGradients {
   dx?: string
   /** Gradient per trainable parameter. */
   params: LayerParameters
+  /** A parallel layer: the gradients of its branches' parameters, by parameter name. */
+  named?: Record<string, string>
+}
+
+/** What a layer may need beyond its input: the sequence mask, and (for parallel) its branches' parameters. */
+export interface LayerContext {
+  /**
+   * The float32 mask [batch, length] of the token sequence: 1 where a token is, 0 on padding. Every sequence
+   * tensor has the input's positions (a conv1d's position t holds the window starting at token t), so this one
+   * mask serves them all.
+   */
+  sequenceMask: () => string
+  parameters: (layer: ResolvedLayer) => LayerParameters
 }
 
 export interface LayerEmission {
@@ -40,4 +53,5 @@ export type LayerEmitter<S extends LayerSpec> = (
   layer: ResolvedLayer<S>,
   params: LayerParameters,
   mode: GraphMode,
+  context: LayerContext,
 ) => LayerEmission

@@ -1,6 +1,6 @@
 import {InferenceSession, Tensor} from 'onnxruntime-node'
 
-export type TensorData = Float32Array | Uint8Array
+export type TensorData = Float32Array | Uint8Array | Int32Array | BigInt64Array
 
 /**
  * An onnxruntime-node session with sequential execution (training graphs are long chains, which the parallel
@@ -44,7 +44,10 @@ export class OrtSession {
 
 /** Wraps a typed array (a view, no copy) as a tensor of the given dimensions. */
 export function tensor(data: TensorData, dims: number[]): Tensor {
-  return data instanceof Uint8Array ? new Tensor('uint8', data, dims) : new Tensor('float32', data, dims)
+  if (data instanceof Uint8Array) return new Tensor('uint8', data, dims)
+  if (data instanceof Int32Array) return new Tensor('int32', data, dims)
+  if (data instanceof BigInt64Array) return new Tensor('int64', data, dims)
+  return new Tensor('float32', data, dims)
 }
 
 export type {Tensor}

@@ -18,7 +18,7 @@ import {
   type TrainingEngine,
   type TrainingEngineOptions,
 } from '../training/index.js'
-import {inputTensor, targetTensor} from './batch-tensors.js'
+import {inferenceFeeds, inputTensor, targetTensor} from './batch-tensors.js'
 import {DropoutNoise} from './dropout-noise.js'
 import {INPUT_NAME} from './forward-pass.js'
 import {buildEvaluationGraph} from './evaluation-graph.js'
@@ -134,7 +134,7 @@ export class Trainer implements TrainingEngine {
       const logits = new Float32Array(n * this.model.outputs)
       for (let from = 0; from < n; from += batchSize) {
         const count = Math.min(batchSize, n - from)
-        const outputs = await session.run({[INPUT_NAME]: inputTensor(this.model, x, from, count)})
+        const outputs = await session.run(inferenceFeeds(this.model, x, from, count))
         logits.set(outputs[LOGITS_OUTPUT], from * this.model.outputs)
       }
       return logits

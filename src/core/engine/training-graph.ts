@@ -55,7 +55,7 @@ export function buildTrainingGraph(model: ResolvedModel, loss: LossConfig, metri
     const layer = forward.layers[i]
     const result = forward.emissions[i].backward!(dy, i > lowest)
     for (const p of layer.parameters) {
-      const grad = result.params[p.role]
+      const grad = result.named?.[p.name] ?? result.params[p.role]
       if (grad) gradients.set(p.name, grad)
     }
     if (result.dx) dy = result.dx

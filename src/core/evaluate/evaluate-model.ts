@@ -65,6 +65,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
       model.facts.featureNames,
       model.facts.columnEncodings,
       model.facts.imagePreprocessing,
+      model.facts.text && {model: model.facts.text, classNames: model.facts.classNames},
     )
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
@@ -109,8 +110,9 @@ export async function evaluateSplit(
   const started = performance.now()
   for (let from = 0; from < split.count; from += batches.rows) {
     const count = Math.min(batches.rows, split.count - from)
-    const input = batches.batch(from, count)
-    const output = (await model.session.run({[plan.input.name]: input}))[plan.output.name]
+    const feeds = batches.feeds(from, count)
+    const input = feeds[plan.input.name]
+    const output = (await model.session.run(feeds))[plan.output.name]
     if (output.length !== input.dims[0] * width) {
       throw new UserError(
         `the model's output "${plan.output.name}" has ${output.length / input.dims[0]} values per example, not the ${width} the data needs; use the data it was trained on`,

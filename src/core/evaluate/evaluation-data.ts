@@ -12,6 +12,8 @@ import {
 import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {DEFAULT_VALIDATION_FRACTION, holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
+import type {RunText} from '../run/read-run.js'
+import {loadTextDataFor} from '../run/run-text-data.js'
 import type {ModelFacts} from './model-source.js'
 
 /** train: the examples the model was fitted on; val: train's validation hold-out; test: the dataset's test split. */
@@ -22,6 +24,8 @@ export interface DataRequest {
   dataset?: string
   data?: string
   target?: string
+  /** A text CSV's text column; default: the one the model was trained on. */
+  textColumn?: string
   split: SplitName
   /** Default: the run's, else train's default. */
   valSplit?: number
@@ -48,8 +52,22 @@ export async function loadEvaluationData(
   featureNames?: string[],
   columnEncodings?: ColumnEncoding[],
   imagePreprocessing?: ImagePreprocessing,
+  text?: {model: RunText; classNames?: string[]},
 ): Promise<EvaluationData> {
   const explicit = request.dataset !== undefined || request.data !== undefined
+  if (text) {
+    const source = explicit ? request : trainedOn
+    const dataset = await loadTextDataFor(text.model, text.classNames, {
+      ...source,
+      textColumn: request.textColumn,
+      from: request.from,
+      dataDir: request.dataDir,
+      onDownload: request.onDownload,
+    })
+    const valSplit = request.valSplit ?? trainedOn.valSplit ?? DEFAULT_VALIDATION_FRACTION
+    const named = source.data ?? source.dataset ?? dataset.name
+    return {dataset, split: pickSplit(dataset, request.split, valSplit), source: `${named} (text)`}
+  }
   const csv = explicit ? request.data : trainedOn.data
   const target = explicit ? request.target : trainedOn.target
   const name = explicit ? request.dataset : trainedOn.dataset

@@ -16,7 +16,9 @@ export interface EvaluationPlan {
   task: Dataset['task']
   input: {
     name: string
-    type: 'uint8' | 'float32'
+    type: 'uint8' | 'float32' | 'int64'
+    /** Token models: the int32 ids are fed as int64 input_ids plus an attention_mask (1 where id !== padId). */
+    tokens?: {padId: number; maskName: string}
     /** As the model declares it, batch first; strings are symbolic dimensions. */
     shape: Array<number | string>
     /**
@@ -113,6 +115,9 @@ export function planEvaluation(model: EvaluationModel, dataset: Dataset, scaling
 
 function planInput(model: EvaluationModel, dataset: Dataset, scaling?: InputScaling): EvaluationPlan['input'] {
   const inputs = model.session.inputMetadata
+  const names = inputs.map((i) => i.name)
+  if (names.includes(TOKEN_INPUTS.ids) && names.includes(TOKEN_INPUTS.mask))
+    return planTokenInput(model, dataset, scaling)
   if (inputs.length !== 1)
     throw new UserError(
       `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); evaluate feeds models with one input`,
@@ -164,6 +169,28 @@ function planInput(model: EvaluationModel, dataset: Dataset, scaling?: InputScal
   const conversion =
     standardization && !isIdentity(standardization) ? standardization : dataType === 'uint8' ? 'cast' : undefined
   return {name: input.name, type: input.type, shape, fixedBatch, ...(conversion && {conversion}), scaling: source}
+}
+
+/** The names mlctl's exported text models (and BERT-style models) give their two inputs. */
+const TOKEN_INPUTS = {ids: 'input_ids', mask: 'attention_mask'}
+
+function planTokenInput(model: EvaluationModel, dataset: Dataset, scaling?: InputScaling): EvaluationPlan['input'] {
+  if (!dataset.text || !(dataset.train.inputs instanceof Int32Array))
+    throw new UserError(
+      `the model takes text (input_ids, attention_mask) but ${dataset.name} is not text; evaluate it on text data`,
+      2,
+    )
+  if (scaling) throw new UserError('--input-scale, --input-mean and --input-std do not apply to a text model', 2)
+  const ids = model.session.inputMetadata.find((i) => i.name === TOKEN_INPUTS.ids)!
+  const shape = ids.isTensor ? [...ids.shape] : []
+  const batch = shape[0]
+  return {
+    name: TOKEN_INPUTS.ids,
+    type: 'int64',
+    tokens: {padId: dataset.text.padId, maskName: TOKEN_INPUTS.mask},
+    shape,
+    ...(typeof batch === 'number' && batch > 0 && {fixedBatch: batch}),
+  }
 }
 
 /** Scales by 1 and standardizes by nothing: the values reach the model as stored. */

@@ -14,7 +14,7 @@ export class InputBatches {
   private readonly buffer: Uint8Array | Float32Array | undefined
 
   constructor(
-    private readonly inputs: Uint8Array | Float32Array,
+    private readonly inputs: Uint8Array | Float32Array | Int32Array,
     private readonly exampleShape: number[],
     private readonly plan: EvaluationPlan['input'],
     batchSize: number,
@@ -22,9 +22,27 @@ export class InputBatches {
     this.rows = plan.fixedBatch ?? batchSize
     this.perExample = exampleShape.reduce((a, b) => a * b, 1)
     const needsBuffer = plan.conversion !== undefined || plan.fixedBatch !== undefined
-    this.buffer = needsBuffer
-      ? new (plan.type === 'uint8' ? Uint8Array : Float32Array)(this.rows * this.perExample)
-      : undefined
+    this.buffer =
+      needsBuffer && !plan.tokens
+        ? new (plan.type === 'uint8' ? Uint8Array : Float32Array)(this.rows * this.perExample)
+        : undefined
+  }
+
+  /** Examples [from, from + count) as the model's feeds (its input tensor, or a text model's ids and mask). */
+  feeds(from: number, count: number): Record<string, Tensor> {
+    const tokens = this.plan.tokens
+    if (!tokens) return {[this.plan.name]: this.batch(from, count)}
+    const rows = this.plan.fixedBatch ?? count
+    const examples = this.inputs.subarray(from * this.perExample, (from + count) * this.perExample)
+    // A short last batch of a fixed-batch model is padded with [PAD] rows (mask 0).
+    const ids = new BigInt64Array(rows * this.perExample).fill(BigInt(tokens.padId))
+    const mask = new BigInt64Array(rows * this.perExample)
+    for (let i = 0; i < examples.length; i++) {
+      ids[i] = BigInt(examples[i])
+      mask[i] = examples[i] === tokens.padId ? 0n : 1n
+    }
+    const dims = [rows, ...this.exampleShape]
+    return {[this.plan.name]: tensor(ids, dims), [tokens.maskName]: tensor(mask, dims)}
   }
 
   /** Examples [from, from + count) as the model's input tensor; count <= rows. */
@@ -35,6 +53,7 @@ export class InputBatches {
     const target = this.buffer.subarray(0, rows * this.perExample)
     const conversion = this.plan.conversion
     if (conversion === undefined || conversion === 'cast') target.set(examples)
+    else if (examples instanceof Int32Array) throw new Error('token ids are fed by feeds(), never standardized')
     else standardizeInto(examples, target as Float32Array, conversion, this.exampleShape)
     target.fill(0, examples.length)
     return tensor(target, [rows, ...this.exampleShape])

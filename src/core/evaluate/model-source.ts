@@ -18,7 +18,8 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
-import {readRun, readRunModel, type Run} from '../run/read-run.js'
+import {parseTokenizerJson} from '../text/tokenizer-json.js'
+import {readRun, readRunModel, type Run, type RunText} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
 
@@ -49,6 +50,8 @@ export interface ModelFacts {
   }
   /** How an image file becomes the model's input: a run's or an ONNX file's record of it. */
   imagePreprocessing?: ImagePreprocessing
+  /** Text models: texts are tokenized with the model's own tokenizer, to its sequence length. */
+  text?: RunText
 }
 
 export interface EvaluationModel {
@@ -96,6 +99,7 @@ async function openRunDir(path: string, threads: number): Promise<EvaluationMode
       trainedOn: trainedOn(run, metadata.dataset),
       imagePreprocessing:
         metadata.imagePreprocessing ?? (run && 'folder' in run.data ? run.data.imagePreprocessing : undefined),
+      ...(run?.text && {text: run.text}),
     },
   }
 }
@@ -108,7 +112,9 @@ function trainedOn(run: Run | undefined, datasetOfModel: string | undefined): Mo
       ? {data: run.data.csv, target: run.data.target, dropMissing: run.data.dropMissing, splitBy: run.data.splitBy}
       : 'folder' in run.data
         ? {data: run.data.folder, testFraction: run.data.testFraction}
-        : {dataset: run.data.dataset}
+        : 'textFolder' in run.data
+          ? {data: run.data.textFolder}
+          : {dataset: run.data.dataset}
   return {...data, valSplit: run.valSplit}
 }
 
@@ -148,6 +154,22 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
     imagePreprocessing: metadata.imagePreprocessing,
+    ...(metadata.textInput &&
+      metadata.tokenizer && {
+        text: {
+          tokenizer: parseTokenizerJson(parseJsonOrUndefined(metadata.tokenizer), `${path} (metadata_props tokenizer)`),
+          maxLength: metadata.textInput.sequenceLength,
+          ...(metadata.textInput.bigramBuckets && {bigramBuckets: metadata.textInput.bigramBuckets}),
+        },
+      }),
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
 

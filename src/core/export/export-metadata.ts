@@ -1,4 +1,5 @@
 import {describeInputNormalization} from '../onnx/input-normalization.js'
+import {resolveModel} from '../model/resolve-model.js'
 import {toMetadataProps} from '../onnx/model-metadata.js'
 import type {TrainedRun} from './trained-run.js'
 
@@ -11,11 +12,15 @@ export function exportMetadata(
   normalizeInGraph: boolean,
   mlctlVersion: string,
 ): Record<string, string> {
+  const tokens = run.spec.inputType === 'int32'
   return toMetadataProps({
     classNames: run.classNames,
     task: run.task,
-    inputLayout: run.spec.inputShape.length === 3 ? 'NCHW' : 'NC',
-    inputNormalization: describeInputNormalization(run.spec, normalizeInGraph),
+    // a token model's inputs are described by text_input instead
+    ...(!tokens && {
+      inputLayout: run.spec.inputShape.length === 3 ? 'NCHW' : 'NC',
+      inputNormalization: describeInputNormalization(run.spec, normalizeInGraph),
+    }),
     dataset: run.datasetName,
     trainingMetrics: run.trainingMetrics,
     mlctlVersion,
@@ -35,5 +40,15 @@ export function exportMetadata(
       },
     }),
     ...(run.imagePreprocessing && {imagePreprocessing: run.imagePreprocessing}),
+    ...(tokens && {
+      textInput: {
+        padId: run.spec.padId ?? 0,
+        vocabSize: resolveModel(run.spec).parameters[0].shape[0],
+        // tokens per text: hashed bigrams, when the model has them, come after
+        sequenceLength: run.text?.bigramBuckets ? (run.spec.inputShape[0] + 1) / 2 : run.spec.inputShape[0],
+        ...(run.text?.bigramBuckets && {bigramBuckets: run.text.bigramBuckets}),
+      },
+    }),
+    ...(run.text && {tokenizer: JSON.stringify(run.text.tokenizer)}),
   })
 }

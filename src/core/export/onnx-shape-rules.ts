@@ -5,6 +5,8 @@ import type {AttributeProto} from '../onnx/onnx-proto.js'
 export interface TensorInfo {
   type: number
   shape: Dim[]
+  /** The values of a small int64 constant (axes, slice bounds), which some rules need. */
+  values?: number[]
 }
 
 /** A node whose inputs do not fit together; the message says how. */
@@ -36,6 +38,69 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Cast: ([x], attributes) => [{type: int(attributes, 'to', 0), shape: required(x, 'input').shape}],
   Add: elementwise,
   Mul: elementwise,
+  Div: elementwise,
+  Max: elementwise,
+  Where: ([condition, x, y]) => {
+    sameType(required(x, 'X'), required(y, 'Y'))
+    return [{type: x!.type, shape: broadcast(broadcast(required(condition, 'condition').shape, x!.shape), y!.shape)}]
+  },
+  Gather: ([data, indices], attributes) => {
+    const shape = required(data, 'data').shape
+    const axis = normalizedAxis(int(attributes, 'axis', 0), shape.length)
+    return [
+      {
+        type: data!.type,
+        shape: [...shape.slice(0, axis), ...required(indices, 'indices').shape, ...shape.slice(axis + 1)],
+      },
+    ]
+  },
+  Unsqueeze: ([x, axes]) => {
+    const shape = [...required(x, 'data').shape]
+    const rank = shape.length + constantValues(axes, 'axes').length
+    for (const axis of constantValues(axes, 'axes')
+      .map((a) => normalizedAxis(a, rank))
+      .sort((a, b) => a - b))
+      shape.splice(axis, 0, 1)
+    return [{type: x!.type, shape}]
+  },
+  Transpose: ([x], attributes) => {
+    const shape = required(x, 'data').shape
+    const perm = attributes.get('perm')?.ints ?? shape.map((_, i) => shape.length - 1 - i)
+    if (perm.length !== shape.length) throw new ShapeProblem(`perm [${perm}] does not fit a rank-${shape.length} input`)
+    return [{type: x!.type, shape: perm.map((p) => shape[p])}]
+  },
+  ReduceSum: ([x, axes], attributes) => reduce(required(x, 'data'), constantValues(axes, 'axes'), attributes),
+  ReduceMax: ([x], attributes) => reduce(required(x, 'data'), attributes.get('axes')?.ints ?? [], attributes),
+  Slice: ([x, starts, ends, axes, steps]) => {
+    if (steps) throw new ShapeProblem('steps are not used by mlctl graphs')
+    const shape = [...required(x, 'data').shape]
+    const from = constantValues(starts, 'starts')
+    const to = constantValues(ends, 'ends')
+    const along = axes ? constantValues(axes, 'axes') : from.map((_, i) => i)
+    along.forEach((a, i) => {
+      const axis = normalizedAxis(a, shape.length)
+      const size = shape[axis]
+      if (typeof size !== 'number') {
+        // a symbolic length sliced relative to its end (the only kind mlctl writes) keeps a symbolic length
+        shape[axis] = from[i] === 0 && to[i] <= 0 ? (to[i] === 0 ? size : `${size}${to[i]}`) : `${size}'`
+        return
+      }
+      const clamp = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v))
+      shape[axis] = Math.max(0, clamp(to[i]) - clamp(from[i]))
+    })
+    return [{type: x!.type, shape}]
+  },
+  Concat: (inputs, attributes) => {
+    const tensors = inputs.map((t, i) => required(t, `input ${i}`))
+    const rank = tensors[0].shape.length
+    const axis = normalizedAxis(int(attributes, 'axis', 0), rank)
+    for (const t of tensors) sameType(tensors[0], t)
+    const sizes = tensors.map((t) => t.shape[axis])
+    const joined = sizes.every((d): d is number => typeof d === 'number')
+      ? sizes.reduce((a, b) => a + b, 0)
+      : sizes.join('+')
+    return [{type: tensors[0].type, shape: tensors[0].shape.map((d, i) => (i === axis ? joined : d))}]
+  },
   Flatten: ([x], attributes) => {
     const shape = required(x, 'input').shape
     const axis = int(attributes, 'axis', 1)
@@ -85,6 +150,24 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   },
 }
 
+function reduce(x: TensorInfo, axes: number[], attributes: Attributes): TensorInfo[] {
+  const rank = x.shape.length
+  const reduced = new Set((axes.length ? axes : x.shape.map((_, i) => i)).map((a) => normalizedAxis(a, rank)))
+  const keep = int(attributes, 'keepdims', 1) !== 0
+  const shape = x.shape.flatMap((d, i) => (reduced.has(i) ? (keep ? [1] : []) : [d]))
+  return [{type: x.type, shape}]
+}
+
+function constantValues(t: TensorInfo | undefined, name: string): number[] {
+  if (!required(t, name).values) throw new ShapeProblem(`${name} is not a constant`)
+  return t!.values!
+}
+
+function normalizedAxis(axis: number, rank: number): number {
+  if (axis < -rank || axis >= rank) throw new ShapeProblem(`axis ${axis} is outside a rank-${rank} tensor`)
+  return axis < 0 ? axis + rank : axis
+}
+
 function pool(inputs: Array<TensorInfo | undefined>, attributes: Attributes): TensorInfo[] {
   const [batch, channels, ...spatial] = image(required(inputs[0], 'X'))
   const kernel = attributes.get('kernel_shape')?.ints
@@ -105,7 +188,12 @@ function windowedSize(spatial: Dim[], kernel: number[], attributes: Attributes):
   if ((attributes.get('dilations')?.ints ?? []).some((d) => d !== 1))
     throw new ShapeProblem('dilations are not used by mlctl graphs')
   return spatial.map((size, i) => {
-    if (typeof size !== 'number') throw new ShapeProblem(`spatial size ${size} is not fixed`)
+    if (typeof size !== 'number') {
+      // a sequence of any length: unstrided windows change it by the padding less kernel - 1
+      if (strides[i] !== 1) throw new ShapeProblem(`spatial size ${size} is not fixed`)
+      const change = pads[i] + pads[i + spatial.length] - (kernel[i] - 1)
+      return change === 0 ? size : `${size}${change > 0 ? '+' : ''}${change}`
+    }
     const out = Math.floor((size + pads[i] + pads[i + spatial.length] - kernel[i]) / strides[i]) + 1
     if (out < 1) throw new ShapeProblem(`a ${kernel[i]}-wide window does not fit into size ${size}`)
     return out
@@ -155,8 +243,10 @@ function rank2(t: TensorInfo, name: string): Dim[] {
   return t.shape
 }
 
+/** [N, C, H, W], or a sequence [N, C, L]. */
 function image(t: TensorInfo): Dim[] {
-  if (t.shape.length !== 4) throw new ShapeProblem(`expected a rank-4 [N, C, H, W] tensor, got [${t.shape}]`)
+  if (t.shape.length !== 4 && t.shape.length !== 3)
+    throw new ShapeProblem(`expected a rank-4 [N, C, H, W] or rank-3 [N, C, L] tensor, got [${t.shape}]`)
   return t.shape
 }
 

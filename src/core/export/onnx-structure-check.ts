@@ -1,10 +1,11 @@
 import type {Dim} from '../onnx/graph-builder.js'
-import {OnnxDataType, type ModelProto, type ValueInfoProto} from '../onnx/onnx-proto.js'
+import {OnnxDataType, type ModelProto, type TensorProto, type ValueInfoProto} from '../onnx/onnx-proto.js'
 import {SHAPE_RULES, ShapeProblem, type TensorInfo} from './onnx-shape-rules.js'
 
 const BYTES_PER_ELEMENT: Record<number, number> = {
   [OnnxDataType.float32]: 4,
   [OnnxDataType.uint8]: 1,
+  [OnnxDataType.int32]: 4,
   [OnnxDataType.int64]: 8,
   [OnnxDataType.bool]: 1,
   [OnnxDataType.float16]: 2,
@@ -43,7 +44,7 @@ export function checkOnnxStructure(model: ModelProto): string[] {
         `initializer '${init.name}' holds ${init.rawData.byteLength} bytes, but [${init.dims}] of type ${init.dataType} needs ${count * size}`,
       )
     }
-    define(init.name, {type: init.dataType, shape: init.dims}, 'initializer')
+    define(init.name, {type: init.dataType, shape: init.dims, ...int64Values(init)}, 'initializer')
   }
 
   for (const node of model.graph.node) {
@@ -86,6 +87,14 @@ export function checkOnnxStructure(model: ModelProto): string[] {
       problems.push(`graph output '${output.name}' is declared [${want.shape}] but computed as [${inferred.shape}]`)
   }
   return problems
+}
+
+/** A small int64 initializer's values (axes, starts, ends): the rules of Unsqueeze, ReduceSum and Slice read them. */
+function int64Values(init: TensorProto): {values?: number[]} {
+  const count = init.dims.reduce((a, b) => a * b, 1)
+  if (init.dataType !== OnnxDataType.int64 || count > 16 || init.rawData.byteLength !== count * 8) return {}
+  const copy = new Uint8Array(init.rawData)
+  return {values: Array.from(new BigInt64Array(copy.buffer, 0, count), Number)}
 }
 
 function declared(value: ValueInfoProto): TensorInfo | undefined {

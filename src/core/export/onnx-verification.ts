@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {LOGITS_OUTPUT, PROBABILITIES_OUTPUT} from '../engine/index.js'
+import {LOGITS_OUTPUT, PROBABILITIES_OUTPUT, tokenFeeds} from '../engine/index.js'
 import {OrtSession, tensor} from '../engine/ort-session.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {applyInputNormalization} from '../onnx/input-normalization.js'
@@ -48,12 +48,24 @@ export async function verifyOnnxFile(
   try {
     const [input] = session.inputMetadata
     if (!input.isTensor) throw new Error(`${path}: input ${input.name} is not a tensor`)
-    const exampleShape = input.shape.slice(1) as number[]
     const fixedBatch = typeof input.shape[0] === 'number' ? input.shape[0] : undefined
-    const normalization = metadata.inputNormalization
-    if (!normalization) throw new Error(`${path}: metadata_props input_normalization is missing or unusable`)
-    const inputs = applyInputNormalization(sample.inputs, exampleShape, normalization)
-    outputs = await runInBatches(session, input.name, inputs, exampleShape, sample.count, fixedBatch)
+    if (sample.inputs instanceof Int32Array) {
+      const text = metadata.textInput
+      if (!text) throw new Error(`${path}: metadata_props text_input is missing or unusable`)
+      const length = sample.inputs.length / sample.count
+      outputs = await runInBatches(sample.count, fixedBatch, length, sample.inputs, (batch, rows) =>
+        session.run(tokenFeeds(batch, [rows, length], text.padId)),
+      )
+    } else {
+      const exampleShape = input.shape.slice(1) as number[]
+      const normalization = metadata.inputNormalization
+      if (!normalization) throw new Error(`${path}: metadata_props input_normalization is missing or unusable`)
+      const inputs = applyInputNormalization(sample.inputs, exampleShape, normalization)
+      const perExample = exampleShape.reduce((a, b) => a * b, 1)
+      outputs = await runInBatches(sample.count, fixedBatch, perExample, inputs, (batch, rows) =>
+        session.run({[input.name]: tensor(batch, [rows, ...exampleShape])}),
+      )
+    }
   } finally {
     await session.release()
   }
@@ -61,27 +73,25 @@ export async function verifyOnnxFile(
 }
 
 /** Runs `count` examples; with a fixed batch size the last batch is padded by repeating its first example. */
-async function runInBatches(
-  session: OrtSession,
-  inputName: string,
-  inputs: Uint8Array | Float32Array,
-  exampleShape: number[],
+async function runInBatches<T extends Uint8Array | Float32Array | Int32Array>(
   count: number,
   fixedBatch: number | undefined,
+  perExample: number,
+  inputs: T,
+  run: (batch: T, rows: number) => Promise<Record<string, Float32Array>>,
 ): Promise<Record<string, Float32Array>> {
-  const perExample = exampleShape.reduce((a, b) => a * b, 1)
   const rows = fixedBatch ?? count
   const results: Record<string, Float32Array> = {}
   for (let from = 0; from < count; from += rows) {
     const real = Math.min(rows, count - from)
     let batch = inputs.subarray(from * perExample, (from + real) * perExample)
     if (real < rows) {
-      const padded = new (inputs.constructor as Float32ArrayConstructor | Uint8ArrayConstructor)(rows * perExample)
+      const padded = new (inputs.constructor as new (length: number) => T)(rows * perExample)
       for (let r = real; r < rows; r++) padded.set(batch.subarray(0, perExample), r * perExample)
       padded.set(batch)
       batch = padded
     }
-    const out = await session.run({[inputName]: tensor(batch, [rows, ...exampleShape])})
+    const out = await run(batch as T, rows)
     for (const [name, values] of Object.entries(out)) {
       const perRow = values.length / rows
       results[name] ??= new Float32Array(count * perRow)

@@ -47,7 +47,13 @@ export async function tfjsReferenceLogits(
     for (let from = 0; from < sample.count; from += BATCH) {
       const count = Math.min(BATCH, sample.count - from)
       const raw = sample.inputs.subarray(from * perExample, (from + count) * perExample)
-      const values = exampleShape.length === 3 ? nchwToNhwc(raw, count, exampleShape) : Float32Array.from(raw)
+      // token ids go in as they are; images are NHWC in TF.js
+      const values =
+        raw instanceof Int32Array
+          ? raw
+          : exampleShape.length === 3
+            ? nchwToNhwc(raw, count, exampleShape)
+            : Float32Array.from(raw)
       const output = tf.tidy(() => model.predict(tf.tensor(values, [count, ...exampleShape])) as Tensor)
       logits.push((await output.data()) as Float32Array)
       output.dispose()

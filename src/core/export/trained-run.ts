@@ -9,7 +9,7 @@ import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {readFinishedRun} from '../run/read-run.js'
 import {RUN_FILES} from '../run/run-dir.js'
-import type {EpochRecord, Run} from '../run/read-run.js'
+import type {EpochRecord, Run, RunModelMetadata} from '../run/read-run.js'
 
 /** What export needs from a finished training run directory. */
 export interface TrainedRun {
@@ -32,6 +32,8 @@ export interface TrainedRun {
   imagePreprocessing?: ImagePreprocessing
   /** train --scale robust: the spec's normalize holds medians and interquartile ranges. */
   robustScaling?: boolean
+  /** Text: the tokenizer and the ids it makes, and where train read the texts (--data, --target, --text-column). */
+  text?: RunModelMetadata['text'] & {data?: string; target?: string; textColumn?: string}
   /** Where train read its data, so that export can read real examples from the same place. */
   data: Run['data']
   /** The record of the epoch model/ holds (the best one). */
@@ -62,6 +64,14 @@ export function readTrainedRun(dir: string): TrainedRun {
     ...(metadata.columnEncodings && {columnEncodings: metadata.columnEncodings}),
     ...(metadata.imagePreprocessing && {imagePreprocessing: metadata.imagePreprocessing}),
     ...(run.config.scale === 'robust' && {robustScaling: true}),
+    ...(metadata.text && {
+      text: {
+        ...metadata.text,
+        ...(typeof run.config.data === 'string' && {data: run.config.data}),
+        ...(typeof run.config.target === 'string' && {target: run.config.target}),
+        ...(typeof run.config['text-column'] === 'string' && {textColumn: run.config['text-column']}),
+      },
+    }),
     data: run.data,
     trainingMetrics: bestEpochMetrics(dir, defaultMetric(loss), metadata.bestEpoch),
   }

@@ -42,8 +42,17 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
     return inputShape as [number, number, number]
   }
   const flat = (): number => {
+    if (inputShape.length === 2)
+      fail(
+        `needs a flat input, got a sequence ${inputShape.join('x')}; add globalAveragePool1d or globalMaxPool1d before it`,
+      )
     if (inputShape.length !== 1) fail(`needs a flat input, got ${inputShape.join('x')}; add a flatten layer before it`)
     return inputShape[0]
+  }
+  const sequence = (): [number, number] => {
+    if (inputShape.length !== 2)
+      fail(`needs a sequence [length, channels] (the output of an embedding), got [${inputShape.join(', ')}]`)
+    return inputShape as [number, number]
   }
   const channel = (role: ParameterRole, size: number, trainable = true): LayerParameterShape => ({
     role,
@@ -91,7 +100,35 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
         parameters: [{role: 'kernel', shape: [inputs, units], layout: 'IO', trainable: true}, channel('bias', units)],
       }
     }
+    case 'embedding': {
+      if (inputShape.length !== 1) fail(`needs token ids [sequenceLength], got [${inputShape.join(', ')}]`)
+      const vocab = integer('vocab', layer.vocab, 1)
+      const dim = integer('dim', layer.dim, 1)
+      return {
+        outputShape: [inputShape[0], dim],
+        parameters: [{role: 'embeddings', shape: [vocab, dim], layout: 'VD', trainable: true}],
+      }
+    }
+    case 'conv1d': {
+      const [length, channels] = sequence()
+      const filters = integer('filters', layer.filters, 1)
+      const kernel = integer('kernel', layer.kernel, 1)
+      return {
+        outputShape: [length, filters],
+        parameters: [
+          {role: 'kernel', shape: [filters, channels, kernel], layout: 'OIW', trainable: true},
+          channel('bias', filters),
+        ],
+      }
+    }
+    case 'globalAveragePool1d':
+    case 'globalMaxPool1d':
+      return {outputShape: [sequence()[1]], parameters: []}
+    case 'parallel':
+      throw new Error('parallel layers are resolved by resolveLayers')
     case 'flatten':
+      if (inputShape.length === 2)
+        fail('cannot flatten a sequence (its length varies); use globalAveragePool1d or globalMaxPool1d')
       return {outputShape: [inputShape.reduce((a, b) => a * b, 1)], parameters: []}
     case 'dropout':
       if (typeof layer.rate !== 'number' || !(layer.rate >= 0 && layer.rate < 1))

@@ -2,7 +2,8 @@ import {UserError} from '../errors.js'
 import {inferLayerShape} from './layer-shapes.js'
 import type {InputType, LayerSpec, ModelSpec} from './spec.js'
 
-export const PRESET_NAMES = ['mlp', 'lenet', 'lenet-cifar', 'cnn'] as const
+export const PRESET_NAMES = ['mlp', 'lenet', 'lenet-cifar', 'cnn', 'bag', 'textcnn'] as const
+const TEXT_PRESETS: readonly PresetName[] = ['bag', 'textcnn']
 export type PresetName = (typeof PRESET_NAMES)[number]
 
 export interface PresetOptions {
@@ -12,6 +13,9 @@ export interface PresetOptions {
   inputType?: InputType
   /** Rows the model is fitted on: a table's mlp widens for large tables (see mlpWidth). */
   trainingRows?: number
+  /** Token inputs: the embedding's number of ids (tokenizer vocabulary plus any hashed n-gram buckets). */
+  vocabSize?: number
+  padId?: number
 }
 
 export function isPresetName(name: string): name is PresetName {
@@ -25,16 +29,25 @@ export function isPresetName(name: string): name is PresetName {
  */
 export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec {
   const {inputShape, outputs, inputType, trainingRows} = options
+  const isText = inputType === 'int32'
+  if (TEXT_PRESETS.includes(name) !== isText) {
+    throw new UserError(
+      isText
+        ? `preset ${name} does not take text; use bag or textcnn`
+        : `preset ${name} needs text (token ids); use ${inputShape.length === 3 ? 'lenet, lenet-cifar or cnn' : 'mlp'}`,
+    )
+  }
+  if (isText) return textPreset(name as 'bag' | 'textcnn', options)
   const needsImage = name !== 'mlp'
   if (needsImage && inputShape.length !== 3) {
     throw new UserError(
       `preset ${name} needs image inputs [channels, height, width], got [${inputShape.join(', ')}]; use the mlp preset`,
     )
   }
-  const layers = presetLayers(name, inputShape, outputs, trainingRows)
+  const layers = presetLayers(name as GridPresetName, inputShape, outputs, trainingRows)
   if (needsImage && !fits(layers, inputShape)) {
     const [channels, height, width] = inputShape
-    const side = smallestSide(name, channels, outputs)
+    const side = smallestSide(name as GridPresetName, channels, outputs)
     throw new UserError(
       `preset ${name} needs images of at least ${side}x${side} pixels, got ${height}x${width}; use larger images, --model mlp, or a spec file with smaller kernels`,
     )
@@ -42,7 +55,10 @@ export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec 
   return {inputShape, ...(inputType ? {inputType} : {}), layers}
 }
 
-function presetLayers(name: PresetName, inputShape: number[], outputs: number, trainingRows?: number): LayerSpec[] {
+/** The presets for images and tables; the text presets are built by textPreset. */
+type GridPresetName = Exclude<PresetName, 'bag' | 'textcnn'>
+
+function presetLayers(name: GridPresetName, inputShape: number[], outputs: number, trainingRows?: number): LayerSpec[] {
   switch (name) {
     case 'mlp':
       return mlp(outputs, mlpWidth(inputShape, trainingRows))
@@ -67,7 +83,7 @@ function fits(layers: LayerSpec[], inputShape: number[]): boolean {
 }
 
 /** The smallest square image a preset takes; its layers treat height and width alike, so each side needs it. */
-function smallestSide(name: PresetName, channels: number, outputs: number): number {
+function smallestSide(name: GridPresetName, channels: number, outputs: number): number {
   let side = 1
   while (!fits(presetLayers(name, [channels, side, side], outputs), [channels, side, side])) side++
   return side
@@ -144,4 +160,38 @@ function cnn(outputs: number): LayerSpec[] {
     {type: 'dropout', rate: 0.5},
     {type: 'dense', units: outputs},
   ]
+}
+
+/**
+ * Embedding width from the vocabulary: the power of two nearest sqrt(vocab), 16 to 128 (8,000 ids → 64,
+ * a BERT vocabulary of 30,522 → 128); fastText's supervised default is 100 for vocabularies of this size.
+ */
+export function embeddingDim(vocab: number): number {
+  return Math.min(128, Math.max(16, 2 ** Math.round(Math.log2(Math.sqrt(vocab)))))
+}
+
+/** TextCNN's kernel widths (Kim 2014): 3, 4 and 5 tokens, those that fit the sequence. */
+const TEXTCNN_WIDTHS = [3, 4, 5]
+
+/**
+ * bag: fastText's model, the mean of the tokens' embeddings into a linear classifier. textcnn: Kim's
+ * convolutional model, one conv1d per width with ReLU and a max over time side by side, dropout 0.5, then
+ * a linear classifier; filters per width as wide as the embedding.
+ */
+function textPreset(name: 'bag' | 'textcnn', options: PresetOptions): ModelSpec {
+  const {inputShape, outputs, vocabSize, padId = 0} = options
+  if (vocabSize === undefined) throw new Error(`preset ${name} needs the vocabulary size`)
+  const dim = embeddingDim(vocabSize)
+  const embedding: LayerSpec = {type: 'embedding', vocab: vocabSize, dim}
+  const spec = {inputShape, inputType: 'int32' as const, ...(padId !== 0 && {padId})}
+  if (name === 'bag')
+    return {...spec, layers: [embedding, {type: 'globalAveragePool1d'}, {type: 'dense', units: outputs}]}
+  const widths = TEXTCNN_WIDTHS.filter((k) => k <= inputShape[0])
+  const branches: LayerSpec[][] = (widths.length ? widths : [inputShape[0]]).map((kernel) => [
+    {type: 'conv1d', filters: dim, kernel},
+    {type: 'relu'},
+    {type: 'globalMaxPool1d'},
+  ])
+  const features: LayerSpec[] = branches.length === 1 ? branches[0] : [{type: 'parallel', branches}]
+  return {...spec, layers: [embedding, ...features, {type: 'dropout', rate: 0.5}, {type: 'dense', units: outputs}]}
 }

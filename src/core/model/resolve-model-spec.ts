@@ -12,10 +12,14 @@ export interface DatasetShape {
   inputType?: InputType
   /** Rows the model is fitted on (the mlp preset widens for large tables). */
   trainingRows?: number
+  /** Token inputs: ids per example run over [0, vocabSize); padId pads the sequences. */
+  vocabSize?: number
+  padId?: number
 }
 
 /**
- * A preset name (PRESET_NAMES) or the path of a JSON spec file, checked against the dataset.
+ * A preset name (PRESET_NAMES; 'bag' and 'textcnn' for text) or the path of a JSON spec file, checked
+ * against the dataset.
  * A spec file may leave out inputShape and inputType (the dataset's are used); when it has them they
  * must match. Throws UserError.
  */
@@ -57,9 +61,16 @@ export async function resolveModelSpec(presetNameOrSpecFile: string, dataset: Da
     ...parsed,
     inputShape,
     ...(inputType ? {inputType} : {}),
+    ...(inputType === 'int32' && parsed.padId === undefined && dataset.padId ? {padId: dataset.padId} : {}),
     layers: parsed.layers as ModelSpec['layers'],
   }
   const model = resolveModel(spec)
+  const vocab = model.inputType === 'int32' ? model.parameters[0].shape[0] : undefined
+  if (vocab !== undefined && dataset.vocabSize !== undefined && vocab < dataset.vocabSize) {
+    throw new UserError(
+      `spec file ${file} has an embedding of ${vocab} ids but the tokenizer makes ${dataset.vocabSize}; set its vocab to ${dataset.vocabSize}`,
+    )
+  }
   if (model.outputs !== dataset.outputs) {
     throw new UserError(
       `spec file ${file} ends with ${model.outputs} outputs but the dataset needs ${dataset.outputs}; change the last dense layer's units`,

@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js'
 import {inferLayerShape} from './layer-shapes.js'
 import type {ParameterInfo} from './parameters.js'
-import type {InputType, LayerSpec, ModelSpec} from './spec.js'
+import type {InputType, LayerSpec, ModelSpec, ParallelSpec} from './spec.js'
 
 /** A layer with its name, shapes (without the batch dimension) and parameters. */
 export interface ResolvedLayer<S extends LayerSpec = LayerSpec> {
@@ -12,7 +12,10 @@ export interface ResolvedLayer<S extends LayerSpec = LayerSpec> {
   spec: S
   inputShape: number[]
   outputShape: number[]
+  /** Every parameter of the layer, a parallel layer's being those of its branches' layers. */
   parameters: ParameterInfo[]
+  /** Parallel layers: each branch's layers, named in the same count as the top-level layers. */
+  branches?: ResolvedLayer[][]
 }
 
 /** A checked model spec with every shape known. */
@@ -36,11 +39,12 @@ export interface ResolvedModel {
 export function resolveModel(spec: ModelSpec): ResolvedModel {
   if (typeof spec !== 'object' || spec === null)
     throw new UserError('the model spec must be a JSON object with inputShape and layers')
-  const inputShape = checkInputShape(spec.inputShape)
   const inputType = spec.inputType ?? 'float32'
-  if (inputType !== 'uint8' && inputType !== 'float32') {
-    throw new UserError(`inputType must be 'uint8' or 'float32', got ${JSON.stringify(inputType)}`)
+  if (inputType !== 'uint8' && inputType !== 'float32' && inputType !== 'int32') {
+    throw new UserError(`inputType must be 'uint8', 'float32' or 'int32' (token ids), got ${JSON.stringify(inputType)}`)
   }
+  const inputShape = checkInputShape(spec.inputShape, inputType)
+  checkTokenInputs(spec, inputType)
   if (spec.normalize !== undefined) checkNormalize(spec.normalize, inputShape[0])
   if (spec.denormalize !== undefined) checkDenormalize(spec.denormalize)
   if (!Array.isArray(spec.layers) || spec.layers.length === 0)
@@ -73,23 +77,85 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
 
 /** Shape inference over a list of layers, without the whole-model checks of resolveModel. */
 export function resolveLayers(inputShape: number[], specs: LayerSpec[]): ResolvedLayer[] {
-  const counts = new Map<string, number>()
+  return resolveLayerList(inputShape, specs, new Map(), undefined)
+}
+
+/**
+ * Layers inside a parallel branch count in `counts` with the top-level ones, so every name is unique, and
+ * their `index` (and their parameters' layerIndex) is that of the parallel layer holding them.
+ */
+function resolveLayerList(
+  inputShape: number[],
+  specs: LayerSpec[],
+  counts: Map<string, number>,
+  parentIndex: number | undefined,
+): ResolvedLayer[] {
   let shape = inputShape
-  return specs.map((spec, index) => {
-    const {outputShape, parameters} = inferLayerShape(spec, index, shape)
-    const n = (counts.get(spec.type) ?? 0) + 1
-    counts.set(spec.type, n)
-    const name = `${spec.type}_${n}`
-    const layer: ResolvedLayer = {
-      index,
-      name,
-      spec,
-      inputShape: shape,
-      outputShape,
-      parameters: parameters.map((p) => ({...p, name: `${name}/${p.role}`, layerName: name, layerIndex: index})),
+  return specs.map((spec, position) => {
+    const index = parentIndex ?? position
+    const n = (counts.get(spec?.type) ?? 0) + 1
+    const name = `${spec?.type}_${n}`
+    let layer: ResolvedLayer
+    if (spec?.type === 'parallel') {
+      counts.set(spec.type, n)
+      const branches = resolveBranches(spec, position, shape, counts, index)
+      const outputs = branches.map((branch) => (branch.length ? branch[branch.length - 1].outputShape : shape))
+      layer = {
+        index,
+        name,
+        spec,
+        inputShape: shape,
+        outputShape: [outputs.reduce((sum, s) => sum + s[0], 0)],
+        parameters: branches.flat().flatMap((l) => l.parameters),
+        branches,
+      }
+    } else {
+      const {outputShape, parameters} = inferLayerShape(spec, position, shape)
+      counts.set(spec.type, n)
+      layer = {
+        index,
+        name,
+        spec,
+        inputShape: shape,
+        outputShape,
+        parameters: parameters.map((p) => ({...p, name: `${name}/${p.role}`, layerName: name, layerIndex: index})),
+      }
     }
-    shape = outputShape
+    shape = layer.outputShape
     return layer
+  })
+}
+
+function resolveBranches(
+  spec: ParallelSpec,
+  position: number,
+  inputShape: number[],
+  counts: Map<string, number>,
+  index: number,
+): ResolvedLayer[][] {
+  const where = `layer ${position + 1} parallel`
+  if (!Array.isArray(spec.branches) || spec.branches.length < 2 || !spec.branches.every(Array.isArray)) {
+    throw new UserError(`${where}: branches must be a list of at least 2 layer lists`)
+  }
+  return spec.branches.map((branchSpecs, b) => {
+    const refused = branchSpecs.find((s) => ['parallel', 'embedding', 'dropout', 'batchNorm'].includes(s?.type))
+    if (refused)
+      throw new UserError(
+        `${where}: branch ${b + 1} may not hold a ${refused.type} layer; put it before or after the parallel layer`,
+      )
+    let branch: ResolvedLayer[]
+    try {
+      branch = resolveLayerList(inputShape, branchSpecs, counts, index)
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`${where}, branch ${b + 1}: ${error.message}`)
+      throw error
+    }
+    const output = branch.length ? branch[branch.length - 1].outputShape : inputShape
+    if (output.length !== 1)
+      throw new UserError(
+        `${where}, branch ${b + 1}: ends with shape [${output.join(', ')}]; end it with a flat output`,
+      )
+    return branch
   })
 }
 
@@ -112,17 +178,39 @@ function checkModelSize(layers: ResolvedLayer[]): void {
   )
 }
 
-function checkInputShape(shape: unknown): number[] {
+function checkInputShape(shape: unknown, inputType: InputType): number[] {
   const ok =
     Array.isArray(shape) &&
-    (shape.length === 1 || shape.length === 3) &&
+    (shape.length === 1 || (shape.length === 3 && inputType !== 'int32')) &&
     shape.every((d) => Number.isInteger(d) && d > 0)
   if (!ok) {
     throw new UserError(
-      `inputShape must be [channels, height, width] or [features] of positive integers, got ${JSON.stringify(shape)}`,
+      inputType === 'int32'
+        ? `token inputs need inputShape [sequenceLength], got ${JSON.stringify(shape)}`
+        : `inputShape must be [channels, height, width] or [features] of positive integers, got ${JSON.stringify(shape)}`,
     )
   }
   return shape as number[]
+}
+
+/** Token ids feed an embedding and nothing else: a first-layer embedding, and int32 inputs, go together. */
+function checkTokenInputs(spec: ModelSpec, inputType: InputType): void {
+  const layers = Array.isArray(spec.layers) ? spec.layers : []
+  const embeddingAt = layers.findIndex((l) => l?.type === 'embedding')
+  if (inputType === 'int32') {
+    if (embeddingAt !== 0)
+      throw new UserError('a model on token ids (inputType int32) must start with an embedding layer')
+    const padId = spec.padId ?? 0
+    const vocab = (layers[0] as {vocab?: unknown}).vocab
+    if (!Number.isInteger(padId) || padId < 0 || (typeof vocab === 'number' && padId >= vocab))
+      throw new UserError(`padId must be a token id in [0, vocab), got ${JSON.stringify(spec.padId)}`)
+  } else if (embeddingAt >= 0) {
+    throw new UserError(`layer ${embeddingAt + 1} embedding: needs token ids; set the spec's inputType to int32`)
+  } else if (spec.padId !== undefined) {
+    throw new UserError('padId applies to token inputs only (inputType int32)')
+  }
+  const later = layers.findIndex((l, i) => i > 0 && l?.type === 'embedding')
+  if (later > 0) throw new UserError(`layer ${later + 1} embedding: an embedding can only be the first layer`)
 }
 
 function checkDenormalize(denormalize: {mean: number; std: number}): void {

@@ -1,11 +1,17 @@
 /**
  * A model spec: plain JSON a user can write by hand. Images are NCHW: inputShape [channels, height, width];
- * tabular inputs are [features].
+ * tabular inputs are [features]; token ids are [sequenceLength] (inputType int32). Inside the model a
+ * sequence is [length, channels] (Keras's channels-last order, what an embedding lookup gives).
  */
 export interface ModelSpec {
   inputShape: number[]
-  /** Element type of the input tensor. uint8 inputs are divided by 255 inside the graph. Default float32. */
+  /**
+   * Element type of the input tensor. uint8 inputs are divided by 255 inside the graph; int32 inputs are token
+   * ids, right-padded with padId, for a model that starts with an embedding. Default float32.
+   */
   inputType?: InputType
+  /** Token models: the id that pads a sequence; padding positions are masked out of every layer. Default 0. */
+  padId?: number
   /** Per-channel (or per-feature) standardization applied after the uint8 scaling: (x - mean) / std. */
   normalize?: {mean: number[]; std: number[]}
   /**
@@ -16,7 +22,7 @@ export interface ModelSpec {
   layers: LayerSpec[]
 }
 
-export type InputType = 'uint8' | 'float32'
+export type InputType = 'uint8' | 'float32' | 'int32'
 
 /**
  * 'same' pads like Keras (output = ceil(input / stride), extra padding at the bottom/right); a number pads every
@@ -67,12 +73,56 @@ export interface LeakyReluSpec {
   alpha?: number
 }
 
+/** Token ids [T] → vectors [T, dim]. The padding id's vector is zero and never trained. */
+export interface EmbeddingSpec {
+  type: 'embedding'
+  /** Number of token ids (rows); ids must be in [0, vocab). */
+  vocab: number
+  dim: number
+}
+
+/**
+ * A convolution over a sequence [T, C] → [T, filters]: position t holds the window of `kernel` positions
+ * starting at t, zero past the end, so that each token starts a window and a text's windows do not depend on
+ * how much padding follows it (a batch padded to its longest text gives every text the same outputs).
+ */
+export interface Conv1dSpec {
+  type: 'conv1d'
+  filters: number
+  kernel: number
+}
+
+/**
+ * The mean or maximum over a sequence's positions [T, C] → [C], counting only positions that hold a token
+ * (after a conv1d: the windows that start at a token).
+ */
+export interface GlobalPool1dSpec {
+  type: 'globalAveragePool1d' | 'globalMaxPool1d'
+}
+
+/** Runs each branch on the same input and concatenates the branches' flat outputs (TextCNN's kernel widths). */
+export interface ParallelSpec {
+  type: 'parallel'
+  branches: LayerSpec[][]
+}
+
 export interface ActivationSpec {
   type: 'relu' | 'tanh' | 'sigmoid' | 'softmax'
 }
 
 export type LayerSpec =
-  Conv2dSpec | Pool2dSpec | DenseSpec | FlattenSpec | DropoutSpec | BatchNormSpec | LeakyReluSpec | ActivationSpec
+  | Conv2dSpec
+  | Pool2dSpec
+  | DenseSpec
+  | FlattenSpec
+  | DropoutSpec
+  | BatchNormSpec
+  | LeakyReluSpec
+  | ActivationSpec
+  | EmbeddingSpec
+  | Conv1dSpec
+  | GlobalPool1dSpec
+  | ParallelSpec
 
 export type LayerType = LayerSpec['type']
 
@@ -89,6 +139,11 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'tanh',
   'sigmoid',
   'softmax',
+  'embedding',
+  'conv1d',
+  'globalAveragePool1d',
+  'globalMaxPool1d',
+  'parallel',
 ]
 
 /** The spec of one layer type, e.g. LayerOf<'conv2d'> is Conv2dSpec. */

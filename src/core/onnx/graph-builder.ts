@@ -105,6 +105,11 @@ export class GraphBuilder {
     return this.constant('int64', [values.length], BigInt64Array.from(values.map((v) => BigInt(v))))
   }
 
+  /** A 1-D int32 constant (compared with int32 token ids). */
+  int32s(values: number[]): string {
+    return this.constant('int32', [values.length], Int32Array.from(values))
+  }
+
   toBytes(meta: ModelMetadata = {}): Uint8Array {
     this.checkEveryNodeIsUsed()
     return encodeModel({
@@ -123,7 +128,7 @@ export class GraphBuilder {
     })
   }
 
-  private constant(type: ElementType, shape: number[], data: Float32Array | BigInt64Array): string {
+  private constant(type: ElementType, shape: number[], data: Float32Array | BigInt64Array | Int32Array): string {
     const key = `${type}|${shape.join('x')}|${data.join(',')}`
     let name = this.constants.get(key)
     if (!name) {
@@ -199,7 +204,12 @@ function valueInfo(name: string, type: ElementType, shape: Dim[]): ValueInfoProt
   }
 }
 
-function tensorProto(name: string, type: ElementType, dims: number[], data: Float32Array | BigInt64Array): TensorProto {
+function tensorProto(
+  name: string,
+  type: ElementType,
+  dims: number[],
+  data: Float32Array | BigInt64Array | Int32Array,
+): TensorProto {
   // raw_data must be little-endian; every platform Node ships for is.
   return {
     name,

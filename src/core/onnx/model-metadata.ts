@@ -25,6 +25,26 @@ export interface ModelMetadata {
    * [height, width]), channels ("1" or "3") and resize ("cover", "contain" or "fill"), always all three.
    */
   imagePreprocessing?: ImagePreprocessing
+  /** text_input: JSON, a token model's inputs (input_ids and attention_mask, int64 [batch, sequence]) */
+  textInput?: TextInput
+  /** tokenizer: the Hugging Face tokenizer.json that makes a token model's ids from text */
+  tokenizer?: string
+}
+
+/**
+ * What a token model takes: ids below vocabSize, right-padded with padId, and an attention mask (1 on
+ * tokens, 0 on padding). Any sequence length works; sequenceLength is the one it was trained with, the
+ * longest the tokenizer's truncation keeps.
+ */
+export interface TextInput {
+  padId: number
+  vocabSize: number
+  sequenceLength: number
+  /**
+   * A bag model trained with --ngrams 2: after a text's sequenceLength tokens come its hashed bigrams
+   * (src/core/text/hashed-bigrams.ts), ids from vocabSize - bigramBuckets on.
+   */
+  bigramBuckets?: number
 }
 
 /**
@@ -77,6 +97,8 @@ export function toMetadataProps(metadata: ModelMetadata): Record<string, string>
     put('channels', String(image.channels))
     put('resize', image.resize)
   }
+  put('text_input', json(metadata.textInput))
+  put('tokenizer', metadata.tokenizer)
   return props
 }
 
@@ -119,6 +141,13 @@ export function fromMetadataProps(props: Record<string, string>): {
       'is not a JSON object with a string list columns',
     ),
     imagePreprocessing: readImagePreprocessing(props, problems),
+    textInput: checked(
+      'text_input',
+      parseJson(props.text_input),
+      isTextInput,
+      'is not a JSON object with integers padId, vocabSize and sequenceLength',
+    ),
+    tokenizer: checked('tokenizer', props.tokenizer, isJsonObjectText, 'is not a JSON object (a tokenizer.json)'),
   }
   return {metadata, problems}
 }
@@ -189,6 +218,17 @@ function isTablePreprocessing(value: unknown): value is TablePreprocessing {
     isStringList(value.columns) &&
     (value.columnEncodings === undefined || isColumnEncodingList(value.columnEncodings))
   )
+}
+
+function isTextInput(value: unknown): value is TextInput {
+  if (!isObject(value)) return false
+  const {padId, vocabSize, sequenceLength} = value
+  const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min
+  return whole(padId, 0) && whole(vocabSize, 1) && whole(sequenceLength, 1) && (padId as number) < (vocabSize as number)
+}
+
+function isJsonObjectText(value: unknown): value is string {
+  return typeof value === 'string' && isObject(parseJson(value))
 }
 
 function isInputNormalization(value: unknown): value is InputNormalization {

@@ -111,7 +111,7 @@ const root = protobuf.Root.fromJSON(schema)
 const ModelProto = root.lookupType('onnx.ModelProto')
 
 /** ONNX TensorProto.DataType codes for the element types mlctl uses. */
-export const OnnxDataType = {float32: 1, uint8: 2, int64: 7, bool: 9, float16: 10} as const
+export const OnnxDataType = {float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10} as const
 export type ElementType = keyof typeof OnnxDataType
 
 export const AttributeType = {float: 1, int: 2, string: 3, ints: 7} as const

@@ -5,10 +5,12 @@ import {type ColumnEncoding, type Dataset, isColumnEncodingList} from '../data/i
 import type {LossConfig} from '../training/index.js'
 import {type ImagePreprocessing, isImagePreprocessing} from '../images/image-preprocessing.js'
 import {UserError} from '../errors.js'
+import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import type {TokenizerJson} from '../text/tokenizer-json.js'
 import type {NamedTensor} from '../model/parameters.js'
 import type {ModelSpec} from '../model/spec.js'
 import {MODEL_JSON, readLayersModelDir} from '../tfjs-format/layers-model-dir.js'
-import {RUN_FILES} from './run-dir.js'
+import {RUN_FILES, RUN_TOKENIZER_FILE} from './run-dir.js'
 
 type Task = Dataset['task']
 
@@ -27,6 +29,8 @@ export interface RunRecord {
     columnEncodings?: ColumnEncoding[]
     /** An image folder's preprocessing (see core/images/image-preprocessing.ts). */
     imagePreprocessing?: ImagePreprocessing
+    /** Text runs: the tokenizer is the run's tokenizer.json; texts are cut or padded to maxLength tokens. */
+    text?: {vocabSize: number; padId: number; maxLength: number; bigramBuckets?: number; textColumn?: string}
   }
   versions: {mlctl: string; node: string; onnxruntime: string}
 }
@@ -47,6 +51,8 @@ export type RunModelMetadata = {
   /** How an image file becomes the model's input (an image-folder run). */
   imagePreprocessing?: ImagePreprocessing
   bestEpoch?: {epoch: number; metric: number}
+  /** Text: the tokenizer (Hugging Face tokenizer.json) and the ids it makes (see Dataset.text). */
+  text?: {vocabSize: number; padId: number; tokenizer: object; bigramBuckets?: number}
 }
 
 /** One line of metrics.jsonl: an epoch's results, appended by the training loop. */
@@ -77,10 +83,22 @@ export interface Run {
     | {csv: string; target: string; dropMissing?: boolean; splitBy?: string}
     /** An image folder, read with the preprocessing train chose and holding out --test-split of each class. */
     | {folder: string; imagePreprocessing: ImagePreprocessing; testFraction?: number}
+    /** A text folder (class subfolders of .txt files), tokenized with the run's tokenizer.json. */
+    | {textFolder: string}
   /** The fraction train held out for validation, when recorded. */
   valSplit?: number
   task: Task
   classNames?: string[]
+  /** Text runs: the tokenizer train saved (tokenizer.json), the sequence length and a CSV's text column. */
+  text?: RunText
+}
+
+export interface RunText {
+  tokenizer: TokenizerJson
+  maxLength: number
+  /** train --ngrams 2: hashed bigrams follow each text's tokens (data/hashed-bigram-dataset.ts). */
+  bigramBuckets?: number
+  textColumn?: string
 }
 
 /** A model/ folder: the model a finished run hands on. */
@@ -117,6 +135,7 @@ export function readRun(dir: string): Run {
   if (task !== 'classification' && task !== 'regression')
     throw damaged('does not record the task (classification or regression)')
   const classNames = isStringList(dataset.classNames) ? dataset.classNames : undefined
+  const runText = isObject(dataset.text) ? readRunText(dir, dataset.text) : undefined
   return {
     dir,
     config,
@@ -125,10 +144,31 @@ export function readRun(dir: string): Run {
     ...(typeof config['val-split'] === 'number' && {valSplit: config['val-split']}),
     task,
     ...(classNames && {classNames}),
+    ...(runText && {text: runText}),
   }
 }
 
-/** Where the run read its data: a CSV file (--data with --target), an image folder (--data DIR) or a dataset. */
+function readRunText(dir: string, recorded: Record<string, unknown>): RunText {
+  const path = join(dir, RUN_TOKENIZER_FILE)
+  if (!existsSync(path))
+    throw new UserError(`${dir} is a text run without its ${RUN_TOKENIZER_FILE}; the run directory is damaged`)
+  const maxLength = recorded.maxLength
+  if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
+    throw new UserError(
+      `${join(dir, RUN_FILES.config)} does not record the text's length; the run directory is damaged`,
+    )
+  return {
+    tokenizer: readTokenizerFile(path),
+    maxLength,
+    ...(typeof recorded.bigramBuckets === 'number' && {bigramBuckets: recorded.bigramBuckets}),
+    ...(typeof recorded.textColumn === 'string' && {textColumn: recorded.textColumn}),
+  }
+}
+
+/**
+ * Where the run read its data: a CSV file (--data with --target), an image or text folder (--data DIR) or a
+ * dataset.
+ */
 function runData(
   config: Record<string, unknown>,
   dataset: Record<string, unknown>,
@@ -145,6 +185,7 @@ function runData(
       ...(typeof config['split-by'] === 'string' && {splitBy: config['split-by']}),
     }
   if (data !== undefined) {
+    if (isObject(dataset.text)) return {textFolder: data}
     if (!isImagePreprocessing(dataset.imagePreprocessing))
       throw damaged(`does not record how the images of ${data} were preprocessed`)
     return {
@@ -201,6 +242,15 @@ export function readRunModel(dir: string): RunModel {
       targetName: checked('targetName', isString),
       columnEncodings: checked('columnEncodings', isColumnEncodingList),
       imagePreprocessing: checked('imagePreprocessing', isImagePreprocessing),
+      text: checked(
+        'text',
+        (value): value is NonNullable<RunModelMetadata['text']> =>
+          isObject(value) &&
+          Number.isInteger(value.vocabSize) &&
+          Number.isInteger(value.padId) &&
+          isObject(value.tokenizer) &&
+          (value.bigramBuckets === undefined || Number.isInteger(value.bigramBuckets)),
+      ),
       bestEpoch: checked(
         'bestEpoch',
         // metric is not checked: a NaN metric is stored as null

@@ -14,6 +14,9 @@ export const RUN_FILES = {
   best: join('checkpoints', 'best'),
 } as const
 
+/** Text runs only: the Hugging Face tokenizer.json that made the token ids; evaluate and train --resume use it. */
+export const RUN_TOKENIZER_FILE = 'tokenizer.json'
+
 /** The ONNX file export-onnx writes into a run directory unless told otherwise, and serve looks for there. */
 export const RUN_ONNX_FILE = 'model.onnx'
 

@@ -1,4 +1,4 @@
-import type {Tensor, Tensor2D, Tensor4D} from '@tensorflow/tfjs'
+import type {Tensor, Tensor2D, Tensor3D, Tensor4D} from '@tensorflow/tfjs'
 import type {ParameterInfo} from '../model/parameters.js'
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
@@ -6,6 +6,7 @@ import {convGeometry, poolGeometry} from '../model/window-geometry.js'
 import {conv2d} from './conv2d.js'
 import type {Tfjs} from './load-tfjs.js'
 import {maxPool2d} from './max-pool2d.js'
+import {conv1d, embedding, globalAveragePool1d, globalMaxPool1d} from './sequence-layers.js'
 
 export interface ForwardOptions {
   /** Training: batch statistics and dropout; otherwise moving statistics and no dropout. */
@@ -41,7 +42,10 @@ export function forwardPass(
   const layers = model.endsWithSoftmax && !options.includeFinalSoftmax ? model.layers.slice(0, -1) : model.layers
   const lowestWithParameters = model.layers.findIndex((l) => l.parameters.some((p) => p.trainable))
   const batchStatistics: ForwardPass['batchStatistics'] = []
-  for (const layer of layers) {
+  // token ids: 1 where a token is, 0 on padding
+  const mask =
+    model.inputType === 'int32' ? (tf.cast(tf.notEqual(x, model.spec.padId ?? 0), 'float32') as Tensor2D) : undefined
+  const apply = (layer: ResolvedLayer, x: Tensor): Tensor => {
     const param = (role: ParameterInfo['role']) => parameter(layer.parameters.find((p) => p.role === role)!)
     const s = layer.spec
     switch (s.type) {
@@ -51,57 +55,57 @@ export function forwardPass(
           pureJavaScript: options.pureJavaScript,
           needInputGradient: layer.index > lowestWithParameters,
         })
-        x = tf.add(convolved, param('bias'))
-        break
+        return tf.add(convolved, param('bias'))
       }
       case 'maxPool2d':
       case 'avgPool2d': {
         const geometry = poolGeometry(s, layer.inputShape[1], layer.inputShape[2])
-        x =
-          s.type === 'maxPool2d'
-            ? maxPool2d(tf, x as Tensor4D, geometry, options.pureJavaScript)
-            : tf.avgPool(x as Tensor4D, geometry.kernel, geometry.stride, 'valid')
-        break
+        return s.type === 'maxPool2d'
+          ? maxPool2d(tf, x as Tensor4D, geometry, options.pureJavaScript)
+          : tf.avgPool(x as Tensor4D, geometry.kernel, geometry.stride, 'valid')
       }
       case 'dense':
-        x = tf.add(tf.matMul(x as Tensor2D, param('kernel') as Tensor2D), param('bias'))
-        break
+        return tf.add(tf.matMul(x as Tensor2D, param('kernel') as Tensor2D), param('bias'))
       case 'flatten':
-        x = tf.reshape(x, [-1, layer.outputShape[0]])
-        break
+        return tf.reshape(x, [-1, layer.outputShape[0]])
       case 'dropout': {
         const scale = options.training ? options.dropoutScales?.get(layer.index) : undefined
-        if (scale) x = tf.mul(x, scale)
-        break
+        return scale ? tf.mul(x, scale) : x
       }
       case 'batchNorm': {
         const epsilon = s.epsilon ?? 1e-3
-        if (options.training) {
-          const {mean, variance} = tf.moments(x, layer.inputShape.length === 3 ? [0, 1, 2] : [0])
-          batchStatistics.push({layer: layer as ResolvedLayer<BatchNormSpec>, mean, variance})
-          x = tf.batchNorm(x, mean, variance, param('beta'), param('gamma'), epsilon)
-        } else {
-          x = tf.batchNorm(x, param('movingMean'), param('movingVariance'), param('beta'), param('gamma'), epsilon)
-        }
-        break
+        if (!options.training)
+          return tf.batchNorm(x, param('movingMean'), param('movingVariance'), param('beta'), param('gamma'), epsilon)
+        const {mean, variance} = tf.moments(x, layer.inputShape.length === 3 ? [0, 1, 2] : [0])
+        batchStatistics.push({layer: layer as ResolvedLayer<BatchNormSpec>, mean, variance})
+        return tf.batchNorm(x, mean, variance, param('beta'), param('gamma'), epsilon)
       }
       case 'relu':
-        x = tf.relu(x)
-        break
+        return tf.relu(x)
       case 'leakyRelu':
-        x = tf.leakyRelu(x, s.alpha ?? 0.3)
-        break
+        return tf.leakyRelu(x, s.alpha ?? 0.3)
       case 'tanh':
-        x = tf.tanh(x)
-        break
+        return tf.tanh(x)
       case 'sigmoid':
-        x = tf.sigmoid(x)
-        break
+        return tf.sigmoid(x)
       case 'softmax':
-        x = tf.softmax(x)
-        break
+        return tf.softmax(x)
+      case 'embedding':
+        return embedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, mask!, options.pureJavaScript)
+      case 'conv1d':
+        return conv1d(tf, x as Tensor3D, param('kernel') as Tensor3D, param('bias'), options.pureJavaScript)
+      case 'globalAveragePool1d':
+        return globalAveragePool1d(tf, x as Tensor3D, mask!)
+      case 'globalMaxPool1d':
+        return globalMaxPool1d(tf, x as Tensor3D, mask!)
+      case 'parallel':
+        return tf.concat(
+          layer.branches!.map((branch) => branch.reduce((y, inner) => apply(inner, y), x)),
+          1,
+        )
     }
   }
+  for (const layer of layers) x = apply(layer, x)
   const denormalize = model.spec.denormalize
   if (denormalize) x = tf.add(tf.mul(x, denormalize.std), denormalize.mean)
   return {output: x as Tensor2D, batchStatistics}

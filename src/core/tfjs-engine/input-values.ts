@@ -8,7 +8,9 @@ import {chwToHwc} from './activation-layout.js'
  * uint8 scaling and the spec's normalize applied in float32 exactly as the ONNX Runtime engine's graph
  * applies them: x * multiplier[c] + offset[c], per channel or feature.
  */
-export function inputValues(model: ResolvedModel, x: BatchInputs, count: number): Float32Array {
+export function inputValues(model: ResolvedModel, x: BatchInputs, count: number): Float32Array | Int32Array {
+  // token ids go to the embedding's gather as they are
+  if (x instanceof Int32Array) return x
   const [channels] = model.inputShape
   const perChannel = x.length / (count * channels)
   const {multiplier, offset} = foldStandardization(

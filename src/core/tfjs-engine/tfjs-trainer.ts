@@ -256,7 +256,7 @@ export class TfjsTrainer implements TrainingEngine {
   }
 
   /** Examples [from, from + count) as the forward pass takes them. */
-  private batchInputs(x: BatchInputs, from: number, count: number): Float32Array {
+  private batchInputs(x: BatchInputs, from: number, count: number): Float32Array | Int32Array {
     return inputValues(this.model, inputBatch(this.model, x, from, count), count)
   }
 

@@ -3,6 +3,7 @@ import type {NamedTensor, ParameterInfo, ParameterRole} from '../model/parameter
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
 import type {ModelSpec} from '../model/spec.js'
 import {foldStandardization, inputStandardization} from '../model/standardization.js'
+import {tokenModelTopology, type FunctionalTopology} from './token-model-topology.js'
 import {hwioToOihw, oihwToHwio, reorderFlattenedRows} from './weight-layout.js'
 
 /**
@@ -16,12 +17,14 @@ export interface LayersModelJson {
   format: 'layers-model'
   generatedBy: string
   convertedBy: null
-  modelTopology: {
-    class_name: 'Sequential'
-    config: {name: string; layers: KerasLayer[]}
-    keras_version: string
-    backend: string
-  }
+  modelTopology:
+    | {
+        class_name: 'Sequential'
+        config: {name: string; layers: KerasLayer[]}
+        keras_version: string
+        backend: string
+      }
+    | FunctionalTopology
   weightsManifest: Array<{paths: string[]; weights: Array<{name: string; shape: number[]; dtype: 'float32'}>}>
   userDefinedMetadata: {mlctl: {spec: ModelSpec} & Record<string, unknown>}
 }
@@ -38,6 +41,7 @@ const TFJS_WEIGHT_NAMES: Record<ParameterRole, string> = {
   beta: 'beta',
   movingMean: 'moving_mean',
   movingVariance: 'moving_variance',
+  embeddings: 'embeddings',
 }
 
 export function toLayersModel(
@@ -47,6 +51,7 @@ export function toLayersModel(
   metadata: Record<string, unknown> = {},
 ): {modelJson: LayersModelJson; weightData: Uint8Array} {
   const model = resolveModel(spec)
+  if (model.inputType === 'int32') return toTokenLayersModel(model, weights, generatedBy, metadata)
   const byName = new Map(weights.map((w) => [w.name, w]))
   const layers: KerasLayer[] = []
   const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
@@ -89,12 +94,7 @@ export function toLayersModel(
     for (let o = 0; o < model.outputs; o++) kernel[o * model.outputs + o] = denormalize.std
     fixedDense('denormalize', kernel, new Float32Array(model.outputs).fill(denormalize.mean))
   }
-  const weightData = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let offset = 0
-  for (const c of chunks) {
-    weightData.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), offset)
-    offset += c.byteLength
-  }
+  const weightData = concatBytes(chunks)
   return {
     modelJson: {
       format: 'layers-model',
@@ -111,6 +111,51 @@ export function toLayersModel(
     },
     weightData,
   }
+}
+
+/** A token model: the functional topology of token-model-topology.ts, its fixed mask weights after the model's. */
+function toTokenLayersModel(
+  model: ResolvedModel,
+  weights: NamedTensor[],
+  generatedBy: string,
+  metadata: Record<string, unknown>,
+): {modelJson: LayersModelJson; weightData: Uint8Array} {
+  if (model.spec.normalize || model.spec.denormalize)
+    throw new UserError('a token model takes no normalize or denormalize; remove them from the spec')
+  const byName = new Map(weights.map((w) => [w.name, w]))
+  const {topology, fixedWeights} = tokenModelTopology(model, kerasLayers)
+  const tensors = model.parameters.map((param) => {
+    const tensor = byName.get(param.name)
+    if (!tensor) throw new Error(`no weights for ${param.name}`)
+    const converted = convertParameter(model, param, tensor.data, 'toTfjs')
+    // a conv1d kernel [k, C, F] is stored for its Conv2D of width 1: [k, 1, C, F], the same values
+    const shape = param.layout === 'OIW' ? [converted.shape[0], 1, ...converted.shape.slice(1)] : converted.shape
+    return {name: tfjsWeightName(param), shape, data: converted.data}
+  })
+  const all = [...tensors, ...fixedWeights]
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy,
+      convertedBy: null,
+      modelTopology: topology,
+      weightsManifest: [
+        {paths: [WEIGHTS_FILE], weights: all.map((t) => ({name: t.name, shape: t.shape, dtype: 'float32' as const}))},
+      ],
+      userDefinedMetadata: {mlctl: {...metadata, spec: model.spec}},
+    },
+    weightData: concatBytes(all.map((t) => t.data)),
+  }
+}
+
+function concatBytes(chunks: Float32Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let offset = 0
+  for (const c of chunks) {
+    bytes.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), offset)
+    offset += c.byteLength
+  }
+  return bytes
 }
 
 /** Reads back what toLayersModel wrote: the spec and the weights in engine (NCHW/OIHW) layout. */
@@ -252,6 +297,49 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
           },
         },
       ]
+    case 'embedding':
+      return [
+        {
+          class_name: 'Embedding',
+          config: {name, input_dim: s.vocab, output_dim: s.dim, input_length: layer.inputShape[0], mask_zero: false},
+        },
+      ]
+    case 'conv1d': {
+      const [length, channels] = layer.inputShape
+      return [
+        {class_name: 'Reshape', config: {name: `${name}_rows`, target_shape: [length, 1, channels]}},
+        {
+          class_name: 'ZeroPadding2D',
+          config: {
+            name: `${name}_pad`,
+            padding: [
+              [0, s.kernel - 1],
+              [0, 0],
+            ],
+            data_format: 'channels_last',
+          },
+        },
+        {
+          class_name: 'Conv2D',
+          config: {
+            name,
+            filters: s.filters,
+            kernel_size: [s.kernel, 1],
+            strides: [1, 1],
+            padding: 'valid',
+            data_format: 'channels_last',
+            dilation_rate: [1, 1],
+            activation: 'linear',
+            use_bias: true,
+          },
+        },
+        {class_name: 'Reshape', config: {name: `${name}_sequence`, target_shape: [length, s.filters]}},
+      ]
+    }
+    case 'globalAveragePool1d':
+    case 'globalMaxPool1d':
+    case 'parallel':
+      throw new Error(`${s.type} layers are written by token-model-topology.ts`)
     case 'leakyRelu':
       return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
     case 'relu':
@@ -284,6 +372,13 @@ export function convertParameter(
   data: Float32Array,
   direction: 'toTfjs' | 'fromTfjs',
 ): {shape: number[]; data: Float32Array} {
+  if (param.layout === 'OIW') {
+    // a conv1d kernel is a conv2d kernel of height 1: [O, I, 1, W] ↔ [1, W, I, O], that is [W, I, O]
+    const [o, i, w] = param.shape
+    return direction === 'toTfjs'
+      ? {shape: [w, i, o], data: oihwToHwio(data, [o, i, 1, w])}
+      : {shape: param.shape, data: hwioToOihw(data, [o, i, 1, w])}
+  }
   if (param.layout === 'OIHW') {
     const [o, i, h, w] = param.shape
     return direction === 'toTfjs'

@@ -17,8 +17,19 @@ const TABLE_BATCH = {min: 8, max: 64}
  */
 export function withDatasetDefaults(
   config: TrainConfig,
-  dataset: {isTable: boolean; trainingRows: number},
+  dataset: {isTable: boolean; trainingRows: number; isText?: boolean},
 ): {config: RunConfig; chosen?: string} {
+  if (dataset.isText) {
+    // fastText trains its bag of words for 5 epochs; Adam's smaller steps get there in about twice that
+    const resolved = {
+      ...config,
+      model: config.model ?? 'bag',
+      epochs: config.epochs ?? 10,
+      'batch-size': config['batch-size'] ?? 64,
+      'early-stop': config['early-stop'] ?? 0,
+    }
+    return {config: checkWarmup(resolved)}
+  }
   if (!dataset.isTable) {
     const resolved = {
       ...config,

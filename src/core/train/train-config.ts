@@ -47,10 +47,42 @@ export const TRAIN_OPTIONS = {
   },
   data: {
     type: 'string',
-    help: 'CSV table (with --target) or folder of class subfolders of images to train on instead of a registry dataset.',
+    help: 'CSV file (with --target; with --text-column for text), or a folder with one subfolder per class of images or of .txt files, to train on instead of a registry dataset.',
     helpValue: 'FILE.csv|DIR',
   },
   target: {type: 'string', help: 'CSV column to predict.', helpValue: 'COL', dependsOn: ['data']},
+  'text-column': {
+    type: 'string',
+    help: 'CSV column holding text: the target is then a class and the text is tokenized.',
+    helpValue: 'COL',
+    dependsOn: ['data'],
+  },
+  'allow-empty-text': {type: 'boolean', help: 'Keep texts that are empty instead of refusing the file.'},
+  'vocab-size': {
+    type: 'integer',
+    help: 'Tokens in the WordPiece vocabulary trained on the training texts [default: 8000].',
+    helpValue: 'N',
+    min: 16,
+  },
+  lowercase: {type: 'boolean', help: 'Lowercase text before tokenizing (accents are kept).'},
+  'max-length': {
+    type: 'integer',
+    help: 'Tokens per text; longer texts are truncated [default: the 95th percentile of the training texts, at most 256].',
+    helpValue: 'N',
+    min: 1,
+  },
+  ngrams: {
+    type: 'integer',
+    help: 'Text: 2 adds hashed bigrams of neighbouring tokens to each text, as fastText does (bag model) [default: 1].',
+    helpValue: 'N',
+    min: 1,
+  },
+  tokenizer: {
+    type: 'string',
+    help: 'A Hugging Face tokenizer.json (WordPiece, e.g. BERT) to use instead of training one.',
+    helpValue: 'FILE',
+    exclusive: ['vocab-size', 'lowercase'],
+  },
   ignore: {
     type: 'string',
     help: 'CSV columns not to use as features, comma-separated (constant and id columns are left out anyway).',
@@ -112,7 +144,7 @@ export const TRAIN_OPTIONS = {
   },
   model: {
     type: 'string',
-    help: "Preset or a JSON model spec file. Presets take any image size and channel count: mlp (2 dense layers of 128, 256 for tables of 2,000 rows or more); lenet (LeNet-5, first conv padded below 32x32; 12x12 and up); lenet-cifar (PyTorch tutorial's CIFAR-10 net, never padded; 16x16 and up); cnn (4 conv 3x3, dense 512, dropout; 16x16 and up) [default: lenet for images, mlp for tables].",
+    help: "Preset or a JSON model spec file. Presets take any image size and channel count: mlp (2 dense layers of 128, 256 for tables of 2,000 rows or more); lenet (LeNet-5, first conv padded below 32x32; 12x12 and up); lenet-cifar (PyTorch tutorial's CIFAR-10 net, never padded; 16x16 and up); cnn (4 conv 3x3, dense 512, dropout; 16x16 and up). Text presets: bag (fastText-style), textcnn (conv1d widths 3/4/5) [default: lenet for images, mlp for tables, bag for text].",
     helpValue: 'PRESET|spec.json',
   },
   augment: {
@@ -247,6 +279,7 @@ export function resolveTrainConfig(fromFile: Partial<TrainConfig>, fromFlags: Pa
     defined(fromFile),
     defined(fromFlags),
   ) as TrainConfig
+  // A CSV without --target is refused when it is read (load-data-path.ts): a text folder needs none.
   const integer = (key: TrainConfigKey, min: number) => {
     const v = config[key]
     // Options without a default (epochs, batch size...) are chosen once the dataset is known.

@@ -6,23 +6,29 @@ import {
   type DataSplit,
   type DownloadEvent,
   type ImageFolderProgress,
+  findDataset,
+  isTextEntry,
   loadDataPath,
   loadDataset,
+  loadTextRegistryDataset,
   parseColumnTypes,
   resolveDataDir,
+  type TextOptions,
 } from '../data/index.js'
 import {type ImagePreprocessing, parseImageSize} from '../images/image-preprocessing.js'
 import {describeRareClasses, rareClasses} from '../data/rare-classes.js'
+import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {resolveModelSpec} from '../model/resolve-model-spec.js'
-import type {ModelSpec} from '../model/spec.js'
+import type {InputType, ModelSpec} from '../model/spec.js'
 import {type OptimizerConfig, scheduledLr} from '../optim/index.js'
 import {writeLayersModelDir} from '../tfjs-format/layers-model-dir.js'
 import {learningCurveSvg} from './learning-curve-svg.js'
 import {type EpochRecord, readRun, readRunModel, type RunModelMetadata, type RunRecord} from '../run/read-run.js'
-import {createRunDir, removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
+import {createRunDir, removeStaleRunTempFiles, RUN_FILES, RUN_TOKENIZER_FILE} from '../run/run-dir.js'
 import {type RunConfig, withDatasetDefaults} from './dataset-defaults.js'
 import {withTableScaling} from './table-scaling.js'
 import {LOSS_CHOICES, readConfigFile, resolveTrainConfig, type TrainConfig} from './train-config.js'
@@ -77,6 +83,8 @@ export interface TrainRunStart {
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
     imageFolder?: Dataset['imageFolder']
+    /** Text: the tokenizer's size, the sequence length, texts cut to it and files skipped. */
+    text?: {vocabSize: number; maxLength: number; truncated: number; skippedFiles?: number; trained: boolean}
   }
   metric: MetricName
   /** The augmentation of training images, e.g. 'crop (4 px zero padding), horizontal flip'. */
@@ -104,28 +112,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const given = resolveTrainConfig({...resumed?.config, ...fromFile}, request.flags)
   const createEngine = engineFactory(given.engine)
 
-  const dataset = given.data
-    ? await loadDataPath(given.data, {
-        target: given.target,
-        csv: {
-          ignore: given.ignore?.split(',').map((c) => c.trim()),
-          ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
-          dropMissing: given['drop-missing'] === true,
-          ...(given['split-by'] && {splitBy: given['split-by']}),
-        },
-        images: {
-          size: given['image-size'] === undefined ? undefined : parseImageSize(given['image-size']),
-          channels: given.channels as 1 | 3 | undefined,
-          resize: given.resize,
-          // a resumed run reads its images as it first did, even if files changed the most common size since
-          preprocessing: resumed?.imagePreprocessing,
-          testFraction: given['test-split'],
-          strict: given.strict === true,
-          cacheDir: resolveDataDir(request.dataDir),
-          onProgress: request.onImageProgress,
-        },
-      })
-    : await loadDataset(given.dataset, {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload})
+  const loaded = await loadTrainingData(given, request, resumed)
+  const dataset = withNgrams(loaded, given.ngrams)
   const augmentation = imageAugmentation(
     given.augment,
     {name: dataset.name, inputShape: dataset.inputShape, inputs: dataset.train.inputs},
@@ -137,7 +125,8 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const train = withTargetsFor(loss, dataset.train)
   const {fit, validation} = holdOut(train, given['val-split'], dataset.timeSplit !== undefined)
   const {config, chosen} = withDatasetDefaults(given, {
-    isTable: dataset.inputShape.length === 1,
+    isTable: dataset.inputShape.length === 1 && !dataset.text,
+    isText: dataset.text !== undefined,
     trainingRows: fit.count,
   })
   const outputs =
@@ -149,9 +138,15 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   const modelSpec = await resolveModelSpec(config.model, {
     inputShape: dataset.inputShape,
     outputs,
-    inputType: dataset.train.inputs instanceof Uint8Array ? 'uint8' : 'float32',
+    inputType: inputTypeOf(dataset.train.inputs),
     trainingRows: fit.count,
+    ...(dataset.text && {
+      vocabSize: dataset.text.vocabSize + (dataset.text.bigramBuckets ?? 0),
+      padId: dataset.text.padId,
+    }),
   })
+  if (dataset.text?.bigramBuckets && config.model === 'textcnn')
+    throw new UserError('--ngrams 2 is for the bag model: textcnn reads word order itself; leave out --ngrams')
   const spec = withTableScaling(modelSpec, fit, loss, given.scale)
   const steps = Math.ceil(fit.count / config['batch-size'])
   const optimizer = optimizerConfig(config, steps)
@@ -172,6 +167,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   try {
     const loop = checkpoint ? restore(engine, checkpoint) : initialLoopState()
     const runDir = resumed?.dir ?? createRunDir(config.out)
+    if (dataset.text) writeFileAtomic(join(runDir, RUN_TOKENIZER_FILE), `${JSON.stringify(dataset.text.tokenizer)}\n`)
     writeFileAtomic(
       join(runDir, RUN_FILES.config),
       `${JSON.stringify(runRecord(config, spec, dataset, request.mlctlVersion), null, 2)}\n`,
@@ -191,6 +187,15 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
         droppedRows: dataset.droppedRows,
         imageFolder: dataset.imageFolder,
         timeSplit: dataset.timeSplit,
+        ...(dataset.text && {
+          text: {
+            vocabSize: dataset.text.vocabSize,
+            maxLength: loaded.inputShape[0],
+            truncated: dataset.text.truncated ?? 0,
+            ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
+            trained: config.tokenizer === undefined && !resumed,
+          },
+        }),
       },
       metric,
       ...(augmentation && {augmentation: augmentation.describe()}),
@@ -254,6 +259,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
       ...(dataset.featureNames && {featureNames: dataset.featureNames, targetName: dataset.targetName}),
       ...(dataset.columnEncodings && {columnEncodings: dataset.columnEncodings}),
       ...(dataset.imagePreprocessing && {imagePreprocessing: dataset.imagePreprocessing}),
+      ...(dataset.text && {text: dataset.text}),
       bestEpoch: loop.best,
     }
     writeLayersModelDir(join(runDir, RUN_FILES.model), spec, best.weights, `mlctl ${request.mlctlVersion}`, metadata)
@@ -265,6 +271,54 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
   } finally {
     await engine.release()
   }
+}
+
+/**
+ * The data a run trains on: --data (a CSV table, a text CSV with --text-column, a text folder) or a registry
+ * dataset. Text is tokenized with --tokenizer, else the tokenizer a resumed run saved (the same ids as
+ * before), else one trained on the training texts.
+ */
+async function loadTrainingData(
+  given: TrainConfig,
+  request: TrainRunRequest,
+  resumed?: {dir: string; imagePreprocessing?: ImagePreprocessing},
+): Promise<Dataset> {
+  const saved = resumed && join(resumed.dir, RUN_TOKENIZER_FILE)
+  const tokenizerFile = given.tokenizer ?? (saved && existsSync(saved) ? saved : undefined)
+  const text: TextOptions & {allowEmptyText?: boolean} = {
+    ...(given['vocab-size'] !== undefined && {vocabSize: given['vocab-size']}),
+    lowercase: given.lowercase === true,
+    ...(given['max-length'] !== undefined && {maxLength: given['max-length']}),
+    ...(tokenizerFile && {tokenizer: readTokenizerFile(tokenizerFile)}),
+    allowEmptyText: given['allow-empty-text'] === true,
+  }
+  if (given.data)
+    return loadDataPath(given.data, {
+      target: given.target,
+      textColumn: given['text-column'],
+      csv: {
+        ignore: given.ignore?.split(',').map((c) => c.trim()),
+        ...(given.columns && {columnTypes: parseColumnTypes(given.columns)}),
+        dropMissing: given['drop-missing'] === true,
+        ...(given['split-by'] && {splitBy: given['split-by']}),
+      },
+      text,
+      images: {
+        size: given['image-size'] === undefined ? undefined : parseImageSize(given['image-size']),
+        channels: given.channels as 1 | 3 | undefined,
+        resize: given.resize,
+        // a resumed run reads its images as it first did, even if files changed the most common size since
+        preprocessing: resumed?.imagePreprocessing,
+        testFraction: given['test-split'],
+        strict: given.strict === true,
+        cacheDir: resolveDataDir(request.dataDir),
+        onProgress: request.onImageProgress,
+      },
+    })
+  const location = {from: request.from, dataDir: request.dataDir, onDownload: request.onDownload}
+  const entry = findDataset(given.dataset)
+  if (isTextEntry(entry)) return loadTextRegistryDataset(entry, {...location, text})
+  return loadDataset(given.dataset, location)
 }
 
 function lossConfig(config: TrainConfig, dataset: Dataset): LossConfig {
@@ -420,6 +474,16 @@ function runRecord(config: RunConfig, spec: ModelSpec, dataset: Dataset, mlctlVe
       targetName: dataset.targetName,
       columnEncodings: dataset.columnEncodings,
       imagePreprocessing: dataset.imagePreprocessing,
+      ...(dataset.text && {
+        text: {
+          vocabSize: dataset.text.vocabSize,
+          padId: dataset.text.padId,
+          // tokens per text, before any hashed bigrams are appended
+          maxLength: dataset.text.bigramBuckets ? (dataset.inputShape[0] + 1) / 2 : dataset.inputShape[0],
+          ...(dataset.text.bigramBuckets && {bigramBuckets: dataset.text.bigramBuckets}),
+          ...(dataset.text.textColumn && {textColumn: dataset.text.textColumn}),
+        },
+      }),
     },
     versions: {
       mlctl: mlctlVersion,
@@ -456,4 +520,15 @@ function writeEpochFiles(runDir: string, history: EpochRecord[], metric: MetricN
       },
     ]),
   )
+}
+
+function withNgrams(dataset: Dataset, ngrams: number | undefined): Dataset {
+  if (ngrams === undefined || ngrams === 1) return dataset
+  if (ngrams !== 2) throw new UserError(`--ngrams must be 1 or 2, got ${ngrams}`, 2)
+  return withHashedBigrams(dataset)
+}
+
+function inputTypeOf(inputs: DataSplit['inputs']): InputType {
+  if (inputs instanceof Uint8Array) return 'uint8'
+  return inputs instanceof Int32Array ? 'int32' : 'float32'
 }

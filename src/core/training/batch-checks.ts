@@ -3,8 +3,8 @@ import {sizeOf} from '../model/parameters.js'
 import type {ResolvedModel} from '../model/resolve-model.js'
 import type {TargetKind} from './loss-config.js'
 
-/** Inputs: n examples of the model's input shape, uint8 or float32 as the spec says. */
-export type BatchInputs = Uint8Array | Float32Array
+/** Inputs: n examples of the model's input shape, uint8, float32 or int32 (token ids) as the spec says. */
+export type BatchInputs = Uint8Array | Float32Array | Int32Array
 
 /** Targets: uint8 class labels (one per example), or float32 values (outputs per example). */
 export type BatchTargets = Uint8Array | Float32Array
@@ -24,7 +24,7 @@ export function checkUsable(engine: string, released: boolean, n: number, batchS
 
 /** Examples [from, from + count) of x (a view, no copy), after checking their element type and number. */
 export function inputBatch(model: ResolvedModel, x: BatchInputs, from: number, count: number): BatchInputs {
-  const expected = model.inputType === 'uint8' ? Uint8Array : Float32Array
+  const expected = {uint8: Uint8Array, float32: Float32Array, int32: Int32Array}[model.inputType]
   if (!(x instanceof expected)) {
     throw new UserError(
       `the model takes ${model.inputType} inputs but got a ${x.constructor.name}; set the spec's inputType to match the data`,
@@ -36,7 +36,20 @@ export function inputBatch(model: ResolvedModel, x: BatchInputs, from: number, c
       `inputs hold ${Math.floor(x.length / size)} examples of [${model.inputShape}], fewer than the ${from + count} asked for`,
     )
   }
-  return x.subarray(from * size, (from + count) * size)
+  const batch = x.subarray(from * size, (from + count) * size)
+  if (batch instanceof Int32Array) checkTokenIds(model, batch)
+  return batch
+}
+
+/** An id outside the embedding table would make the lookup fail deep inside an engine; name it here. */
+function checkTokenIds(model: ResolvedModel, ids: Int32Array): void {
+  const [vocab] = model.parameters[0].shape
+  for (const id of ids) {
+    if (id < 0 || id >= vocab)
+      throw new UserError(
+        `token id ${id} is outside the embedding's vocabulary [0, ${vocab}); the model's vocab is too small for the tokenizer`,
+      )
+  }
 }
 
 /** Targets of examples [from, from + count) of y (a view, no copy); labels are checked against the class count. */

@@ -70,6 +70,8 @@ export function referenceLayer(
       }
       return y
     }
+    default:
+      throw new Error(`no image-layer reference for ${spec.type}; see reference-sequence-layers.ts`)
   }
 }
 

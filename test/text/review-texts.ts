@@ -1,0 +1,21 @@
+/** Short product reviews in several scripts, with the characters tokenizers get wrong: accents, emoji, CJK, URLs. */
+export const REVIEW_TEXTS = [
+  'Great product! Arrived in 2 days 👍 would buy again.',
+  'Café au lait, crème brûlée, naïve façade — très bien, je recommande.',
+  'この商品はとても良いです。また買います！',
+  '我喜欢这个产品，质量很好。价格也便宜。',
+  '배송이 빨라요. 품질도 좋아요!',
+  'See https://example.com/reviews?id=42&sort=new#top for more, or mail help@example.org.',
+  "TERRIBLE!!! Broke after one use :( 😡😡 Don't buy.",
+  'ｆｕｌｌｗｉｄｔｈ letters, ligatures like ﬁne and ﬂow, ① circled, ½ fractions',
+  'Zero\u200bwidth spaces\tand tabs\nand new lines\r\nall over',
+  'Emoji sequences: 👩‍💻 👍🏽 🇫🇷 ❤️ and a lone dingbat ✂',
+  'Deutsch: Größe passt, Qualität überzeugt. Straße, Maß.',
+  'Русский текст: отличный товар, быстрая доставка.',
+  'Ελληνικά: πολύ καλό προϊόν. العربية: منتج رائع',
+  'Typed [UNK] and [PAD] literally, and ##hash ##marks.',
+  'Price: $19.99 (was $29.99) -- 33% off!!! <b>bold</b> & "quotes"',
+  'The battery lasts 10h; the charger (USB-C) is fast. 5/5 stars ★★★★★',
+  'Rare ideograph 𠀀 outside the BMP, and combining e\u0301 accents.',
+  'The product was fine. The product was fine. The product was fine again and again.',
+]
