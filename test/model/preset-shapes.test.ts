@@ -31,7 +31,9 @@ function batch(shape: number[]): {x: Uint8Array; y: Uint8Array} {
 }
 
 describe('presets on any image size and channel count', () => {
-  const cases = PRESET_NAMES.flatMap((name) => SHAPES.map((shape) => [name, shape.join('x'), shape] as const))
+  // the text presets take token ids: test/model covers them on sequences
+  const imagePresets = PRESET_NAMES.filter((name) => name !== 'bag' && name !== 'textcnn')
+  const cases = imagePresets.flatMap((name) => SHAPES.map((shape) => [name, shape.join('x'), shape] as const))
   it.each(cases)('%s on %s builds, trains one step on both engines and exports', async (name, _, shape) => {
     const spec = presetSpec(name, {inputShape: shape, outputs: CLASSES, inputType: 'uint8'})
     expect(resolveModel(spec).outputs).toBe(CLASSES)
