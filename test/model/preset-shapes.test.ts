@@ -31,7 +31,7 @@ function batch(shape: number[]): {x: Uint8Array; y: Uint8Array} {
 }
 
 describe('presets on any image size and channel count', () => {
-  // the text presets take token ids: test/model covers them on sequences
+  // the text presets take token ids: test/engine/token-models.test.ts covers them
   const imagePresets = PRESET_NAMES.filter((name) => name !== 'bag' && name !== 'textcnn')
   const cases = imagePresets.flatMap((name) => SHAPES.map((shape) => [name, shape.join('x'), shape] as const))
   it.each(cases)('%s on %s builds, trains one step on both engines and exports', async (name, _, shape) => {
