@@ -187,7 +187,11 @@ describe('image folders', () => {
 
   it('explains a folder it cannot use in one line', async () => {
     const cases: Array<[string, (dir: string) => Promise<void> | void, RegExp]> = [
-      ['missing', () => {}, /does not exist; pass a CSV file or a folder with one subfolder of images or texts per class$/],
+      [
+        'missing',
+        () => {},
+        /does not exist; pass a CSV file or a folder with one subfolder of images or texts per class$/,
+      ],
       [
         'no class folders',
         async (dir) => {
