@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {mlctl} from '../helpers/mlctl-cli.js'
+import {startServe} from '../serve/serve-process.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-predict-text-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
@@ -147,5 +148,48 @@ describe('mlctl predict on texts', () => {
     const predictions = (JSON.parse(result.stdout) as {predictions: Predicted[]}).predictions
     expect(predictions[0]).toMatchObject({input: 'great product', label: 'pos'})
     expect(predictions[1]).toMatchObject({input: join(tmp, 'missing.txt'), error: 'cannot be read (ENOENT)'})
+  })
+})
+
+describe('mlctl serve with a text model', () => {
+  it('POST /predict with {"instances": [texts]} gives predict\'s labels and probabilities, batched or not', async () => {
+    const expected = predictJson([join(runs.bigrams, 'model.onnx'), heldTxt])
+    // A queue delay, so that the concurrent requests below are merged into shared batches.
+    const server = await startServe([runs.bigrams, '--max-queue-delay-ms', '20'])
+    try {
+      const post = async (body: unknown, type = 'application/json') => {
+        const response = await fetch(`${server.httpUrl}/predict`, {
+          method: 'POST',
+          headers: {'content-type': type},
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        })
+        return {status: response.status, json: (await response.json()) as any}
+      }
+      const texts = held.map((r) => r.review)
+      const chunks = [texts.slice(0, 1), texts.slice(1, 15), texts.slice(15, 16), texts.slice(16)]
+      const answers = await Promise.all(chunks.map((instances) => post({instances})))
+      const served = answers.flatMap((answer) => {
+        expect(answer.status).toBe(200)
+        return answer.json.predictions as Array<{label: string; probabilities: number[]}>
+      })
+      expect(served).toHaveLength(held.length)
+      served.forEach((prediction, i) => {
+        expect(prediction.label).toBe(expected[i].label)
+        for (const [c, label] of ['neg', 'pos'].entries())
+          expect(prediction.probabilities[c]).toBeCloseTo(
+            expected[i].top!.find((t) => t.label === label)!.probability,
+            6,
+          )
+      })
+
+      const numbers = await post({instances: [[1, 2, 3]]})
+      expect(numbers.status).toBe(400)
+      expect(numbers.json.error).toContain('takes text: send {"instances": ["a text", ...]}')
+      const image = await post('\x89PNG', 'image/png')
+      expect(image.status).toBe(400)
+      expect(image.json.error).toContain('takes text, not images')
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -1,6 +1,7 @@
+import type {ModelMetadata} from '../onnx/model-metadata.js'
 import {addHashedBigrams} from './hashed-bigrams.js'
 import {encodeTexts, padTokenIds} from './token-ids.js'
-import type {TokenizerJson} from './tokenizer-json.js'
+import {parseTokenizerJson, type TokenizerJson} from './tokenizer-json.js'
 import {WordPieceTokenizer} from './wordpiece.js'
 
 /** What a trained text model records about its input: its tokenizer, sequence length and bigram buckets. */
@@ -34,5 +35,31 @@ export class ModelTokenIds {
     const ids = padTokenIds(this.tokenizer, encodeTexts(this.tokenizer, texts), maxLength)
     if (!bigramBuckets) return ids
     return addHashedBigrams(ids, texts.length, maxLength, this.padId, this.tokenizer.vocabSize, bigramBuckets)
+  }
+}
+
+/**
+ * An exported text model's input from its metadata (text_input and tokenizer), or undefined for a model that
+ * does not take text. A tokenizer that is not a valid tokenizer.json is a UserError naming `source`.
+ */
+export function textModelInputOf(
+  metadata: Pick<ModelMetadata, 'textInput' | 'tokenizer'>,
+  source: string,
+): TextModelInput | undefined {
+  const {textInput, tokenizer} = metadata
+  if (!textInput || tokenizer === undefined) return undefined
+  return {
+    tokenizer: parseTokenizerJson(parseJsonOrUndefined(tokenizer), `${source} (metadata_props tokenizer)`),
+    maxLength: textInput.sequenceLength,
+    ...(textInput.bigramBuckets && {bigramBuckets: textInput.bigramBuckets}),
+  }
+}
+
+/** Text that is not JSON becomes undefined, which parseTokenizerJson then reports as not a tokenizer.json. */
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
