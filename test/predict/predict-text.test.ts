@@ -163,14 +163,20 @@ describe('mlctl serve with a text model', () => {
           headers: {'content-type': type},
           body: typeof body === 'string' ? body : JSON.stringify(body),
         })
-        return {status: response.status, json: (await response.json()) as any}
+        return {
+          status: response.status,
+          json: (await response.json()) as {
+            predictions: Array<{label: string; probabilities: number[]}>
+            error: string
+          },
+        }
       }
       const texts = held.map((r) => r.review)
       const chunks = [texts.slice(0, 1), texts.slice(1, 15), texts.slice(15, 16), texts.slice(16)]
       const answers = await Promise.all(chunks.map((instances) => post({instances})))
       const served = answers.flatMap((answer) => {
         expect(answer.status).toBe(200)
-        return answer.json.predictions as Array<{label: string; probabilities: number[]}>
+        return answer.json.predictions
       })
       expect(served).toHaveLength(held.length)
       served.forEach((prediction, i) => {

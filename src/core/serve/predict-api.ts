@@ -1,7 +1,7 @@
 /**
  * POST /predict (and /v2/models/NAME/predict), the route for people and curl: JSON `{"instances": [example,
- * ...]}` (numbers, rows by column name for a table model, or strings for a text model), an image body, or image files in
- * multipart/form-data in; one prediction per example or image out: the class index, its name from the
+ * ...]}` (numbers, rows by column name for a table model, or strings for a text model), an image body, or
+ * image files in multipart/form-data in; one prediction per example or image out: the class index, its name from the
  * model's `class_names` metadata, its probability and every class's probabilities; or a regression model's
  * value. Works for models with a single input, and for text models (input_ids and attention_mask).
  */

@@ -23,7 +23,7 @@ export function textInstancesToTensors(model: ServedModel, tokens: ModelTokenIds
       `model "${model.name}" takes text: send {"instances": ["a text", ...]} with at least one string (token ids go to /v2/models/${model.name}/infer)`,
     )
   const shape = [instances.length, tokens.width]
-  const feeds = tokenFeeds(tokens.encode(instances as string[]), shape, tokens.padId)
+  const feeds = tokenFeeds(tokens.encode(instances), shape, tokens.padId)
   return Object.entries(feeds).map(([name, feed]) => ({
     name,
     datatype: 'INT64',
