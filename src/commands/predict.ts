@@ -14,7 +14,7 @@ import {predictInputs, type PredictResult} from '../core/predict/predict-inputs.
 export default class Predict extends BaseCommand {
   static description = `Predict images, table rows or texts with a trained run or an ONNX model: label and probability per input.
 
-MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so), or, for a text model, text files with one example per line (blank lines skipped) and --text strings, tokenized with the model's own tokenizer.
+MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so), or, for a text model, text files with one example per line (blank lines skipped), CSV files' --text-column, and --text strings, tokenized with the model's own tokenizer.
 
 Images are decoded and resized as the model records (image_size, channels, resize); for a model that does not say, e.g. one exported by PyTorch, --image-size, --channels, --resize and --input-scale/--input-mean/--input-std say it.
 
@@ -57,6 +57,10 @@ An input that cannot be read or decoded is reported in the output with its error
       multipleNonGreedy: true,
       helpValue: 'TEXT',
     }),
+    'text-column': Flags.string({
+      description: "A text model's CSV inputs: the column holding the texts [default: the one the run was trained on].",
+      helpValue: 'COL',
+    }),
     'batch-size': Flags.integer({description: 'Inputs per inference call.', default: 64, min: 1}),
     ...imagePreprocessingFlags,
     ...inputScalingFlags,
@@ -74,6 +78,7 @@ An input that cannot be read or decoded is reported in the output with its error
         model: args.model,
         inputs,
         texts: flags.text,
+        textColumn: flags['text-column'],
         batchSize: flags['batch-size'],
         topK: flags['top-k'],
         overrides: {...imagePreprocessingFromFlags(flags), ...(scaling && {scaling})},

@@ -142,6 +142,23 @@ describe('mlctl predict on texts', () => {
     expect(wrong.stderr).toContain('--text is for text models; this model takes table rows')
   })
 
+  it("reads a CSV's text column: the run's own by default, --text-column for an .onnx file", () => {
+    const fromFile = predictJson([runs.bag, heldTxt])
+    const fromRun = predictJson([runs.bag, heldCsv])
+    expect(fromRun.map((p) => p.input)).toEqual(held.map((_, i) => `${heldCsv} row ${i + 1}`))
+    expect(fromRun.map((p) => p.top)).toEqual(fromFile.map((p) => p.top))
+    const onnx = join(runs.bag, 'model.onnx')
+    expect(predictJson([onnx, heldCsv, '--text-column', 'review']).map((p) => p.top)).toEqual(
+      fromFile.map((p) => p.top),
+    )
+
+    const unnamed = mlctl(['predict', onnx, heldCsv])
+    expect(unnamed.code).toBe(1)
+    expect(unnamed.stdout).toContain('error: name its text column with --text-column COL')
+    const wrong = mlctl(['predict', onnx, heldCsv, '--text-column', 'body'])
+    expect(wrong.stdout).toContain('has no column "body" (it has review, label)')
+  })
+
   it('reports an unreadable text file in the output and exits 1, still predicting the other inputs', () => {
     const result = mlctl(['predict', runs.bag, '--text', 'great product', join(tmp, 'missing.txt'), '--json'])
     expect(result.code).toBe(1)

@@ -1,7 +1,7 @@
 /**
  * `mlctl predict`'s computation: opens the model, expands the inputs, predicts them in batches and says how
  * long it took. Image models take image files, folders and globs; table models take CSV files; text models
- * take --text strings and text files with one example per line.
+ * take --text strings, text files with one example per line and CSV files' text column.
  */
 import {availableParallelism} from 'node:os'
 import {extname} from 'node:path'
@@ -21,6 +21,8 @@ export interface PredictRequest {
   inputs: string[]
   /** Texts given on the command line (--text), predicted before any text file's lines. */
   texts?: string[]
+  /** A text model's CSV inputs: the column holding the texts; default: the one the run was trained on. */
+  textColumn?: string
   batchSize: number
   topK: number
   overrides: ImageInputOverrides
@@ -80,7 +82,8 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
     let predictions: Prediction[]
     let ignoredColumns: string[] | undefined
     if (model.input.kind === 'text') {
-      predictions = await predictTexts(model, model.input.tokens, {texts, files: request.inputs}, request)
+      const textColumn = request.textColumn ?? model.source.facts.text?.textColumn
+      predictions = await predictTexts(model, model.input.tokens, {texts, files: request.inputs, textColumn}, request)
     } else if (model.input.kind === 'table') {
       const tables = await predictTableFiles(model, request.inputs, request)
       predictions = tables.predictions
