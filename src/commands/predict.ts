@@ -12,9 +12,9 @@ import {formatPredictionFile, predictionFileFormat} from '../core/predict/predic
 import {predictInputs, type PredictResult} from '../core/predict/predict-inputs.js'
 
 export default class Predict extends BaseCommand {
-  static description = `Predict images or table rows with a trained run or an ONNX model: label and probability per input.
+  static description = `Predict images, table rows or texts with a trained run or an ONNX model: label and probability per input.
 
-MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so).
+MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so), or, for a text model, text files with one example per line (blank lines skipped), CSV files' --text-column, and --text strings, tokenized with the model's own tokenizer.
 
 Images are decoded and resized as the model records (image_size, channels, resize); for a model that does not say, e.g. one exported by PyTorch, --image-size, --channels, --resize and --input-scale/--input-mean/--input-std say it.
 
@@ -26,20 +26,21 @@ An input that cannot be read or decoded is reported in the output with its error
     "<%= config.bin %> <%= command.id %> model.onnx 'shop/**/*.jpg' --out predictions.csv",
     '<%= config.bin %> <%= command.id %> resnet.onnx cat.jpg --image-size 224 --channels 3 --input-scale 1/255 --input-mean 0.485,0.456,0.406 --input-std 0.229,0.224,0.225',
     '<%= config.bin %> <%= command.id %> runs/demand new-rows.csv --json',
+    '<%= config.bin %> <%= command.id %> runs/reviews --text "Broke after two days" --text "Works great"',
+    '<%= config.bin %> <%= command.id %> reviews.onnx new-reviews.txt --out predictions.csv',
   ]
 
   static args = {
     model: Args.string({description: 'Run directory written by mlctl train, or an .onnx file.', required: true}),
     input: Args.string({
-      description: 'Image files, folders, globs, or CSV files for a table model (one or more).',
-      required: true,
+      description: 'Image files, folders, globs, CSV files for a table model, or text files for a text model.',
     }),
   }
 
   // INPUT takes any number of paths (oclif would then write every argument as repeatable in the usage line).
   static strict = false
 
-  static usage = '<%= command.id %> MODEL INPUT... [FLAGS]'
+  static usage = ['<%= command.id %> MODEL INPUT... [FLAGS]', '<%= command.id %> MODEL --text TEXT... [FLAGS]']
 
   static enableJsonFlag = true
 
@@ -48,6 +49,17 @@ An input that cannot be read or decoded is reported in the output with its error
     out: Flags.string({
       description: 'Also write the predictions to FILE: .csv (one row per input) or .jsonl (one object per line).',
       helpValue: 'FILE',
+    }),
+    text: Flags.string({
+      description: 'A text to predict with a text model (repeatable).',
+      multiple: true,
+      // --text "a" review.txt: the file stays an INPUT, not a second text.
+      multipleNonGreedy: true,
+      helpValue: 'TEXT',
+    }),
+    'text-column': Flags.string({
+      description: "A text model's CSV inputs: the column holding the texts [default: the one the run was trained on].",
+      helpValue: 'COL',
     }),
     'batch-size': Flags.integer({description: 'Inputs per inference call.', default: 64, min: 1}),
     ...imagePreprocessingFlags,
@@ -65,6 +77,8 @@ An input that cannot be read or decoded is reported in the output with its error
       result = await predictInputs({
         model: args.model,
         inputs,
+        texts: flags.text,
+        textColumn: flags['text-column'],
         batchSize: flags['batch-size'],
         topK: flags['top-k'],
         overrides: {...imagePreprocessingFromFlags(flags), ...(scaling && {scaling})},

@@ -18,7 +18,7 @@ import type {InputNormalization} from '../onnx/input-normalization.js'
 import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
-import {parseTokenizerJson} from '../text/tokenizer-json.js'
+import {textModelInputOf} from '../text/model-token-ids.js'
 import {readRun, readRunModel, type Run, type RunText} from '../run/read-run.js'
 import {removeStaleRunTempFiles, RUN_FILES} from '../run/run-dir.js'
 import {MODEL_JSON} from '../tfjs-format/layers-model-dir.js'
@@ -145,6 +145,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
   const {metadata, problems} = fromMetadataProps(props)
   if (problems.length > 0)
     throw new UserError(`${path}: ${problems[0].message}; re-export the model or remove that entry`)
+  const text = textModelInputOf(metadata, path)
   return {
     task: metadata.task,
     classNames: metadata.classNames,
@@ -154,22 +155,7 @@ function factsFromMetadata(props: Record<string, string>, path: string): ModelFa
     inputNormalization: standardization(metadata.inputNormalization),
     trainedOn: {dataset: metadata.dataset},
     imagePreprocessing: metadata.imagePreprocessing,
-    ...(metadata.textInput &&
-      metadata.tokenizer && {
-        text: {
-          tokenizer: parseTokenizerJson(parseJsonOrUndefined(metadata.tokenizer), `${path} (metadata_props tokenizer)`),
-          maxLength: metadata.textInput.sequenceLength,
-          ...(metadata.textInput.bigramBuckets && {bigramBuckets: metadata.textInput.bigramBuckets}),
-        },
-      }),
-  }
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
+    ...(text && {text}),
   }
 }
 

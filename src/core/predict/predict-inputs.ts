@@ -1,6 +1,7 @@
 /**
  * `mlctl predict`'s computation: opens the model, expands the inputs, predicts them in batches and says how
- * long it took. Image models take image files, folders and globs; table models take CSV files.
+ * long it took. Image models take image files, folders and globs; table models take CSV files; text models
+ * take --text strings, text files with one example per line and CSV files' text column.
  */
 import {availableParallelism} from 'node:os'
 import {extname} from 'node:path'
@@ -10,6 +11,7 @@ import type {ImageInputOverrides} from './image-input.js'
 import {expandInputs} from './input-files.js'
 import {predictImages} from './predict-images.js'
 import {predictTableFiles} from './predict-table.js'
+import {predictTexts} from './predict-texts.js'
 import type {Prediction} from './prediction.js'
 import {openPredictionModel, type PredictionModel} from './prediction-model.js'
 
@@ -17,6 +19,10 @@ export interface PredictRequest {
   /** A run directory or an .onnx file. */
   model: string
   inputs: string[]
+  /** Texts given on the command line (--text), predicted before any text file's lines. */
+  texts?: string[]
+  /** A text model's CSV inputs: the column holding the texts; default: the one the run was trained on. */
+  textColumn?: string
   batchSize: number
   topK: number
   overrides: ImageInputOverrides
@@ -50,6 +56,8 @@ export type ModelInputSummary =
       scaling?: 'model' | 'flags' | 'none'
     }
   | {kind: 'table'; columns: string[]}
+  /** Tokens per text the model takes (longer texts are truncated); with hashed bigrams after them. */
+  | {kind: 'text'; sequenceLength: number; bigrams: boolean}
 
 export async function predictInputs(request: PredictRequest): Promise<PredictResult> {
   for (const [name, value] of [
@@ -59,13 +67,24 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
     if (!Number.isInteger(value) || value < 1)
       throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
   }
+  const texts = request.texts ?? []
+  if (request.inputs.length === 0 && texts.length === 0)
+    throw new UserError('nothing to predict; pass input files, or --text "..." for a text model', 2)
   const threads = request.threads ?? availableParallelism()
   const model = await openPredictionModel(request.model, request.overrides, threads)
   try {
+    if (texts.length > 0 && model.input.kind !== 'text')
+      throw new UserError(
+        `--text is for text models; this model takes ${model.input.kind === 'table' ? 'table rows' : 'images'}`,
+        2,
+      )
     const started = performance.now()
     let predictions: Prediction[]
     let ignoredColumns: string[] | undefined
-    if (model.input.kind === 'table') {
+    if (model.input.kind === 'text') {
+      const textColumn = request.textColumn ?? model.source.facts.text?.textColumn
+      predictions = await predictTexts(model, model.input.tokens, {texts, files: request.inputs, textColumn}, request)
+    } else if (model.input.kind === 'table') {
       const tables = await predictTableFiles(model, request.inputs, request)
       predictions = tables.predictions
       ignoredColumns = tables.ignoredColumns
@@ -100,6 +119,10 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
 
 function summarizeInput(model: PredictionModel, overrides: ImageInputOverrides): ModelInputSummary {
   if (model.input.kind === 'table') return {kind: 'table', columns: model.input.table.schema.columns}
+  if (model.input.kind === 'text') {
+    const text = model.source.facts.text!
+    return {kind: 'text', sequenceLength: text.maxLength, bigrams: text.bigramBuckets !== undefined}
+  }
   const {preprocessing, type, normalization} = model.input.image
   const scaling = overrides.scaling ? 'flags' : normalization ? 'model' : 'none'
   return {kind: 'image', ...preprocessing, type, ...(type === 'float32' && {scaling})}

@@ -10,6 +10,7 @@ import {outputWidth, pickOutput} from '../evaluate/evaluation-plan.js'
 import {type EvaluationModel, openEvaluationModel} from '../evaluate/model-source.js'
 import {UserError} from '../errors.js'
 import type {Standardization} from '../model/standardization.js'
+import {ModelTokenIds} from '../text/model-token-ids.js'
 import {type ImageInput, type ImageInputOverrides, planImageInput} from './image-input.js'
 import {isIdentityScaling, overrideScaling} from './input-scaling.js'
 import type {OutputReading} from './prediction.js'
@@ -23,7 +24,7 @@ export interface TableInput {
 
 export interface PredictionModel {
   source: EvaluationModel
-  input: {kind: 'image'; image: ImageInput} | {kind: 'table'; table: TableInput}
+  input: {kind: 'image'; image: ImageInput} | {kind: 'table'; table: TableInput} | {kind: 'text'; tokens: ModelTokenIds}
   output: {name: string; reading: Omit<OutputReading, 'width'> & {width?: number}}
 }
 
@@ -35,6 +36,13 @@ export async function openPredictionModel(
   const source = await openEvaluationModel(path, threads)
   try {
     const inputs = source.session.inputMetadata
+    if (source.facts.text) {
+      checkTokenInputs(
+        inputs.map((i) => i.name),
+        overrides,
+      )
+      return {source, input: {kind: 'text', tokens: new ModelTokenIds(source.facts.text)}, output: planOutput(source)}
+    }
     if (inputs.length !== 1)
       throw new UserError(
         `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); predict feeds models with one input`,
@@ -52,6 +60,19 @@ export async function openPredictionModel(
     await source.session.release()
     throw error
   }
+}
+
+/** The inputs evaluate feeds a text model (evaluation-plan.ts), which mlctl's token models and BERT's share. */
+function checkTokenInputs(names: string[], overrides: ImageInputOverrides): void {
+  if ([...names].sort().join() !== 'attention_mask,input_ids')
+    throw new UserError(
+      `the model records a tokenizer but its inputs are ${names.join(', ')}; predict feeds text models input_ids and attention_mask`,
+    )
+  if (overrides.size || overrides.channels || overrides.resize || overrides.scaling)
+    throw new UserError(
+      '--image-size, --channels, --resize and --input-scale/--input-mean/--input-std apply to image models; this model takes text',
+      2,
+    )
 }
 
 function planTableInput(

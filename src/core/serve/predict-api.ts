@@ -1,9 +1,9 @@
 /**
  * POST /predict (and /v2/models/NAME/predict), the route for people and curl: JSON `{"instances": [example,
- * ...]}` (numbers, or rows by column name for a table model), an image body, or image files in
- * multipart/form-data in; one prediction per example or image out: the class index, its name from the
+ * ...]}` (numbers, rows by column name for a table model, or strings for a text model), an image body, or
+ * image files in multipart/form-data in; one prediction per example or image out: the class index, its name from the
  * model's `class_names` metadata, its probability and every class's probabilities; or a regression model's
- * value. Works for models with a single input.
+ * value. Works for models with a single input, and for text models (input_ids and attention_mask).
  */
 import {parseJsonBody, Float32JsonArray} from './json-body-parser.js'
 import {type ImageUploadOptions, imagesToTensor} from './image-upload.js'
@@ -13,6 +13,7 @@ import {classProbabilities} from '../predict/prediction.js'
 import type {ServedModel} from './served-model.js'
 import {servedInputs} from './served-inputs.js'
 import {invalid, typedArrayFrom} from './tensor-codec.js'
+import {textInstancesToTensors} from './text-instances.js'
 import {elementCount, type Tensor} from './tensor.js'
 
 export type ServedPrediction =
@@ -25,16 +26,20 @@ export async function predict(
   options: ImageUploadOptions = {},
 ): Promise<{model_name: string; predictions: ServedPrediction[]}> {
   const inputs = model.signature.inputs
-  if (inputs.length !== 1)
+  const {reading, scoreOutput, text} = servedInputs(model)
+  if (inputs.length !== 1 && !text)
     throw invalid(
       `POST /predict needs a model with one input; "${model.name}" has ${inputs.length}: use /v2/models/${model.name}/infer`,
     )
-  const {reading, scoreOutput} = servedInputs(model)
-  const input =
+  if (text && body.kind === 'images')
+    throw invalid(`model "${model.name}" takes text, not images: send {"instances": ["a text", ...]}`)
+  const tensors =
     body.kind === 'images'
-      ? await imagesToTensor(model, body.images, options)
-      : instancesToTensor(model, parseJsonBody(body.body))
-  const [scores] = await model.infer([input], [scoreOutput])
+      ? [await imagesToTensor(model, body.images, options)]
+      : text
+        ? textInstancesToTensors(model, text, parseJsonBody(body.body))
+        : [instancesToTensor(model, parseJsonBody(body.body))]
+  const [scores] = await model.infer(tensors, [scoreOutput])
   const rows = scores.shape[0]
   const width = scores.shape[1] ?? 1
   const values = scores.data as Float32Array

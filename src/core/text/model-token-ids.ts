@@ -1,0 +1,65 @@
+import type {ModelMetadata} from '../onnx/model-metadata.js'
+import {addHashedBigrams} from './hashed-bigrams.js'
+import {encodeTexts, padTokenIds} from './token-ids.js'
+import {parseTokenizerJson, type TokenizerJson} from './tokenizer-json.js'
+import {WordPieceTokenizer} from './wordpiece.js'
+
+/** What a trained text model records about its input: its tokenizer, sequence length and bigram buckets. */
+export interface TextModelInput {
+  tokenizer: TokenizerJson
+  maxLength: number
+  /** train --ngrams 2: hashed bigrams follow each text's tokens. */
+  bigramBuckets?: number
+}
+
+/**
+ * Raw texts as a trained text model's token ids, by the steps train and evaluate use on a text dataset
+ * (encodeTexts, padTokenIds to the model's length, then addHashedBigrams for a --ngrams 2 model), so that
+ * predict and serve give evaluate's answers for the same texts.
+ */
+export class ModelTokenIds {
+  readonly padId: number
+  /** Ids per text: the model's sequence length, or 2 * length - 1 with hashed bigrams. */
+  readonly width: number
+  private readonly tokenizer: WordPieceTokenizer
+
+  constructor(private readonly input: TextModelInput) {
+    this.tokenizer = new WordPieceTokenizer(input.tokenizer)
+    this.padId = this.tokenizer.padId
+    this.width = input.bigramBuckets ? 2 * input.maxLength - 1 : input.maxLength
+  }
+
+  /** Row-major [texts.length, width] ids, right-padded with padId. */
+  encode(texts: readonly string[]): Int32Array {
+    const {maxLength, bigramBuckets} = this.input
+    const ids = padTokenIds(this.tokenizer, encodeTexts(this.tokenizer, texts), maxLength)
+    if (!bigramBuckets) return ids
+    return addHashedBigrams(ids, texts.length, maxLength, this.padId, this.tokenizer.vocabSize, bigramBuckets)
+  }
+}
+
+/**
+ * An exported text model's input from its metadata (text_input and tokenizer), or undefined for a model that
+ * does not take text. A tokenizer that is not a valid tokenizer.json is a UserError naming `source`.
+ */
+export function textModelInputOf(
+  metadata: Pick<ModelMetadata, 'textInput' | 'tokenizer'>,
+  source: string,
+): TextModelInput | undefined {
+  const {textInput, tokenizer} = metadata
+  if (!textInput || tokenizer === undefined) return undefined
+  return {
+    tokenizer: parseTokenizerJson(parseJsonOrUndefined(tokenizer), `${source} (metadata_props tokenizer)`),
+    maxLength: textInput.sequenceLength,
+    ...(textInput.bigramBuckets && {bigramBuckets: textInput.bigramBuckets}),
+  }
+}
+
+/** Text that is not JSON becomes undefined, which parseTokenizerJson then reports as not a tokenizer.json. */
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
