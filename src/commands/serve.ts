@@ -206,7 +206,7 @@ With --model-repository DIR, serves every DIR/NAME/VERSION/model.onnx (Triton's 
     }
     const first = server.models[0]?.name ?? 'NAME'
     this.log(
-      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict (JSON or images), GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
+      `HTTP  ${server.httpUrl}  (POST /v2/models/${first}/infer, POST /predict (numbers, named rows, images or texts), GET /metrics, GET /v2/health/ready, POST /v2/repository/index)`,
     )
     this.log(`gRPC  ${server.grpcAddress}  (inference.GRPCInferenceService, grpc.health.v1.Health)`)
     if (server.tls) this.log(`TLS   ${server.tls} (both ports; SIGHUP re-reads the files)`)
