@@ -25,6 +25,7 @@ import {type PresetName, presetSpec} from '../src/core/model/presets.js'
 import {Random} from '../src/core/model/random.js'
 import {ImageAugmentation, parseAugmentations} from '../src/core/train/image-augmentation.js'
 import {initialLoopState, runTrainingLoop} from '../src/core/train/training-loop.js'
+import {median} from './median.js'
 
 const VARIANTS = ['none', 'crop,flip', 'crop,flip,color'] as const
 const BATCH = 64
@@ -33,8 +34,6 @@ function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`)
   return index >= 0 ? Number(process.argv[index + 1]) : fallback
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 function randomImages(count: number, shape: number[]): DataSplit {
   const random = new Random(1)

@@ -24,6 +24,7 @@ import {initialWeights} from '../src/core/model/initializers.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {Random} from '../src/core/model/random.js'
 import {resolveModel} from '../src/core/model/resolve-model.js'
+import {median} from './median.js'
 
 type Mode = 'train' | 'infer'
 
@@ -169,12 +170,6 @@ function measureInChild(
   const line = result.stdout.trim().split('\n').pop()!
   const parsed = JSON.parse(line) as Measurement
   return {...parsed, engine, machineBusyCores}
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 function option(name: string, fallback: number): number {

@@ -26,6 +26,7 @@ import {evaluateSplit} from '../src/core/evaluate/evaluate-model.js'
 import {planEvaluation} from '../src/core/evaluate/evaluation-plan.js'
 import {type EvaluationModel, openEvaluationModel} from '../src/core/evaluate/model-source.js'
 import {initialWeights, presetSpec, resolveModel} from '../src/core/model/index.js'
+import {median} from './median.js'
 
 const IMAGES = 10_000
 const SHAPE = [1, 28, 28]
@@ -97,11 +98,6 @@ function evaluationPass(model: EvaluationModel, dataset: Dataset): Promise<Throu
   return measure(async () => {
     await evaluateSplit(model, planEvaluation(model, dataset), dataset.test!, SHAPE, {batchSize, topK: 5})
   })
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 async function main(): Promise<void> {

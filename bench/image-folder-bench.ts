@@ -29,6 +29,7 @@ import sharp from 'sharp'
 import {type Dataset, loadDataset} from '../src/core/data/index.js'
 import {loadImageFolder} from '../src/core/data/image-folder.js'
 import {trainRun} from '../src/core/train/train-run.js'
+import {median} from './median.js'
 
 const TORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'torch_imagefolder.py')
 
@@ -41,7 +42,6 @@ const repeats = Number(option('repeats', '3'))
 const from = option('from', '/usr/share/datasets/fashion-mnist')
 const scratch = mkdtempSync(join(tmpdir(), 'mlctl-image-bench-'))
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const round = (value: number) => Math.round(value).toLocaleString('en-US')
 
 async function sourceImages(): Promise<{dataset: Dataset; split: Dataset['train']; source: string; idx: string}> {

@@ -24,17 +24,13 @@ import sharp from 'sharp'
 
 import {loadMnistSample} from '../src/core/data/mnist-sample.js'
 import {startServer} from './serve-process.js'
+import {median} from './median.js'
 
 const run = promisify(execFile)
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`)
   return index >= 0 ? process.argv[index + 1] : fallback
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 function mlctl(args: string[]): void {

@@ -34,6 +34,7 @@ import protobuf from 'protobufjs'
 import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
 import {parseJsonBody} from '../src/core/serve/json-body-parser.js'
 import {type RunningServer, startServer} from './serve-process.js'
+import {median} from './median.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
 const run = promisify(execFile)
@@ -474,8 +475,6 @@ async function stopServer(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM')
   await exited
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
  * Each load against each server in turn, `rounds` times, so that the machine's drift falls on all of them alike.

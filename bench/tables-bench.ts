@@ -18,6 +18,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {type DataSplit, loadCsvDataset} from '../src/core/data/index.js'
+import {median} from './median.js'
 
 const DATA = 'node_modules/vega-datasets/data'
 
@@ -47,8 +48,6 @@ function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`)
   return index >= 0 ? process.argv[index + 1] : undefined
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /** A CSV cell: quoted when it holds a comma, a quote or a line break; null is an empty (missing) cell. */
 function cell(value: unknown): string {

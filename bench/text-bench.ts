@@ -20,6 +20,7 @@ import {fileURLToPath} from 'node:url'
 import {Trainer} from '../src/core/engine/index.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {Random} from '../src/core/model/random.js'
+import {median} from './median.js'
 
 type Model = 'bag' | 'textcnn'
 
@@ -118,12 +119,6 @@ function measureInChild(engine: 'ort' | 'torch', model: Model, threads: number):
   const parsed = JSON.parse(result.stdout.trim().split('\n').pop()!) as Measurement
   const busyCores = ((after.busy - before.busy) / (after.total - before.total)) * availableParallelism()
   return {...parsed, engine, busyCores}
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 function option(name: string, fallback: number): number {

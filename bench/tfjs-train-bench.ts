@@ -16,6 +16,7 @@ import {Trainer} from '../src/core/engine/index.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {TfjsTrainer} from '../src/core/tfjs-engine/tfjs-trainer.js'
 import type {TrainingEngine} from '../src/core/training/index.js'
+import {median} from './median.js'
 
 const BATCH = 64
 const WARMUP_STEPS = 1
@@ -78,7 +79,6 @@ if (child >= 0) {
       results.set(engine, entry)
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   const tfjs = median(results.get('tfjs')!.values)
   console.log(`LeNet-5 training, batch ${BATCH}, mnist-sample images, median of ${rounds} rounds`)
   for (const engine of engines) {

@@ -19,6 +19,7 @@ import {Tokenizer} from '@huggingface/tokenizers'
 
 import {WordPieceTokenizer} from '../src/core/text/wordpiece.js'
 import {trainWordPiece} from '../src/core/text/wordpiece-trainer.js'
+import {median} from './median.js'
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`)
@@ -83,7 +84,6 @@ function timeHuggingFace(): {seconds: number; tokens: number} {
   return {seconds: (performance.now() - start) / 1000, tokens}
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const ours: number[] = []
 const theirs: number[] = []
 const ratios: number[] = []

@@ -16,6 +16,7 @@ import {join} from 'node:path'
 import {loadDataset} from '../src/core/data/index.js'
 import {Trainer} from '../src/core/engine/index.js'
 import {presetSpec} from '../src/core/model/presets.js'
+import {median} from './median.js'
 
 const FROM = '/usr/share/datasets/fashion-mnist'
 const BATCH = 64
@@ -24,8 +25,6 @@ function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`)
   return index >= 0 ? Number(process.argv[index + 1]) : fallback
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /** Raw engine: Trainer.step over the training set in consecutive batches, as one epoch. */
 async function rawEpoch(threads: number): Promise<number> {
