@@ -49,14 +49,19 @@ export interface Evaluation {
   timing: {seconds: number; examplesPerSecond: number; batchSize: number}
 }
 
-export async function evaluateModel(request: EvaluateRequest): Promise<Evaluation> {
+/** --batch-size and --top-k, which evaluate and predict share: each a positive integer. */
+export function checkBatchOptions(options: {batchSize: number; topK: number}): void {
   for (const [name, value] of [
-    ['--batch-size', request.batchSize],
-    ['--top-k', request.topK],
+    ['--batch-size', options.batchSize],
+    ['--top-k', options.topK],
   ] as const) {
     if (!Number.isInteger(value) || value < 1)
       throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
   }
+}
+
+export async function evaluateModel(request: EvaluateRequest): Promise<Evaluation> {
+  checkBatchOptions(request)
   const model = await openEvaluationModel(request.model, request.threads ?? availableParallelism())
   try {
     const data = await loadEvaluationData(

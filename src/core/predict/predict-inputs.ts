@@ -14,6 +14,7 @@ import {predictTableFiles} from './predict-table.js'
 import {predictTexts} from './predict-texts.js'
 import type {Prediction} from './prediction.js'
 import {openPredictionModel, type PredictionModel} from './prediction-model.js'
+import {checkBatchOptions} from '../evaluate/evaluate-model.js'
 
 export interface PredictRequest {
   /** A run directory or an .onnx file. */
@@ -60,13 +61,7 @@ export type ModelInputSummary =
   | {kind: 'text'; sequenceLength: number; bigrams: boolean}
 
 export async function predictInputs(request: PredictRequest): Promise<PredictResult> {
-  for (const [name, value] of [
-    ['--batch-size', request.batchSize],
-    ['--top-k', request.topK],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new UserError(`${name} must be a positive integer, got ${value}`, 2)
-  }
+  checkBatchOptions(request)
   const texts = request.texts ?? []
   if (request.inputs.length === 0 && texts.length === 0)
     throw new UserError('nothing to predict; pass input files, or --text "..." for a text model', 2)
