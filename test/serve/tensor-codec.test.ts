@@ -8,8 +8,12 @@ import {
   tensorToContents,
   tensorToJson,
   tensorToRaw,
+  type TensorHeader,
 } from '../../src/core/serve/tensor-codec.js'
 import {canHandOver, markRequestOwned} from '../../src/core/serve/tensor.js'
+
+/** The header of a numeric tensor (readTensorHeader also reads BYTES ones, tested below). */
+const numericHeader = (value: unknown, what: string) => readTensorHeader(value, what) as TensorHeader
 
 describe('tensor codec', () => {
   it('accepts flat and nested JSON data alike', () => {
@@ -46,7 +50,7 @@ describe('tensor codec', () => {
   })
 
   it('round-trips raw little-endian bytes, and checks their length', () => {
-    const header = readTensorHeader({name: 'x', datatype: 'INT64', shape: [2]}, 'inputs[0]')
+    const header = numericHeader({name: 'x', datatype: 'INT64', shape: [2]}, 'inputs[0]')
     const bytes = Buffer.from(new BigInt64Array([-3n, 1n << 40n]).buffer)
     const tensor = tensorFromRaw(header, bytes.subarray(0))
     expect(Array.from(tensor.data as BigInt64Array)).toEqual([-3n, 1n << 40n])
@@ -56,7 +60,7 @@ describe('tensor codec', () => {
   })
 
   it('uses raw bytes in place only when they lie aligned in a request-owned body; copies them otherwise', () => {
-    const header = readTensorHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'inputs[0]')
+    const header = numericHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'inputs[0]')
     const body = new ArrayBuffer(16)
     new Float32Array(body, 8, 2).set([1.5, -2])
     const unaligned = new Uint8Array(new ArrayBuffer(17))
@@ -81,20 +85,20 @@ describe('tensor codec', () => {
   })
 
   it('reads and writes the typed gRPC contents field of each datatype', () => {
-    const fp32 = tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'i'), {
+    const fp32 = tensorFromContents(numericHeader({name: 'x', datatype: 'FP32', shape: [2]}, 'i'), {
       fp32_contents: [0.5, -1],
     })
     expect(tensorToContents(fp32)).toEqual({fp32_contents: [0.5, -1]})
-    const bool = tensorFromContents(readTensorHeader({name: 'b', datatype: 'BOOL', shape: [2]}, 'i'), {
+    const bool = tensorFromContents(numericHeader({name: 'b', datatype: 'BOOL', shape: [2]}, 'i'), {
       bool_contents: [true, false],
     })
     expect(tensorToContents(bool)).toEqual({bool_contents: [true, false]})
-    const int8 = tensorFromContents(readTensorHeader({name: 'i', datatype: 'INT8', shape: [1]}, 'i'), {
+    const int8 = tensorFromContents(numericHeader({name: 'i', datatype: 'INT8', shape: [1]}, 'i'), {
       int_contents: [-7],
     })
     expect(tensorToContents(int8)).toEqual({int_contents: [-7]})
     expect(() =>
-      tensorFromContents(readTensorHeader({name: 'x', datatype: 'FP32', shape: [1]}, 'i'), {int_contents: [1]}),
+      tensorFromContents(numericHeader({name: 'x', datatype: 'FP32', shape: [1]}, 'i'), {int_contents: [1]}),
     ).toThrow(/no fp32_contents and no raw contents/)
   })
 })

@@ -7,3 +7,4 @@ export {
   type InferenceModelOptions,
 } from './inference-model.js'
 export {tokenFeeds} from './batch-tensors.js'
+export {ATTENTION_MASK_NAME, INPUT_IDS_NAME} from './forward-pass.js'

@@ -78,7 +78,8 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
     let ignoredColumns: string[] | undefined
     if (model.input.kind === 'text') {
       const textColumn = request.textColumn ?? model.source.facts.text?.textColumn
-      predictions = await predictTexts(model, model.input.tokens, {texts, files: request.inputs, textColumn}, request)
+      const {tokens, pad} = model.input
+      predictions = await predictTexts(model, tokens, pad, {texts, files: request.inputs, textColumn}, request)
     } else if (model.input.kind === 'table') {
       const tables = await predictTableFiles(model, request.inputs, request)
       predictions = tables.predictions

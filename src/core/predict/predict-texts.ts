@@ -2,8 +2,8 @@
  * Predicts texts with a text model: `--text` strings, text files with one example per line (blank lines
  * are not examples) and a CSV file's text column (every row, as evaluate reads it), tokenized with the
  * model's own tokenizer (ModelTokenIds, the steps evaluate's text data takes) and fed in batches as
- * input_ids and attention_mask. A file that cannot be read becomes one prediction with the error, and every
- * other input is still predicted.
+ * input_ids and attention_mask, each batch padded only to its longest text when the model takes any length.
+ * A file that cannot be read becomes one prediction with the error, and every other input is still predicted.
  */
 import {readFile} from 'node:fs/promises'
 import {extname} from 'node:path'
@@ -25,6 +25,7 @@ interface TextExample {
 export async function predictTexts(
   model: PredictionModel,
   tokens: ModelTokenIds,
+  pad: 'model' | 'longest',
   sources: {texts: string[]; files: string[]; textColumn?: string},
   options: {batchSize: number; topK: number; onProgress?: (done: number, total: number) => void},
 ): Promise<Prediction[]> {
@@ -38,7 +39,8 @@ export async function predictTexts(
   for (let from = 0; from < pending.length; from += options.batchSize) {
     const batch = pending.slice(from, from + options.batchSize)
     const texts = batch.map((i) => (examples[i] as TextExample).text)
-    const feeds = tokenFeeds(tokens.encode(texts), [batch.length, tokens.width], tokens.padId)
+    const {ids, width} = tokens.encode(texts, pad)
+    const feeds = tokenFeeds(ids, [batch.length, width], tokens.padId)
     const output = (await model.source.session.run(feeds))[model.output.name]
     const read = readPredictions(
       batch.map((i) => examples[i].input),

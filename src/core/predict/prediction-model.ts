@@ -24,7 +24,11 @@ export interface TableInput {
 
 export interface PredictionModel {
   source: EvaluationModel
-  input: {kind: 'image'; image: ImageInput} | {kind: 'table'; table: TableInput} | {kind: 'text'; tokens: ModelTokenIds}
+  input:
+    | {kind: 'image'; image: ImageInput}
+    | {kind: 'table'; table: TableInput}
+    /** pad: 'longest' when the model takes any sequence length (each batch is padded to its longest text). */
+    | {kind: 'text'; tokens: ModelTokenIds; pad: 'model' | 'longest'}
   output: {name: string; reading: Omit<OutputReading, 'width'> & {width?: number}}
 }
 
@@ -41,7 +45,8 @@ export async function openPredictionModel(
         inputs.map((i) => i.name),
         overrides,
       )
-      return {source, input: {kind: 'text', tokens: new ModelTokenIds(source.facts.text)}, output: planOutput(source)}
+      const tokens = new ModelTokenIds(source.facts.text)
+      return {source, input: {kind: 'text', tokens, pad: tokenPadding(inputs)}, output: planOutput(source)}
     }
     if (inputs.length !== 1)
       throw new UserError(
@@ -73,6 +78,12 @@ function checkTokenInputs(names: string[], overrides: ImageInputOverrides): void
       '--image-size, --channels, --resize and --input-scale/--input-mean/--input-std apply to image models; this model takes text',
       2,
     )
+}
+
+/** 'longest' when every token input's sequence dimension is symbolic (mlctl exports it so), else 'model'. */
+function tokenPadding(inputs: readonly InferenceSession.ValueMetadata[]): 'model' | 'longest' {
+  const anyLength = inputs.every((input) => input.isTensor && typeof input.shape[1] === 'string')
+  return anyLength ? 'longest' : 'model'
 }
 
 function planTableInput(

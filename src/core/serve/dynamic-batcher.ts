@@ -3,6 +3,9 @@
  * whose shapes agree are merged along the first (batch) dimension into one run, up to maxBatchSize rows.
  * The outputs are split back by row, so each request gets exactly what an unbatched run would give it.
  *
+ * A token model that takes any sequence length (padSequences) merges requests of different lengths too: each
+ * row is right-padded to the longest request in the batch, which padding that the model masks leaves unchanged.
+ *
  * A batch leaves as soon as the model can take it, unless maxQueueDelayMs asks to wait for company: on a
  * CPU, waiting a fixed window only adds latency at low load, while under load requests pile up during the
  * previous run anyway and the batches fill by themselves.
@@ -29,6 +32,11 @@ export interface BatcherOptions {
   mergeable: boolean
   /** batches handed to the runner and not yet answered */
   maxInFlight: number
+  /**
+   * Token models that take any sequence length: each input's pad value (input_ids: the pad id, attention_mask:
+   * 0), by which requests of different lengths (their second dimension) merge, padded to the batch's longest.
+   */
+  padSequences?: readonly number[]
 }
 
 export interface BatcherObserver {
@@ -39,7 +47,7 @@ export interface BatcherObserver {
 interface QueuedRequest {
   inputs: Tensor[]
   rows: number
-  /** requests merge only when every input has the same shape beyond the batch dimension */
+  /** requests merge only when every input has the same shape beyond the batch (and a padded sequence) dimension */
   shapeKey: string
   enqueuedAt: number
   resolve: (outputs: Tensor[]) => void
@@ -71,7 +79,8 @@ export class DynamicBatcher {
     }
     return new Promise((resolve, reject) => {
       const rows = inputs[0]?.shape[0] ?? 1
-      const shapeKey = inputs.map((input) => input.shape.slice(1).join(',')).join(';')
+      const fixedFrom = this.options.padSequences ? 2 : 1
+      const shapeKey = inputs.map((input) => input.shape.slice(fixedFrom).join(',')).join(';')
       this.queue.push({inputs, rows, shapeKey, enqueuedAt: performance.now(), resolve, reject})
       this.queuedRows += rows
       this.observer.onQueueDepth(this.queue.length)
@@ -144,7 +153,9 @@ export class DynamicBatcher {
       if (batch.length === 1) {
         batch[0].resolve(await this.run(batch[0].inputs))
       } else {
-        const outputs = await this.run(mergeInputs(batch))
+        const outputs = await this.run(
+          this.options.padSequences ? mergePaddedInputs(batch, this.options.padSequences) : mergeInputs(batch),
+        )
         splitOutputs(outputs, batch)
       }
     } catch (err) {
@@ -175,6 +186,26 @@ function mergeInputs(batch: QueuedRequest[]): Tensor[] {
       offset += part.length
     }
     return {name: first.name, datatype: first.datatype, shape: [rows, ...first.shape.slice(1)], data}
+  })
+}
+
+/** Rows [n, length] of every request, right-padded with the input's pad value to the batch's longest length. */
+function mergePaddedInputs(batch: QueuedRequest[], padValues: readonly number[]): Tensor[] {
+  const rows = batch.reduce((sum, request) => sum + request.rows, 0)
+  return batch[0].inputs.map((first, index) => {
+    const length = Math.max(...batch.map((request) => request.inputs[index].shape[1]))
+    const data = allocateData(first.datatype, rows * length)
+    const pad = padValues[index]
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(BigInt(pad))
+    else data.fill(pad)
+    let row = 0
+    for (const request of batch) {
+      const {data: part, shape} = request.inputs[index]
+      const [count, width] = shape
+      for (let r = 0; r < count; r++, row++)
+        (data as Float32Array).set((part as Float32Array).subarray(r * width, (r + 1) * width), row * length)
+    }
+    return {name: first.name, datatype: first.datatype, shape: [rows, length], data}
   })
 }
 

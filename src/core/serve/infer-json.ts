@@ -18,13 +18,13 @@ import {
   tensorToJson,
   tensorToRaw,
 } from './tensor-codec.js'
-import type {Tensor} from './tensor.js'
+import type {RequestTensor, Tensor} from './tensor.js'
 
 export const BINARY_HEADER = 'inference-header-content-length'
 
 export interface InferRequest {
   id?: string
-  inputs: Tensor[]
+  inputs: RequestTensor[]
   /** names of the outputs to return; all when absent */
   outputs?: string[]
   /**

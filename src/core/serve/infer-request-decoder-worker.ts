@@ -17,7 +17,8 @@ port.on('message', ({id, body, jsonLength}: DecodeJob) => {
     const request = decodeInferRequest(Buffer.from(body.buffer, body.byteOffset, body.byteLength), jsonLength)
     reply = {id, request}
     // Every decoded tensor owns its buffer (see tensor-codec.ts), so handing them over loses nothing here.
-    transfer = request.inputs.map((input) => input.data.buffer as ArrayBuffer)
+    // BYTES inputs are strings, which are copied.
+    transfer = request.inputs.flatMap((input) => (input.datatype === 'BYTES' ? [] : [input.data.buffer as ArrayBuffer]))
   } catch (err) {
     const error = asServeError(err)
     reply = {id, error: {kind: error.kind, message: error.message}}

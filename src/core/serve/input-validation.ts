@@ -4,7 +4,7 @@
  */
 import {quote, shapeText} from './client-text.js'
 import {ServeError} from './serve-error.js'
-import {isFloatDatatype, type Datatype, type Tensor} from './tensor.js'
+import {isFloatDatatype, type Datatype, type RequestTensor, type Tensor} from './tensor.js'
 
 export interface TensorSpec {
   name: string
@@ -24,8 +24,8 @@ export interface ModelSignature {
 }
 
 /** Returns the inputs in the model's input order. */
-export function validateInputs(signature: ModelSignature, inputs: Tensor[]): Tensor[] {
-  const byName = new Map<string, Tensor>()
+export function validateInputs(signature: ModelSignature, inputs: RequestTensor[]): Tensor[] {
+  const byName = new Map<string, RequestTensor>()
   for (const input of inputs) {
     if (!signature.inputs.some((spec) => spec.name === input.name)) {
       throw new ServeError(
@@ -43,8 +43,7 @@ export function validateInputs(signature: ModelSignature, inputs: Tensor[]): Ten
         'invalid_argument',
         `missing input "${spec.name}"; the model's inputs are ${names(signature.inputs)}`,
       )
-    checkAgainstSpec(input, spec)
-    return input
+    return checkAgainstSpec(input, spec)
   })
   if (signature.batched) {
     const rows = ordered[0].shape[0]
@@ -73,8 +72,8 @@ export function validateOutputNames(signature: ModelSignature, requested: string
   return requested
 }
 
-function checkAgainstSpec(input: Tensor, spec: TensorSpec): void {
-  if (input.datatype !== spec.datatype) {
+function checkAgainstSpec(input: RequestTensor, spec: TensorSpec): Tensor {
+  if (input.datatype === 'BYTES' || input.datatype !== spec.datatype) {
     throw new ServeError(
       'invalid_argument',
       `input "${spec.name}" has datatype ${input.datatype} but the model expects ${spec.datatype}`,
@@ -99,6 +98,7 @@ function checkAgainstSpec(input: Tensor, spec: TensorSpec): void {
         )
     }
   }
+  return input
 }
 
 function names(specs: TensorSpec[]): string {

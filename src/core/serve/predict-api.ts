@@ -26,7 +26,8 @@ export async function predict(
   options: ImageUploadOptions = {},
 ): Promise<{model_name: string; predictions: ServedPrediction[]}> {
   const inputs = model.signature.inputs
-  const {reading, scoreOutput, text} = servedInputs(model)
+  const {reading, scoreOutput} = servedInputs(model)
+  const {text} = model
   if (inputs.length !== 1 && !text)
     throw invalid(
       `POST /predict needs a model with one input; "${model.name}" has ${inputs.length}: use /v2/models/${model.name}/infer`,

@@ -10,7 +10,6 @@ import {fromMetadataProps, type ModelMetadata} from '../onnx/model-metadata.js'
 import {type ImageInput, planImageInput} from '../predict/image-input.js'
 import {isIdentityScaling} from '../predict/input-scaling.js'
 import type {OutputReading} from '../predict/prediction.js'
-import {ModelTokenIds, textModelInputOf} from '../text/model-token-ids.js'
 import {ServeError} from './serve-error.js'
 import type {ServedModel} from './served-model.js'
 
@@ -20,8 +19,6 @@ export interface ServedInputs {
   normalization?: Standardization
   /** Table models: the columns named rows must have. */
   table?: TableRowSchema
-  /** Text models: how a string becomes the model's input_ids and attention_mask. */
-  text?: ModelTokenIds
   reading: Omit<OutputReading, 'width'> & {width?: number}
   scoreOutput: string
 }
@@ -88,23 +85,11 @@ function readServedInputs(model: ServedModel): ServedInputs {
           binary: width === 1,
           classNames: model.classNames,
         }
-  const text = servedText(model, metadata)
   return {
     metadata,
-    ...(text && {text}),
     ...(n && !isIdentityScaling(n) && {normalization: {scale: n.scale, mean: n.mean, std: n.std}}),
     ...(table && {table: {columns: table.columns, columnEncodings: table.columnEncodings, target: table.target}}),
     reading,
     scoreOutput: score.name,
-  }
-}
-
-function servedText(model: ServedModel, metadata: ModelMetadata): ModelTokenIds | undefined {
-  try {
-    const input = textModelInputOf(metadata, `model "${model.name}"`)
-    return input && new ModelTokenIds(input)
-  } catch (error) {
-    if (error instanceof UserError) throw new ServeError('invalid_argument', error.message)
-    throw error
   }
 }

@@ -13,13 +13,14 @@ import {readOnnxMetadataProps} from '../onnx/metadata-props.js'
 import {fromMetadataProps} from '../onnx/model-metadata.js'
 import {unsupportedOpset} from '../onnx/opset-support.js'
 import {ServeError} from './serve-error.js'
-import {allocateData, DATATYPES, datatypeOfOrtType, elementCount, type Tensor} from './tensor.js'
+import {type ServedText, servedTextOf} from './served-text.js'
+import {allocateData, DATATYPES, datatypeOfOrtType, elementCount, type RequestTensor, type Tensor} from './tensor.js'
 
 /** How every model is run, whatever its file. */
 export interface ModelSettings {
   /** onnxruntime intra-op threads for this model's session */
   threads: number
-  batching: Omit<BatcherOptions, 'mergeable' | 'maxInFlight'>
+  batching: Omit<BatcherOptions, 'mergeable' | 'maxInFlight' | 'padSequences'>
 }
 
 export interface ModelConfig extends ModelSettings {
@@ -58,6 +59,8 @@ export class ServedModel {
     readonly properties: Record<string, string>,
     /** problems that do not stop serving, for the caller to show */
     readonly warnings: string[],
+    /** a text model's texts as its token ids; undefined for other models */
+    readonly text: ServedText | undefined,
     private readonly thread: InferenceThread,
     config: ModelConfig,
     observer: ModelObserver,
@@ -82,7 +85,12 @@ export class ServedModel {
     // Two batches out: one running, the next already waiting in the thread (see dynamic-batcher.ts).
     this.batcher = new DynamicBatcher(
       runBatch,
-      {...config.batching, mergeable: signature.batched, maxInFlight: 2},
+      {
+        ...config.batching,
+        mergeable: signature.batched,
+        maxInFlight: 2,
+        ...(text?.sequencePadding && {padSequences: text.sequencePadding}),
+      },
       {
         onBatch: (rows, requests) => observer.onBatch(name, rows, requests),
         onQueueDepth: (depth) => observer.onQueueDepth(name, depth),
@@ -114,6 +122,7 @@ export class ServedModel {
       const warnings = problems.map((problem) => `${problem.message}; ${consequence(problem.key)}`)
       const {classNames} = metadata
       const version = String(config.version)
+      const text = servedTextOf(config.name, metadata, signature, warnings)
       const model = new ServedModel(
         config.name,
         version,
@@ -122,6 +131,7 @@ export class ServedModel {
         classNames,
         props,
         warnings,
+        text,
         thread,
         config,
         observer,
@@ -134,13 +144,16 @@ export class ServedModel {
     }
   }
 
-  /** The protocol's model metadata (same fields over HTTP and gRPC); `versions`: the model's versions serving. */
+  /**
+   * The protocol's model metadata (same fields over HTTP and gRPC); `versions`: the model's versions serving.
+   * A text model shows its BYTES text input (served-text.ts says why); its properties hold text_input.
+   */
   metadata(versions: string[]) {
     return {
       name: this.name,
       versions,
       platform: 'onnx_onnxv1',
-      inputs: this.signature.inputs,
+      inputs: this.text ? [this.text.spec] : this.signature.inputs,
       outputs: this.signature.outputs,
       properties: this.properties,
     }
@@ -148,19 +161,22 @@ export class ServedModel {
 
   /** What a person starting the server wants to see about this model. */
   summary(): ModelSummary {
-    const describe = (specs: TensorSpec[]) =>
+    const describe = (specs: Array<{name: string; datatype: string; shape: number[]}>) =>
       specs.map((spec) => `${spec.name} ${spec.datatype}[${spec.shape.join(',')}]`).join(', ')
+    const inputs = this.text
+      ? `${describe([this.text.spec])} (or ${describe(this.signature.inputs)})`
+      : describe(this.signature.inputs)
     return {
       name: this.name,
       path: this.path,
-      signature: `${describe(this.signature.inputs)} -> ${describe(this.signature.outputs)}`,
+      signature: `${inputs} -> ${describe(this.signature.outputs)}`,
       warnings: this.warnings,
     }
   }
 
   /** Runs one request through the batcher; returns the requested outputs (all by default) in request order. */
-  async infer(inputs: Tensor[], outputNames?: string[]): Promise<Tensor[]> {
-    const ordered = validateInputs(this.signature, inputs)
+  async infer(inputs: RequestTensor[], outputNames?: string[]): Promise<Tensor[]> {
+    const ordered = validateInputs(this.signature, this.text ? this.text.inputsOf(inputs) : inputs)
     const wanted = validateOutputNames(this.signature, outputNames)
     const outputs = await this.batcher.submit(ordered)
     return wanted.map((name) => {

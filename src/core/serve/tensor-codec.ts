@@ -1,8 +1,9 @@
 /**
  * Converts tensors between the protocol's wire forms and typed arrays: JSON tensors (HTTP), typed
- * `contents` and little-endian `raw_*_contents` bytes (gRPC). Every check that a client can fail
- * raises an `invalid_argument` ServeError naming the tensor.
+ * `contents` and little-endian `raw_*_contents` bytes (gRPC); BYTES inputs go to bytes-tensor.ts. Every
+ * check that a client can fail raises an `invalid_argument` ServeError naming the tensor.
  */
+import {bytesFromContents, bytesFromJson, bytesFromRaw, type BytesHeader} from './bytes-tensor.js'
 import {describeValue, quote, shapeText} from './client-text.js'
 import {Float32JsonArray} from './json-body-parser.js'
 import {ServeError} from './serve-error.js'
@@ -12,9 +13,10 @@ import {
   bytesPerElement,
   elementCount,
   isBigIntDatatype,
-  isDatatype,
+  isRequestDatatype,
   isRequestOwned,
   type Datatype,
+  type RequestTensor,
   type Tensor,
   type TensorData,
 } from './tensor.js'
@@ -25,6 +27,9 @@ export interface TensorHeader {
   datatype: Datatype
   shape: number[]
 }
+
+/** The header of a request's input, which may also be BYTES. */
+export type RequestTensorHeader = TensorHeader | BytesHeader
 
 const INTEGER_RANGES: Partial<Record<Datatype, [number, number]>> = {
   UINT8: [0, 0xff],
@@ -42,14 +47,14 @@ export function invalid(message: string): ServeError {
 }
 
 /** Validates name, datatype and shape of a JSON or protobuf tensor object. */
-export function readTensorHeader(value: unknown, what: string): TensorHeader {
+export function readTensorHeader(value: unknown, what: string): RequestTensorHeader {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalid(`${what} must be an object with name, shape, datatype and data`)
   const {name, datatype, shape} = value as Record<string, unknown>
   if (typeof name !== 'string' || name === '') throw invalid(`${what} needs a "name"`)
-  if (!isDatatype(datatype))
+  if (!isRequestDatatype(datatype))
     throw invalid(
-      `${what} ${quote(name)} has datatype ${describeValue(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}`,
+      `${what} ${quote(name)} has datatype ${describeValue(datatype)}; use one of ${Object.keys(DATATYPES).join(', ')}, BYTES`,
     )
   if (!Array.isArray(shape) || !shape.every((dim) => Number.isSafeInteger(dim) && dim >= 0)) {
     throw invalid(`${what} ${quote(name)} needs a "shape": an array of non-negative integers`)
@@ -58,7 +63,10 @@ export function readTensorHeader(value: unknown, what: string): TensorHeader {
 }
 
 /** A JSON tensor's `data`, flat or nested in the natural multi-dimensional form. */
-export function tensorFromJsonData(header: TensorHeader, data: unknown): Tensor {
+export function tensorFromJsonData(header: TensorHeader, data: unknown): Tensor
+export function tensorFromJsonData(header: RequestTensorHeader, data: unknown): RequestTensor
+export function tensorFromJsonData(header: RequestTensorHeader, data: unknown): RequestTensor {
+  if (header.datatype === 'BYTES') return bytesFromJson(header, data instanceof Float32JsonArray ? data.json() : data)
   if (data instanceof Float32JsonArray) {
     if (header.datatype === 'FP32') return {...header, data: checkedCount(header, data.values)}
     data = data.json()
@@ -112,7 +120,10 @@ export function typedArrayFrom(header: TensorHeader, values: readonly unknown[])
  * used in place when aligned for their type (copying 200 KB per 64-image request cost ~15% of throughput);
  * any others are copied, so that the typed array is aligned and ours.
  */
-export function tensorFromRaw(header: TensorHeader, bytes: Uint8Array): Tensor {
+export function tensorFromRaw(header: TensorHeader, bytes: Uint8Array): Tensor
+export function tensorFromRaw(header: RequestTensorHeader, bytes: Uint8Array): RequestTensor
+export function tensorFromRaw(header: RequestTensorHeader, bytes: Uint8Array): RequestTensor {
+  if (header.datatype === 'BYTES') return bytesFromRaw(header, bytes)
   const count = elementCount(header.shape)
   const size = bytesPerElement(header.datatype)
   if (bytes.byteLength !== count * size) {
@@ -162,8 +173,16 @@ const CONTENTS_FIELD: Record<Datatype, string> = {
 }
 
 /** gRPC typed contents, as @grpc/proto-loader decodes them (int64 as numbers). */
-export function tensorFromContents(header: TensorHeader, contents: Record<string, unknown> | null | undefined): Tensor {
-  const field = CONTENTS_FIELD[header.datatype]
+export function tensorFromContents(header: TensorHeader, contents: Record<string, unknown> | null | undefined): Tensor
+export function tensorFromContents(
+  header: RequestTensorHeader,
+  contents: Record<string, unknown> | null | undefined,
+): RequestTensor
+export function tensorFromContents(
+  header: RequestTensorHeader,
+  contents: Record<string, unknown> | null | undefined,
+): RequestTensor {
+  const field = header.datatype === 'BYTES' ? 'bytes_contents' : CONTENTS_FIELD[header.datatype]
   const values = contents?.[field]
   if (!Array.isArray(values)) throw invalid(`input ${quote(header.name)} has no ${field} and no raw contents`)
   // Values in another field would otherwise be ignored, and the count error would not say where they belong.
@@ -175,6 +194,7 @@ export function tensorFromContents(header: TensorHeader, contents: Record<string
       `input ${quote(header.name)} is ${header.datatype} but sends ${misplaced[0]}; put its values in ${field}`,
     )
   }
+  if (header.datatype === 'BYTES') return bytesFromContents(header, values as Uint8Array[])
   return {...header, data: typedArrayFrom(header, values)}
 }
 

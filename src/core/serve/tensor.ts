@@ -22,6 +22,22 @@ export interface Tensor {
   data: TensorData
 }
 
+/**
+ * A BYTES tensor (the protocol's strings), as a request carries one: the one input a text model's metadata
+ * shows. mlctl reads BYTES only as UTF-8 texts, so the elements are decoded where they arrive.
+ */
+export interface BytesTensor {
+  name: string
+  datatype: 'BYTES'
+  shape: number[]
+  data: string[]
+}
+
+/** An input as a request sends it: numbers, or texts for a text model. */
+export type RequestTensor = Tensor | BytesTensor
+
+export type RequestDatatype = Datatype | 'BYTES'
+
 type TypedArrayConstructor = {
   new (length: number): TensorData
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): TensorData
@@ -33,8 +49,8 @@ interface DatatypeInfo {
   array: TypedArrayConstructor
 }
 
-// BYTES (strings) and FP16 are left out: no model mlctl targets uses them, and neither has a JSON form
-// that round-trips exactly.
+// FP16 is left out: no model mlctl targets uses it, and it has no JSON form that round-trips exactly. BYTES
+// has no onnxruntime element type here: it is a request's form of a text model's input (BytesTensor).
 export const DATATYPES = {
   BOOL: {ortType: 'bool', array: Uint8Array},
   UINT8: {ortType: 'uint8', array: Uint8Array},
@@ -53,6 +69,10 @@ export type Datatype = keyof typeof DATATYPES
 
 export function isDatatype(value: unknown): value is Datatype {
   return typeof value === 'string' && Object.hasOwn(DATATYPES, value)
+}
+
+export function isRequestDatatype(value: unknown): value is RequestDatatype {
+  return value === 'BYTES' || isDatatype(value)
 }
 
 export function datatypeOfOrtType(ortType: string): Datatype | undefined {

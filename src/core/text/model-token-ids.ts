@@ -26,16 +26,35 @@ export class ModelTokenIds {
   constructor(private readonly input: TextModelInput) {
     this.tokenizer = new WordPieceTokenizer(input.tokenizer)
     this.padId = this.tokenizer.padId
-    this.width = input.bigramBuckets ? 2 * input.maxLength - 1 : input.maxLength
+    this.width = widthOf(input.maxLength, input.bigramBuckets)
   }
 
-  /** Row-major [texts.length, width] ids, right-padded with padId. */
-  encode(texts: readonly string[]): Int32Array {
+  /**
+   * Row-major [texts.length, width] ids, right-padded with padId. Each text keeps at most the model's sequence
+   * length in tokens; `pad` 'model' pads to that length, 'longest' only to the longest text's (for a model
+   * that takes any length: padding is masked, so the answers are the same, and short texts cost less).
+   */
+  encode(texts: readonly string[], pad: 'model' | 'longest' = 'model'): {ids: Int32Array; width: number} {
     const {maxLength, bigramBuckets} = this.input
-    const ids = padTokenIds(this.tokenizer, encodeTexts(this.tokenizer, texts), maxLength)
-    if (!bigramBuckets) return ids
-    return addHashedBigrams(ids, texts.length, maxLength, this.padId, this.tokenizer.vocabSize, bigramBuckets)
+    const encoded = encodeTexts(this.tokenizer, texts)
+    let length = maxLength
+    if (pad === 'longest') {
+      let longest = 1
+      for (const ids of encoded) longest = Math.max(longest, ids.length)
+      length = Math.min(maxLength, longest)
+    }
+    const ids = padTokenIds(this.tokenizer, encoded, length)
+    const width = widthOf(length, bigramBuckets)
+    if (!bigramBuckets) return {ids, width}
+    return {
+      ids: addHashedBigrams(ids, texts.length, length, this.padId, this.tokenizer.vocabSize, bigramBuckets),
+      width,
+    }
   }
+}
+
+function widthOf(length: number, bigramBuckets: number | undefined): number {
+  return bigramBuckets ? 2 * length - 1 : length
 }
 
 /**
