@@ -6,29 +6,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {mlctl} from '../helpers/mlctl-cli.js'
 import {startServe} from '../serve/serve-process.js'
+import {labelledReviews as reviews, reviewsCsv as csvOf} from '../text/labelled-reviews.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'mlctl-predict-text-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
-
-const GOOD = ['great', 'love', 'excellent', 'wonderful', 'perfect', 'happy']
-const BAD = ['awful', 'terrible', 'broke', 'worst', 'refund', 'disappointed']
-const FILLER = ['the', 'product', 'it', 'was', 'and', 'really', 'very', 'this', 'item', 'delivery', 'not', 'quite']
-
-/** Reviews of varied length whose label mostly follows from one word; some carry a word of the other side. */
-function reviews(count: number, seed: number): Array<{review: string; label: string}> {
-  let state = seed
-  const next = (n: number) => ((state = (state * 1103515245 + 12345) % 2 ** 31), state % n)
-  return Array.from({length: count}, (_, i) => {
-    const label = i % 3 === 0 ? 'neg' : 'pos'
-    const words = Array.from({length: 1 + next(8)}, () => FILLER[next(FILLER.length)])
-    words.splice(next(words.length + 1), 0, (label === 'pos' ? GOOD : BAD)[next(6)])
-    if (i % 4 === 0) words.push([...GOOD, ...BAD][next(12)])
-    return {review: words.join(' '), label}
-  })
-}
-
-const csvOf = (rows: Array<{review: string; label: string}>) =>
-  `review,label\n${rows.map((r) => `${r.review},${r.label}`).join('\n')}\n`
 
 interface Predicted {
   input: string

@@ -113,6 +113,39 @@ describe('DynamicBatcher', () => {
     expect(wide[0].shape).toEqual([1, 3])
   })
 
+  it('with padSequences, merges requests of different lengths, each row right-padded to the longest', async () => {
+    const seen: Tensor[][] = []
+    const run: BatchRunner = async (inputs) => {
+      seen.push(inputs)
+      // Sums each row: padding with 0 leaves a masked sum unchanged, as a token model's masking does.
+      const [ids] = inputs
+      const [rows, length] = ids.shape
+      const sums = new Float32Array(rows)
+      for (let r = 0; r < rows; r++)
+        for (let t = 0; t < length; t++) sums[r] += Number((ids.data as BigInt64Array)[r * length + t] % 100n)
+      return [{name: 'y', datatype: 'FP32', shape: [rows, 1], data: sums}]
+    }
+    const batcher = new DynamicBatcher(run, {...OPTIONS, padSequences: [100, 0]}, noObserver)
+    const tokens = (rows: number[][]): Tensor[] => {
+      const width = rows[0].length
+      const ids = BigInt64Array.from(rows.flat(), BigInt)
+      return [
+        {name: 'input_ids', datatype: 'INT64', shape: [rows.length, width], data: ids},
+        {name: 'attention_mask', datatype: 'INT64', shape: [rows.length, width], data: ids.map(() => 1n)},
+      ]
+    }
+    const first = batcher.submit(tokens([[1]]))
+    const merged = [tokens([[2, 3, 4]]), tokens([[5], [6]]), tokens([[7, 8]])].map((inputs) => batcher.submit(inputs))
+    const results = await Promise.all([first, ...merged])
+    expect(seen.map((inputs) => inputs[0].shape)).toEqual([
+      [1, 1],
+      [4, 3],
+    ])
+    expect(Array.from(seen[1][0].data as BigInt64Array, Number)).toEqual([2, 3, 4, 5, 100, 100, 6, 100, 100, 7, 8, 100])
+    expect(Array.from(seen[1][1].data as BigInt64Array, Number)).toEqual([1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0])
+    expect(results.map(([y]) => Array.from(y.data as Float32Array))).toEqual([[1], [9], [5, 6], [15]])
+  })
+
   it('runs every request alone for a model with a fixed batch dimension', async () => {
     const model = doublingModel()
     const batcher = new DynamicBatcher(model.run, {...OPTIONS, mergeable: false}, noObserver)
