@@ -14,7 +14,7 @@ import {predictInputs, type PredictResult} from '../core/predict/predict-inputs.
 export default class Predict extends BaseCommand {
   static description = `Predict images, table rows or texts with a trained run or an ONNX model: label and probability per input.
 
-MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so), or, for a text model, text files with one example per line (blank lines skipped), CSV files' --text-column, and --text strings, tokenized with the model's own tokenizer.
+MODEL is a run directory (predicted through the same graph evaluate scores, so the two agree) or an .onnx file. INPUT is image files, folders (searched recursively for .jpg, .png, .webp, .gif, .tiff, .avif), quoted globs ('photos/**/*.jpg'), or, for a table model, CSV files with the model's columns in any order (a target column is left out and said so), or, for a text model, text files with one example per line (blank lines skipped), CSV files' --text-column, folders of .txt files (one example per file, as train reads a text folder; class subfolders allowed) and --text strings, tokenized with the model's own tokenizer.
 
 Images are decoded and resized as the model records (image_size, channels, resize); for a model that does not say, e.g. one exported by PyTorch, --image-size, --channels, --resize and --input-scale/--input-mean/--input-std say it.
 
@@ -28,12 +28,14 @@ An input that cannot be read or decoded is reported in the output with its error
     '<%= config.bin %> <%= command.id %> runs/demand new-rows.csv --json',
     '<%= config.bin %> <%= command.id %> runs/reviews --text "Broke after two days" --text "Works great"',
     '<%= config.bin %> <%= command.id %> reviews.onnx new-reviews.txt --out predictions.csv',
+    '<%= config.bin %> <%= command.id %> runs/reviews support-tickets/ --json',
   ]
 
   static args = {
     model: Args.string({description: 'Run directory written by mlctl train, or an .onnx file.', required: true}),
     input: Args.string({
-      description: 'Image files, folders, globs, CSV files for a table model, or text files for a text model.',
+      description:
+        'Image files, folders, globs, CSV files for a table model, or text files and folders for a text model.',
     }),
   }
 
@@ -99,6 +101,10 @@ An input that cannot be read or decoded is reported in the output with its error
     // Written directly: oclif's logToStderr is silent with --json, and these must not be.
     if (result.ignoredColumns)
       process.stderr.write(`Left out column ${result.ignoredColumns.join(', ')}: the model predicts it\n`)
+    if (result.classFolders)
+      process.stderr.write(
+        `Left out class folder names ${result.classFolders.join(', ')}: the model predicts them (mlctl evaluate MODEL --data DIR scores against them)\n`,
+      )
     const warning = rawPixelsWarning(result)
     if (warning) process.stderr.write(`${warning}\n`)
     this.log(formatPredictions(result, colors()))

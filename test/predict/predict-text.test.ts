@@ -1,6 +1,6 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -47,13 +47,16 @@ beforeAll(() => {
   }
 }, 60_000)
 
-/** evaluate's confusion matrix and mean loss over every row of held.csv (its test split plus the rest). */
-function evaluateAll(model: string): {confusion: number[][]; loss: number} {
+/** evaluate's confusion matrix and mean loss over every held-out review (its test split plus the rest). */
+function evaluateAll(
+  model: string,
+  data = ['--data', heldCsv, '--target', 'label', '--text-column', 'review'],
+): {confusion: number[][]; loss: number} {
   const parts = [
     ['--split', 'test'],
     ['--split', 'train', '--val-split', '0'],
   ].map((split) => {
-    const result = mlctl(['evaluate', model, '--data', heldCsv, '--target', 'label', '--text-column', 'review', ...split, '--json']) // prettier-ignore
+    const result = mlctl(['evaluate', model, ...data, ...split, '--json'])
     expect(result.code, result.stderr).toBe(0)
     return JSON.parse(result.stdout) as {data: {examples: number}; report: {loss: number; confusionMatrix: number[][]}}
   })
@@ -146,6 +149,59 @@ describe('mlctl predict on texts', () => {
     const predictions = (JSON.parse(result.stdout) as {predictions: Predicted[]}).predictions
     expect(predictions[0]).toMatchObject({input: 'great product', label: 'pos'})
     expect(predictions[1]).toMatchObject({input: join(tmp, 'missing.txt'), error: 'cannot be read (ENOENT)'})
+  })
+})
+
+describe('mlctl predict on a text folder', () => {
+  it('predicts each .txt file of class folders as one example, as evaluate scores the folder, and names the class folders', () => {
+    const folder = join(tmp, 'held-folder')
+    held.forEach((r, i) => {
+      mkdirSync(join(folder, r.label), {recursive: true})
+      writeFileSync(join(folder, r.label, `${String(i).padStart(2, '0')}.txt`), r.review)
+    })
+    const expected = evaluateAll(runs.bag, ['--data', folder])
+    const result = mlctl(['predict', runs.bag, folder, '--top-k', '2', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toContain('Left out class folder names neg, pos: the model predicts them')
+    const {predictions, classFolders} = JSON.parse(result.stdout) as {predictions: Predicted[]; classFolders: string[]}
+    expect(classFolders).toEqual(['neg', 'pos'])
+    const files = held.map((r, i) => join(folder, r.label, `${String(i).padStart(2, '0')}.txt`)).sort()
+    expect(predictions.map((p) => p.input)).toEqual(files)
+    const classes = ['neg', 'pos']
+    const confusion = classes.map(() => classes.map(() => 0))
+    let loss = 0
+    for (const p of predictions) {
+      const actual = p.input.split('/').at(-2)!
+      confusion[classes.indexOf(actual)][classes.indexOf(p.label!)]++
+      loss -= Math.log(p.top!.find((t) => t.label === actual)!.probability)
+    }
+    expect(confusion).toEqual(expected.confusion)
+    expect(loss / held.length).toBeCloseTo(expected.loss, 5)
+  })
+
+  it('predicts a flat folder file by file, skips other extensions and reports binary, non-UTF-8 and empty files', () => {
+    const flat = join(tmp, 'flat')
+    mkdirSync(flat)
+    const texts = held.slice(0, 3).map((r) => r.review)
+    texts.forEach((text, i) => writeFileSync(join(flat, `${i}.txt`), `${text}\n`))
+    writeFileSync(join(flat, 'binary.txt'), Buffer.from([65, 0, 66]))
+    writeFileSync(join(flat, 'empty.txt'), '  \n')
+    writeFileSync(join(flat, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]))
+    writeFileSync(join(flat, 'notes.md'), 'not an example')
+    const result = mlctl(['predict', runs.bag, flat, '--top-k', '2', '--json'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).not.toContain('class folder')
+    const {predictions} = JSON.parse(result.stdout) as {predictions: Predicted[]}
+    expect(predictions.map((p) => [basename(p.input), p.error])).toEqual([
+      ['0.txt', undefined],
+      ['1.txt', undefined],
+      ['2.txt', undefined],
+      ['binary.txt', 'is a binary file (it holds a NUL byte), not text'],
+      ['empty.txt', 'is empty'],
+      ['latin1.txt', 'is not UTF-8 text (byte 3); convert it to UTF-8'],
+    ])
+    const fromFlags = predictJson([runs.bag, ...texts.flatMap((t) => ['--text', t])])
+    expect(predictions.slice(0, 3).map((p) => p.top)).toEqual(fromFlags.map((p) => p.top))
   })
 })
 

@@ -120,14 +120,24 @@ export function readTextFiles(files: TextFile[], label: string, options: TextFol
 
 /** The file's text, or undefined for a binary file. */
 function decodeText(file: TextFile, label: string): string | undefined {
-  const bytes = file.read()
-  if (bytes.subarray(0, SNIFF_BYTES).includes(0)) return undefined
-  try {
-    return new TextDecoder('utf-8', {fatal: true, ignoreBOM: false}).decode(bytes)
-  } catch {
+  const decoded = decodeTextBytes(file.read())
+  if ('invalidByte' in decoded)
     throw new UserError(
-      `${label}: ${file.path} is not UTF-8 text (byte ${firstInvalidByte(bytes)}); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) or remove it.`,
+      `${label}: ${file.path} is not UTF-8 text (byte ${decoded.invalidByte}); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) or remove it.`,
     )
+  return 'text' in decoded ? decoded.text : undefined
+}
+
+/**
+ * A text file's bytes as a text folder reads them: UTF-8 (a byte order mark dropped), or binary (a NUL byte
+ * near the start), or the first byte that is not UTF-8.
+ */
+export function decodeTextBytes(bytes: Uint8Array): {text: string} | {binary: true} | {invalidByte: number} {
+  if (bytes.subarray(0, SNIFF_BYTES).includes(0)) return {binary: true}
+  try {
+    return {text: new TextDecoder('utf-8', {fatal: true, ignoreBOM: false}).decode(bytes)}
+  } catch {
+    return {invalidByte: firstInvalidByte(bytes)}
   }
 }
 

@@ -35,8 +35,15 @@ export function expandInputs(args: string[]): InputFile[] {
   return files
 }
 
-/** Image files below `dir`, sorted, without hidden files; each real folder is walked once (symlink loops). */
-function imagesUnder(dir: string, seen = new Set<string>()): InputFile[] {
+function imagesUnder(dir: string): InputFile[] {
+  return filesUnder(dir, IMAGE_EXTENSIONS)
+}
+
+/**
+ * Files below `dir` whose extension (lower case, with the dot) is one of `extensions`, sorted, without hidden
+ * files; each real folder is walked once (symlink loops).
+ */
+export function filesUnder(dir: string, extensions: ReadonlySet<string>, seen = new Set<string>()): InputFile[] {
   const real = realpathSync(dir)
   if (seen.has(real)) return []
   seen.add(real)
@@ -46,8 +53,8 @@ function imagesUnder(dir: string, seen = new Set<string>()): InputFile[] {
     if (name.startsWith('.')) continue
     const path = join(dir, name)
     const stats = statOrUndefined(path)
-    if (stats?.isDirectory()) files.push(...imagesUnder(path, seen))
-    else if (stats?.isFile() && IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) files.push({input: path})
+    if (stats?.isDirectory()) files.push(...filesUnder(path, extensions, seen))
+    else if (stats?.isFile() && extensions.has(extname(name).toLowerCase())) files.push({input: path})
   }
   return files
 }

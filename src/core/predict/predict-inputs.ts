@@ -42,6 +42,8 @@ export interface PredictResult {
   failed: number
   /** Table inputs: columns the rows carry that the model does not take (the target), left out. */
   ignoredColumns?: string[]
+  /** Text folders: folders named as the model's classes (the target), which predict does not read. */
+  classFolders?: string[]
   timing: {seconds: number; inputsPerSecond: number; batchSize: number}
 }
 
@@ -76,10 +78,13 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
     const started = performance.now()
     let predictions: Prediction[]
     let ignoredColumns: string[] | undefined
+    let classFolders: string[] | undefined
     if (model.input.kind === 'text') {
       const textColumn = request.textColumn ?? model.source.facts.text?.textColumn
       const {tokens, pad} = model.input
-      predictions = await predictTexts(model, tokens, pad, {texts, files: request.inputs, textColumn}, request)
+      const text = await predictTexts(model, tokens, pad, {texts, files: request.inputs, textColumn}, request)
+      predictions = text.predictions
+      classFolders = text.classFolders
     } else if (model.input.kind === 'table') {
       const tables = await predictTableFiles(model, request.inputs, request)
       predictions = tables.predictions
@@ -106,6 +111,7 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
       predictions,
       failed: predictions.filter((p) => 'error' in p).length,
       ...(ignoredColumns && ignoredColumns.length > 0 && {ignoredColumns}),
+      ...(classFolders && classFolders.length > 0 && {classFolders}),
       timing: {seconds, inputsPerSecond: predictions.length / seconds, batchSize: request.batchSize},
     }
   } finally {
