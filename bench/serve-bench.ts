@@ -34,6 +34,7 @@ import protobuf from 'protobufjs'
 import {PROTO_DIR} from '../src/core/serve/grpc-protos.js'
 import {parseJsonBody} from '../src/core/serve/json-body-parser.js'
 import {type RunningServer, startServer} from './serve-process.js'
+import {type LoadResult, wrkLoad} from './wrk-load.js'
 import {median} from './median.js'
 
 const MODEL = 'test/fixtures/serve/lenet.onnx'
@@ -46,14 +47,6 @@ interface Bodies {
   grpc: string
   binary: string
   binaryJsonLength: number
-}
-
-interface LoadResult {
-  requests: number
-  failures: number
-  seconds: number
-  p50: number
-  p99: number
 }
 
 interface Row extends LoadResult {
@@ -244,43 +237,6 @@ async function runLoadProcess(
     String(seconds),
   ])
   return JSON.parse(stdout.trim().split('\n').pop()!)
-}
-
-async function wrkLoad(
-  url: string,
-  bodyFile: string,
-  concurrency: number,
-  seconds: number,
-  headers: Record<string, string | number>,
-): Promise<LoadResult> {
-  const script = join(mkdtempSync(join(tmpdir(), 'mlctl-wrk-')), 'post.lua')
-  const headerLines = Object.entries(headers).map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`)
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nlocal f = io.open("${bodyFile}", "rb")\nwrk.body = f:read("*all")\nf:close()\n${headerLines.join('')}`,
-  )
-  const threads = concurrency >= 64 ? 2 : 1
-  const {stdout: output} = await run('wrk', [
-    `-t${threads}`,
-    `-c${concurrency}`,
-    `-d${seconds}s`,
-    '--timeout',
-    '10s',
-    '--latency',
-    '-s',
-    script,
-    url,
-  ])
-  const millis = (label: string) => {
-    const match = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(output)
-    if (!match) return NaN
-    return Number(match[1]) * ({us: 0.001, ms: 1, s: 1000} as Record<string, number>)[match[2]]
-  }
-  const requests = Number(/(\d+) requests in/.exec(output)![1])
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0)
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
-  const failures = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0)
-  return {requests: requests - non2xx, failures, seconds, p50: millis('50%'), p99: millis('99%')}
 }
 
 async function h2loadLoad(

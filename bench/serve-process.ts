@@ -1,4 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import {join} from 'node:path'
 
 export interface RunningServer {
   child: ChildProcess
@@ -6,9 +7,16 @@ export interface RunningServer {
   grpc: string
 }
 
-/** Starts `mlctl serve ARGS` from the compiled build and resolves with its addresses once it prints "Ready.". */
-export async function startServer(serveArgs: string[], env: Record<string, string> = {}): Promise<RunningServer> {
-  const args = ['bin/run.js', 'serve', '--port', '0', '--grpc-port', '0', ...serveArgs]
+/**
+ * Starts `mlctl serve ARGS` from the compiled build (of this checkout, or of the one at `root`) and resolves
+ * with its addresses once it prints "Ready.".
+ */
+export async function startServer(
+  serveArgs: string[],
+  env: Record<string, string> = {},
+  root = '.',
+): Promise<RunningServer> {
+  const args = [join(root, 'bin/run.js'), 'serve', '--port', '0', '--grpc-port', '0', ...serveArgs]
   const child = spawn('node', args, {stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, ...env}})
   let output = ''
   await new Promise<void>((resolve, reject) => {
