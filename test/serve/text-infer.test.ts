@@ -164,6 +164,19 @@ describe('OIP inference with texts (a BYTES input)', () => {
     },
   )
 
+  it('decodes a large JSON request of texts on the decoder thread with the same answers', async () => {
+    // 5 copies of the held-out reviews: over 4 KB of JSON, which the server parses off its connection thread.
+    const texts = Array.from({length: 5}, () => held).flat()
+    const answer = await post('/v2/models/bigrams/infer', {
+      inputs: [{name: 'text', datatype: 'BYTES', shape: [texts.length], data: texts}],
+    })
+    expect(JSON.stringify({data: texts}).length).toBeGreaterThan(4096)
+    expect(answer.status).toBe(200)
+    const served = probabilities(answer.json.outputs[0].data)
+    for (let copy = 0; copy < 5; copy++)
+      expectPredicted('bigrams', served.slice(copy * held.length, (copy + 1) * held.length))
+  })
+
   it('still takes token ids as INT64 input_ids and attention_mask, padded to any length, with the same answers', async () => {
     const {metadata} = fromMetadataProps(await readOnnxMetadataProps(onnx.textcnn))
     const tokens = new ModelTokenIds(textModelInputOf(metadata, 'textcnn')!)
