@@ -20,6 +20,8 @@ export default class Serve extends BaseCommand {
 
 Concurrent requests for a model are merged into one onnxruntime run (up to --max-batch-size rows) and split back. Inference runs in a worker thread per model, so health checks and new connections stay responsive under load.
 
+A text model exported by mlctl (its metadata holds the tokenizer) takes texts: a BYTES input "text" on /v2/models/NAME/infer (JSON strings, binary data, gRPC bytes_contents or raw contents), or {"instances": ["a text", ...]} on /predict; token ids as INT64 input_ids and attention_mask work too. Texts are padded only to the longest in their batch.
+
 Stops gracefully on SIGTERM or Ctrl-C: requests already received are answered, then the process exits 0.
 
 With --tls-cert and --tls-key both ports use TLS (HTTPS, gRPC over TLS); --tls-client-ca also requires client certificates. SIGHUP re-reads the three files: new connections get the new certificate, open ones carry on.
