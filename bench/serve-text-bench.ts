@@ -7,14 +7,16 @@
  * a corpus of long reviews such as IMDB gets) and served alone; wrk (apt-get install wrk) sends POST /predict
  * with one short text (4 to 16 words) per request, each connection cycling through 64 different texts, at
  * concurrency 16. Before timing, every text is predicted by both servers and the largest probability
- * difference is printed: padding must not change an answer.
+ * difference is printed: padding must not change an answer. Besides req/s and latency (which other jobs on the
+ * machine sway), each run reports the server's CPU time and the time inside onnxruntime per request, read from
+ * /proc and the server's metrics, which hold up better under outside load.
  *
  * usage: npx tsx bench/serve-text-bench.ts --before DIR [--seconds 5] [--rounds 3] [--concurrency 16]
  *   DIR: a compiled checkout of the commit to compare with, e.g.
  *   git worktree add /tmp/before 28cc754 && (cd /tmp/before && npm ci && npx tsc)
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -55,11 +57,27 @@ async function predictAll(server: RunningServer, instances: string[]): Promise<n
   return json.predictions.map((p) => p.probabilities)
 }
 
-async function meanBatch(server: RunningServer): Promise<{sum: number; count: number}> {
+interface ServerCounters {
+  rows: number
+  runs: number
+  /** seconds inside onnxruntime */
+  inference: number
+  /** the server process's CPU seconds (user + system, every thread) */
+  cpu: number
+}
+
+/** Counters read before and after a run: their differences hold even when other jobs slow the machine. */
+async function counters(server: RunningServer): Promise<ServerCounters> {
   const text = await (await fetch(`${server.http}/metrics`)).text()
   const value = (name: string) =>
-    Number(new RegExp(`^mlctl_batch_size_${name}\\{model="text"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
-  return {sum: value('sum'), count: value('count')}
+    Number(new RegExp(`^mlctl_${name}\\{model="text"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  const stat = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return {
+    rows: value('batch_size_sum'),
+    runs: value('batch_size_count'),
+    inference: value('inference_duration_seconds_sum'),
+    cpu: (Number(stat[11]) + Number(stat[12])) / 100,
+  }
 }
 
 async function main(): Promise<void> {
@@ -107,25 +125,33 @@ async function main(): Promise<void> {
       let diff = 0
       a.forEach((row, i) => row.forEach((p, c) => (diff = Math.max(diff, Math.abs(p - b[i][c])))))
       const results: Record<string, LoadResult[]> = {before: [], after: []}
-      const batches: Record<string, number[]> = {before: [], after: []}
+      const used: Record<string, Array<{batch: number; cpuMicros: number; inferenceMicros: number}>> = {
+        before: [],
+        after: [],
+      }
       for (let round = 0; round < rounds; round++) {
         for (const side of ['before', 'after'] as const) {
-          const start = await meanBatch(servers[side])
-          results[side].push(
-            await wrkLoad(`${servers[side].http}/predict`, bodies, concurrency, seconds, {
-              'content-type': 'application/json',
-            }),
-          )
-          const end = await meanBatch(servers[side])
-          batches[side].push((end.sum - start.sum) / Math.max(1, end.count - start.count))
+          const start = await counters(servers[side])
+          const result = await wrkLoad(`${servers[side].http}/predict`, bodies, concurrency, seconds, {
+            'content-type': 'application/json',
+          })
+          const end = await counters(servers[side])
+          results[side].push(result)
+          const requests = Math.max(1, result.requests)
+          used[side].push({
+            batch: (end.rows - start.rows) / Math.max(1, end.runs - start.runs),
+            cpuMicros: ((end.cpu - start.cpu) / requests) * 1e6,
+            inferenceMicros: ((end.inference - start.inference) / requests) * 1e6,
+          })
         }
       }
       const rate = (r: LoadResult) => r.requests / r.seconds
       const ratios = results.after.map((r, i) => rate(r) / rate(results.before[i]))
       for (const side of ['before', 'after'] as const) {
         const rs = results[side]
+        const of = (key: 'batch' | 'cpuMicros' | 'inferenceMicros') => median(used[side].map((u) => u[key]))
         console.log(
-          `${model.padEnd(8)} ${side === 'before' ? 'model length (before)' : 'longest in batch     '}  ${median(rs.map(rate)).toFixed(0)} req/s  p50 ${median(rs.map((r) => r.p50)).toFixed(1)} ms  p99 ${median(rs.map((r) => r.p99)).toFixed(1)} ms  mean batch ${median(batches[side]).toFixed(1)}  failures ${rs.reduce((sum, r) => sum + r.failures, 0)}  (req/s per round: ${rs.map((r) => rate(r).toFixed(0)).join(', ')})`,
+          `${model.padEnd(8)} ${side === 'before' ? 'model length (before)' : 'longest in batch     '}  ${median(rs.map(rate)).toFixed(0)} req/s  p50 ${median(rs.map((r) => r.p50)).toFixed(1)} ms  p99 ${median(rs.map((r) => r.p99)).toFixed(1)} ms  mean batch ${of('batch').toFixed(1)}  server CPU ${of('cpuMicros').toFixed(0)} µs/req  onnxruntime ${of('inferenceMicros').toFixed(0)} µs/req  failures ${rs.reduce((sum, r) => sum + r.failures, 0)}  (req/s per round: ${rs.map((r) => rate(r).toFixed(0)).join(', ')})`,
         )
       }
       console.log(
