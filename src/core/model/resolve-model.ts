@@ -252,10 +252,11 @@ function checkCategoryColumns(spec: ModelSpec, inputType: InputType): void {
     throw new UserError(
       `layer ${Math.max(at, later) + 1} categoryEmbedding: categoryEmbedding layers read the input's columns, so they come first`,
     )
+  const columns = categoryColumns(spec)
   const normalize = spec.normalize
   if (!normalize) return
   const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
-  for (const column of categoryColumns(spec))
+  for (const column of columns)
     if (pick(normalize.mean, column) !== 0 || pick(normalize.std, column) !== 1)
       throw new UserError(
         `normalize scales input ${column}, which a categoryEmbedding reads as a category index; give it mean 0 and std 1`,
