@@ -16,9 +16,9 @@ const CATEGORIES = 4
 const DIM = 3
 
 /**
- * float64 forward: the other columns in order, then the row of category `cells[n]` (index 0 outside [0,
- * categories)). The indices are given apart from x: a category has no slope, so nudging its cell must not
- * move the finite difference across to the next row.
+ * float64 forward: the other columns in order, then the row of category `cells[n]` (truncated; 0 unless
+ * -1 < cell < categories). The indices are given apart from x: a category has no slope, so nudging its cell
+ * must not move the finite difference across to the next row.
  */
 function reference(
   layer: ResolvedLayer<CategoryEmbeddingSpec>,
@@ -33,7 +33,7 @@ function reference(
   for (let n = 0; n < BATCH; n++) {
     const row = x.subarray(n * features, (n + 1) * features)
     const others = [...row].filter((_, c) => c !== column)
-    const id = cells[n] >= 0 && cells[n] <= categories - 1 ? Math.trunc(cells[n]) : 0
+    const id = cells[n] > -1 && cells[n] < categories ? Math.trunc(cells[n]) : 0
     y.set([...others, ...table.subarray(id * dim, (id + 1) * dim)], n * width)
   }
   return y
@@ -80,9 +80,9 @@ describe('categoryEmbedding backward', () => {
     await check(features, column, [2, 1, 2, 3, 2])
   })
 
-  it('reads an index below 0, at or past the categories, or fractional (truncated) as given', async () => {
-    const out = await check(3, 1, [-1, 4, 9, 2.5, 0])
-    // ids -1, 4 and 9 are the unknown index 0; 2.5 is 2: row 0 got three rows of dy, row 2 one
+  it('truncates an index, and reads one that does not truncate into [0, categories), or NaN, as 0', async () => {
+    const out = await check(3, 1, [-1, 4, Number.NaN, 2.5, -0.5])
+    // -1, 4 and NaN are the unknown index 0, and -0.5 truncates to it; 2.5 is 2: row 0 got four rows of dy
     const rowsUsed = Array.from({length: CATEGORIES}, (_, r) =>
       out.dw.subarray(r * DIM, (r + 1) * DIM).some((v) => v !== 0),
     )

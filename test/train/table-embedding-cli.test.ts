@@ -97,6 +97,12 @@ describe('a category of 200 values', () => {
     expect(Math.abs(known - other)).toBeGreaterThan(5)
   })
 
+  it('exports for the oldest opset export declares (9) too, verified', () => {
+    const exported = mlctl(['export-onnx', embedded, '--opset', '9', '-o', join(scratch, 'opset9.onnx'), '--json'])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(JSON.parse(exported.stdout).verification.passed).toBe(true)
+  })
+
   it('serve takes named rows with an unseen store', async () => {
     let server: ServeProcess | undefined
     try {

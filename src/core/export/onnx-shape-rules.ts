@@ -40,8 +40,8 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Mul: elementwise,
   Div: elementwise,
   Max: elementwise,
-  GreaterOrEqual: comparison,
-  LessOrEqual: comparison,
+  Greater: comparison,
+  Less: comparison,
   And: (inputs) => {
     for (const [i, t] of inputs.entries())
       if (required(t, `input ${i}`).type !== OnnxDataType.bool) throw new ShapeProblem(`input ${i} is not bool`)
