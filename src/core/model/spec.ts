@@ -85,7 +85,8 @@ export interface EmbeddingSpec {
  * A table's category column, encoded as the category's index, → that category's learned vector:
  * [features] → [features - 1 + dim], the other columns first in their order, then the vector. Index 0 is
  * the unknown bucket (a value the training rows did not have often enough); the input is truncated to an
- * integer, and one that does not truncate into [0, categories) (or NaN) reads as 0. The column must reach the layer unscaled (normalize mean 0, std 1 there).
+ * integer, and one that does not truncate into [0, categories) (or NaN) reads as 0. The column must reach
+ * the layer unscaled (normalize mean 0, std 1 there).
  */
 export interface CategoryEmbeddingSpec {
   type: 'categoryEmbedding'
