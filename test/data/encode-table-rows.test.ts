@@ -80,3 +80,47 @@ describe('encodeTableRows', () => {
     expect([...inputs]).toEqual([1.5, 2])
   })
 })
+
+describe('a category over the one-hot limit', () => {
+  /** 60 cities twice each, three cities once, two missing cells: 66 training values, more than 50. */
+  async function cities(): Promise<Dataset> {
+    const lines = ['city,x,y']
+    for (let i = 0; i < 120; i++) lines.push(`c${i % 60},${i},${i % 7}`)
+    for (const [i, city] of ['once1', 'once2', 'once3', '', 'NA'].entries()) lines.push(`${city},${i},1`)
+    const path = join(dir, 'cities.csv')
+    await writeFile(path, `${lines.join('\n')}\n`)
+    return loadCsvDataset(path, 'y', {testFraction: 0})
+  }
+
+  it('is one index input: 1 + the position among the values met twice or more, 0 for the rest', async () => {
+    const table = await cities()
+    expect(table.featureNames).toEqual(['city index', 'x'])
+    const [city] = table.columnEncodings!
+    expect(city).toMatchObject({column: 'city', type: 'category', index: true})
+    if (city.type !== 'category') throw new Error('a category')
+    // the two missing cells make "(missing)" a value of its own; each city seen once is left to index 0
+    expect(city.values).toHaveLength(61)
+    expect(city.values[0]).toBe('(missing)')
+    expect(city.values).not.toContain('once1')
+    expect(table.columnSummary![0].details).toBe(
+      'category (embedding, 60 values; 3 more seen once, read as unknown), 2 missing',
+    )
+    const s = schema()
+    const encode = (rows: Array<Record<string, unknown>>) =>
+      Array.from(
+        encodeTableRows(rows, {...s, columns: table.featureNames!, columnEncodings: table.columnEncodings}).inputs,
+      )
+    const index = (value: string) => city.values.indexOf(value) + 1
+    expect(
+      encode([
+        {city: 'c7', x: 3},
+        {city: 'once2', x: 3},
+        {city: 'Atlantis', x: 3},
+        {city: null, x: 3},
+      ]),
+    ).toEqual([index('c7'), 3, 0, 3, 0, 3, index('(missing)'), 3])
+    // training rows were encoded by the same rule
+    expect(table.train.inputs[2 * 7]).toBe(index('c7'))
+    expect(table.train.inputs[2 * 120]).toBe(0)
+  })
+})

@@ -150,6 +150,53 @@ describe('shape inference', () => {
       },
       'normalize.mean must be a list of 1 or 3 numbers',
     ],
+    [
+      'categoryEmbedding after another layer',
+      {
+        inputShape: [3],
+        layers: [
+          {type: 'dense', units: 4},
+          {type: 'categoryEmbedding', column: 0, categories: 5, dim: 2},
+        ],
+      },
+      "layer 2 categoryEmbedding: categoryEmbedding layers read the input's columns, so they come first",
+    ],
+    [
+      'categoryEmbedding reading the vector of the one before',
+      {
+        inputShape: [3],
+        layers: [
+          {type: 'categoryEmbedding', column: 0, categories: 5, dim: 2},
+          {type: 'categoryEmbedding', column: 3, categories: 5, dim: 2},
+          {type: 'dense', units: 1},
+        ],
+      },
+      'layer 2 categoryEmbedding: column 3 is the vector of an earlier categoryEmbedding',
+    ],
+    [
+      'categoryEmbedding on a scaled column',
+      {
+        inputShape: [2],
+        normalize: {mean: [0, 3], std: [1, 2]},
+        layers: [
+          {type: 'categoryEmbedding', column: 1, categories: 5, dim: 2},
+          {type: 'dense', units: 1},
+        ],
+      },
+      'normalize scales input 1, which a categoryEmbedding reads as a category index; give it mean 0 and std 1',
+    ],
+    [
+      'categoryEmbedding on an image',
+      {
+        inputShape: [1, 4, 4],
+        inputType: 'uint8',
+        layers: [
+          {type: 'categoryEmbedding', column: 1, categories: 5, dim: 2},
+          {type: 'dense', units: 1},
+        ],
+      },
+      "layer 1 categoryEmbedding: needs a table's feature rows (float32 [features])",
+    ],
   ])('%s: a UserError naming the problem', (_name, spec, message) => {
     expect(() => resolveModel(spec)).toThrow(UserError)
     expect(() => resolveModel(spec)).toThrow(message)
@@ -203,6 +250,41 @@ describe('resolveModelSpec', () => {
     )
     expect(spec.inputShape).toEqual([1, 28, 28])
     expect(resolveModel(spec).endsWithSoftmax).toBe(true)
+  })
+
+  it('on a table with embedded categories, takes a spec file only if it embeds exactly their index columns', async () => {
+    const table = {inputShape: [3], outputs: 1, categoryColumns: [{column: 2, categories: 80}]}
+    const embed = {type: 'categoryEmbedding', column: 2, categories: 80, dim: 8}
+    const spec = await resolveModelSpec(specFile({layers: [embed, {type: 'dense', units: 1}]}), table)
+    expect(spec.layers[0]).toEqual(embed)
+    await expect(resolveModelSpec(specFile({layers: [{type: 'dense', units: 1}]}), table)).rejects.toThrow(
+      'does not embed input 2, a category\'s index; start its layers with {"type": "categoryEmbedding", "column": 2, "categories": 80, "dim": 16}',
+    )
+    await expect(
+      resolveModelSpec(
+        specFile({
+          layers: [
+            {...embed, column: 1},
+            {type: 'dense', units: 1},
+          ],
+        }),
+        table,
+      ),
+    ).rejects.toThrow(/does not embed input 2/)
+    await expect(
+      resolveModelSpec(specFile({layers: [embed, {...embed, column: 0}, {type: 'dense', units: 1}]}), table),
+    ).rejects.toThrow(/embeds input 0, which is not a category's index; remove that categoryEmbedding/)
+    await expect(
+      resolveModelSpec(
+        specFile({
+          layers: [
+            {...embed, categories: 40},
+            {type: 'dense', units: 1},
+          ],
+        }),
+        table,
+      ),
+    ).rejects.toThrow(/embeds input 2 with fewer than its 80 categories; set that layer's categories to 80/)
   })
 
   it('rejects files that do not fit the dataset or are not specs', async () => {

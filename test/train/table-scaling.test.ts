@@ -26,4 +26,20 @@ describe('withTableScaling', () => {
     // The target keeps its mean and std.
     expect(denormalize).toEqual({mean: 3, std: Math.sqrt(2)})
   })
+
+  it.each(['standard', 'robust'] as const)(
+    '%s: leaves the index column a categoryEmbedding reads unscaled',
+    (scaling) => {
+      const embedded: ModelSpec = {
+        inputShape: [2],
+        layers: [
+          {type: 'categoryEmbedding', column: 0, categories: 101, dim: 4},
+          {type: 'dense', units: 1},
+        ],
+      }
+      const {normalize} = withTableScaling(embedded, fit, {name: 'mse'}, scaling)
+      expect([normalize!.mean[0], normalize!.std[0]]).toEqual([0, 1])
+      expect(normalize!.mean[1]).toBe(withTableScaling(spec, fit, {name: 'mse'}, scaling).normalize!.mean[1])
+    },
+  )
 })

@@ -15,6 +15,7 @@ import {
   isInfinityText,
   isMissing,
   isNumberText,
+  MISSING_CATEGORY,
   parseNumber,
 } from './table-columns.js'
 import {dayNumber, parseDate} from './table-dates.js'
@@ -146,6 +147,12 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     return {inputs, targets: picked, count: indices.length}
   }
 
+  // an embedded category's training values that fell below its vocabulary's count and read as unknown
+  const rareValues = (encoding: ColumnEncoding, c: number) => {
+    if (encoding.type !== 'category' || !encoding.index) return 0
+    const cell = (r: number) => (isMissing(body[r].cells[c]) ? MISSING_CATEGORY : body[r].cells[c].trim())
+    return Math.max(0, new Set(Array.from(trainRows, cell)).size - encoding.values.length)
+  }
   const missingCounts = featureColumns.map((c) => body.filter((row) => isMissing(row.cells[c])).length)
   const missingTotal = missingCounts.reduce((sum, n) => sum + n, 0)
   const dropped = allRows.length - body.length
@@ -160,7 +167,10 @@ export async function loadCsvDataset(file: string, target: string, options: CsvO
     targetName: target,
     ...(ignored.length > 0 && {ignoredColumns: ignored}),
     columnEncodings: encodings,
-    columnSummary: encodings.map((e, f) => ({column: e.column, details: describeColumn(e, missingCounts[f])})),
+    columnSummary: encodings.map((e, f) => ({
+      column: e.column,
+      details: describeColumn(e, missingCounts[f], rareValues(e, featureColumns[f])),
+    })),
     ...(dropped > 0 && {droppedRows: dropped}),
     ...(times && {
       timeSplit: {

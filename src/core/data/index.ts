@@ -6,7 +6,13 @@ export {encodeTableRows, type EncodedTableRows, type TableRow, type TableRowSche
 export {REGISTRY, findDataset, isTextEntry, type DatasetEntry, type RemoteFile} from './registry.js'
 export {resolveDataDir} from './cache-dir.js'
 export type {DownloadEvent} from './downloader.js'
-export {isColumnEncodingList, parseColumnTypes, type ColumnEncoding, type ColumnType} from './table-columns.js'
+export {
+  categoryIndexInputs,
+  isColumnEncodingList,
+  parseColumnTypes,
+  type ColumnEncoding,
+  type ColumnType,
+} from './table-columns.js'
 export {loadDataPath, type DataPathOptions} from './load-data-path.js'
 export {DEFAULT_TEST_FRACTION, type ImageFolderProgress} from './image-folder.js'
 export type {ImageFolderSummary} from './image-folder-summary.js'

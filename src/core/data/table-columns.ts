@@ -9,21 +9,30 @@ import {type CalendarDate, DATE_FEATURES, dateFeatures, dayNumber, formatDate, p
  * - binary: 0 for values[0], 1 for values[1] (compared case-insensitively), then as a number.
  * - category: one 0/1 input per training value ("COL=value"), then "COL=(unknown)" for a value the
  *   training rows did not have; a missing cell is the value "(missing)" (its own input when training
- *   had gaps, else unknown).
+ *   had gaps, else unknown). Over MAX_CATEGORIES values (`index`): one input "COL index" holding 1 + the
+ *   value's position in `values` (the values met at least MIN_EMBEDDED_COUNT times in the training rows),
+ *   or 0 for any other value (unseen, or too rare to learn a vector of its own), which the model looks up
+ *   in a learned embedding (the categoryEmbedding layer).
  * - date: the DATE_FEATURES of the date ("COL year", "COL month sin", ...); a missing cell gets the training
  *   rows' median date (`fill`, YYYY-MM-DD), with a "COL missing" input as for numbers.
  */
 export type ColumnEncoding =
   | {column: string; type: 'number'; fill?: number; missingIndicator?: boolean}
   | {column: string; type: 'binary'; values: [string, string]; fill: number; missingIndicator?: boolean}
-  | {column: string; type: 'category'; values: string[]}
+  | {column: string; type: 'category'; values: string[]; index?: boolean}
   | {column: string; type: 'date'; fill: string; missingIndicator?: boolean}
 
 export type ColumnType = 'number' | 'category' | 'binary' | 'date' | 'ignore'
 export const COLUMN_TYPES: readonly ColumnType[] = ['number', 'category', 'binary', 'date', 'ignore']
 
-/** More values than this would need embeddings rather than one-hot inputs, which mlctl does not build yet. */
+/** A category of more values than this gets a learned embedding instead of one-hot inputs. */
 export const MAX_CATEGORIES = 50
+/**
+ * An embedded category's values met fewer times than this in the training rows share index 0 with unseen
+ * values: one row cannot teach a vector, and index 0 is then trained on such rows, so that a value unseen
+ * in training gets what rare values taught rather than an untrained vector.
+ */
+export const MIN_EMBEDDED_COUNT = 2
 export const MISSING_CATEGORY = '(missing)'
 export const UNKNOWN_CATEGORY = '(unknown)'
 
@@ -108,12 +117,14 @@ export function fitColumn(
   where: (i: number) => string,
 ): ColumnEncoding {
   if (type === 'category') {
-    const values = [...new Set(cells.map((c) => (isMissing(c) ? MISSING_CATEGORY : c.trim())))].sort()
-    if (values.length > MAX_CATEGORIES)
-      throw new UserError(
-        `Column "${column}" has ${values.length} categories in the training rows, more than the ${MAX_CATEGORIES} mlctl one-hot encodes; pass --ignore ${column}, or --columns ${column}:number if it is numeric.`,
-      )
-    return {column, type, values}
+    const counts = new Map<string, number>()
+    for (const cell of cells) {
+      const value = isMissing(cell) ? MISSING_CATEGORY : cell.trim()
+      counts.set(value, (counts.get(value) ?? 0) + 1)
+    }
+    const values = [...counts.keys()].sort()
+    if (values.length <= MAX_CATEGORIES) return {column, type, values}
+    return {column, type, values: values.filter((v) => counts.get(v)! >= MIN_EMBEDDED_COUNT), index: true}
   }
   const missing = cells.some(isMissing)
   if (type === 'date') {
@@ -160,6 +171,7 @@ function binaryNumber(values: [string, string], cell: string, where: () => strin
 
 /** The names of the model inputs a column becomes, in order. */
 export function encodedNames(encoding: ColumnEncoding): string[] {
+  if (encoding.type === 'category' && encoding.index) return [`${encoding.column} index`]
   if (encoding.type === 'category')
     return [...encoding.values, UNKNOWN_CATEGORY].map((value) => `${encoding.column}=${value}`)
   if (encoding.type === 'date') {
@@ -180,6 +192,10 @@ export function encodeCell(
   if (encoding.type === 'category') {
     const value = isMissing(cell) ? MISSING_CATEGORY : cell.trim()
     const index = encoding.values.indexOf(value)
+    if (encoding.index) {
+      out[at] = index + 1
+      return 1
+    }
     out[at + (index < 0 ? encoding.values.length : index)] = 1
     return encoding.values.length + 1
   }
@@ -200,16 +216,36 @@ export function encodeCell(
   return encoding.missingIndicator ? 2 : 1
 }
 
-/** One line per column for the start of a run, e.g. "category, 4 values, 3 missing". */
-export function describeColumn(encoding: ColumnEncoding, missingCount: number): string {
+/**
+ * One line per column for the start of a run, e.g. "category, 4 values, 3 missing"; `rareValues`: how many
+ * training values an embedded category leaves to the unknown index.
+ */
+export function describeColumn(encoding: ColumnEncoding, missingCount: number, rareValues = 0): string {
   const missing = missingCount > 0 ? `, ${missingCount} missing` : ''
   if (encoding.type === 'category') {
     const values = encoding.values.filter((v) => v !== MISSING_CATEGORY).length
-    return `category, ${values} values${missing}`
+    if (!encoding.index) return `category, ${values} values${missing}`
+    const rare = rareValues > 0 ? `; ${rareValues} more seen once, read as unknown` : ''
+    return `category (embedding, ${values} values${rare})${missing}`
   }
   if (encoding.type === 'binary') return `binary (${encoding.values[0]}=0, ${encoding.values[1]}=1)${missing}`
   if (encoding.type === 'date') return `date${missing}`
   return `number${missing}`
+}
+
+/**
+ * The model inputs that hold an embedded category's index, by position among all the encodings' inputs, with
+ * the number of indices (its values and the unknown index 0): what the model's categoryEmbedding layers read.
+ */
+export function categoryIndexInputs(encodings: ColumnEncoding[]): Array<{column: number; categories: number}> {
+  let at = 0
+  return encodings.flatMap((encoding) => {
+    const position = at
+    at += encodedNames(encoding).length
+    return encoding.type === 'category' && encoding.index
+      ? [{column: position, categories: encoding.values.length + 1}]
+      : []
+  })
 }
 
 /** `--columns name:type,...` as a map, or a one-line error naming the bad entry. */
@@ -235,11 +271,12 @@ export function isColumnEncodingList(value: unknown): value is ColumnEncoding[] 
     Array.isArray(value) &&
     value.every((e: unknown) => {
       if (typeof e !== 'object' || e === null) return false
-      const {column, type, values, fill} = e as Record<string, unknown>
+      const {column, type, values, fill, index} = e as Record<string, unknown>
       const strings = Array.isArray(values) && values.every((v) => typeof v === 'string')
       const date = type === 'date' && typeof fill === 'string' && parseDate(fill) !== undefined
       return (
         typeof column === 'string' &&
+        (index === undefined || (type === 'category' && typeof index === 'boolean')) &&
         (type === 'number' || date || ((type === 'binary' || type === 'category') && strings))
       )
     })

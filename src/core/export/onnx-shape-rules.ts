@@ -1,5 +1,5 @@
 import type {Dim} from '../onnx/graph-builder.js'
-import type {AttributeProto} from '../onnx/onnx-proto.js'
+import {type AttributeProto, OnnxDataType} from '../onnx/onnx-proto.js'
 
 /** A tensor's element type (ONNX TensorProto.DataType code) and shape. */
 export interface TensorInfo {
@@ -40,6 +40,13 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Mul: elementwise,
   Div: elementwise,
   Max: elementwise,
+  Greater: comparison,
+  Less: comparison,
+  And: (inputs) => {
+    for (const [i, t] of inputs.entries())
+      if (required(t, `input ${i}`).type !== OnnxDataType.bool) throw new ShapeProblem(`input ${i} is not bool`)
+    return elementwise(inputs)
+  },
   Where: ([condition, x, y]) => {
     sameType(required(x, 'X'), required(y, 'Y'))
     return [{type: x!.type, shape: broadcast(broadcast(required(condition, 'condition').shape, x!.shape), y!.shape)}]
@@ -174,6 +181,11 @@ function pool(inputs: Array<TensorInfo | undefined>, attributes: Attributes): Te
   if (!kernel || kernel.length !== spatial.length)
     throw new ShapeProblem(`kernel_shape must give ${spatial.length} sizes`)
   return [{type: inputs[0]!.type, shape: [batch, channels, ...windowedSize(spatial, kernel, attributes)]}]
+}
+
+/** An elementwise comparison: the inputs' broadcast shape, of bools. */
+function comparison(inputs: Array<TensorInfo | undefined>): TensorInfo[] {
+  return [{type: OnnxDataType.bool, shape: elementwise(inputs)[0].shape}]
 }
 
 function elementwise([a, b]: Array<TensorInfo | undefined>): TensorInfo[] {

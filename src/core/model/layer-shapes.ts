@@ -109,6 +109,17 @@ export function inferLayerShape(layer: LayerSpec, index: number, inputShape: num
         parameters: [{role: 'embeddings', shape: [vocab, dim], layout: 'VD', trainable: true}],
       }
     }
+    case 'categoryEmbedding': {
+      const features = flat()
+      const column = integer('column', layer.column, 0)
+      if (column >= features) fail(`column ${column} is past the input's ${features} features`)
+      const categories = integer('categories', layer.categories, 1)
+      const dim = integer('dim', layer.dim, 1)
+      return {
+        outputShape: [features - 1 + dim],
+        parameters: [{role: 'embeddings', shape: [categories, dim], layout: 'VD', trainable: true}],
+      }
+    }
     case 'conv1d': {
       const [length, channels] = sequence()
       const filters = integer('filters', layer.filters, 1)

@@ -16,6 +16,11 @@ export interface PresetOptions {
   /** Token inputs: the embedding's number of ids (tokenizer vocabulary plus any hashed n-gram buckets). */
   vocabSize?: number
   padId?: number
+  /**
+   * Tables: the inputs holding a category's index (0 unknown, 1..categories - 1), by position, each given a
+   * learned embedding (the mlp only).
+   */
+  categoryColumns?: Array<{column: number; categories: number}>
 }
 
 export function isPresetName(name: string): name is PresetName {
@@ -44,7 +49,8 @@ export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec 
       `preset ${name} needs image inputs [channels, height, width], got [${inputShape.join(', ')}]; use the mlp preset`,
     )
   }
-  const layers = presetLayers(name as GridPresetName, inputShape, outputs, trainingRows)
+  const categories = categoryColumns(name, options)
+  const layers = [...categories, ...presetLayers(name as GridPresetName, inputShape, outputs, trainingRows)]
   if (needsImage && !fits(layers, inputShape)) {
     const [channels, height, width] = inputShape
     const side = smallestSide(name as GridPresetName, channels, outputs)
@@ -53,6 +59,32 @@ export function presetSpec(name: PresetName, options: PresetOptions): ModelSpec 
     )
   }
   return {inputShape, ...(inputType ? {inputType} : {}), layers}
+}
+
+/**
+ * One categoryEmbedding per index column, the last column first: each takes its column out of the row and
+ * appends the vector, so the columns before it keep their positions for the next one.
+ */
+function categoryColumns(name: PresetName, options: PresetOptions): LayerSpec[] {
+  const columns = options.categoryColumns ?? []
+  if (columns.length > 0 && name !== 'mlp')
+    throw new UserError(`preset ${name} does not take table category indices; use mlp`)
+  return [...columns]
+    .sort((a, b) => b.column - a.column)
+    .map(({column, categories}) => ({
+      type: 'categoryEmbedding',
+      column,
+      categories,
+      dim: categoryEmbeddingDim(categories),
+    }))
+}
+
+/**
+ * Vector width of a category of `categories` indices (unknown included): fastai's rule, round(1.6 *
+ * categories^0.56), capped at 16, under a table mlp's 128 units: 6 for 20 values, 16 from 72.
+ */
+export function categoryEmbeddingDim(categories: number): number {
+  return Math.min(16, Math.max(1, Math.round(1.6 * categories ** 0.56)))
 }
 
 /** The presets for images and tables; the text presets are built by textPreset. */

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 import {UserError} from '../errors.js'
-import {isPresetName, PRESET_NAMES, presetSpec} from './presets.js'
-import {resolveModel} from './resolve-model.js'
-import type {InputType, ModelSpec} from './spec.js'
+import {categoryEmbeddingDim, isPresetName, PRESET_NAMES, presetSpec} from './presets.js'
+import {categoryColumns, resolveModel} from './resolve-model.js'
+import type {CategoryEmbeddingSpec, InputType, ModelSpec} from './spec.js'
 
 /** What the dataset says the model must accept and produce. */
 export interface DatasetShape {
@@ -15,6 +15,8 @@ export interface DatasetShape {
   /** Token inputs: ids per example run over [0, vocabSize); padId pads the sequences. */
   vocabSize?: number
   padId?: number
+  /** Tables: inputs holding a category's index, which the model must embed (categoryEmbedding layers). */
+  categoryColumns?: Array<{column: number; categories: number}>
 }
 
 /**
@@ -71,10 +73,37 @@ export async function resolveModelSpec(presetNameOrSpecFile: string, dataset: Da
       `spec file ${file} has an embedding of ${vocab} ids but the tokenizer makes ${dataset.vocabSize}; set its vocab to ${dataset.vocabSize}`,
     )
   }
+  checkCategoryColumns(file, spec, dataset.categoryColumns ?? [])
   if (model.outputs !== dataset.outputs) {
     throw new UserError(
       `spec file ${file} ends with ${model.outputs} outputs but the dataset needs ${dataset.outputs}; change the last dense layer's units`,
     )
   }
   return spec
+}
+
+/**
+ * A spec file on a table with embedded categories must embed exactly their index columns: fed to a dense layer
+ * as numbers, the indices would order categories by name, which means nothing.
+ */
+function checkCategoryColumns(file: string, spec: ModelSpec, columns: Array<{column: number; categories: number}>) {
+  const embedded = categoryColumns(spec)
+  const missing = columns.find((c) => !embedded.includes(c.column))
+  if (missing)
+    throw new UserError(
+      `spec file ${file} does not embed input ${missing.column}, a category's index; start its layers with {"type": "categoryEmbedding", "column": ${missing.column}, "categories": ${missing.categories}, "dim": ${categoryEmbeddingDim(missing.categories)}} (the last such column first)`,
+    )
+  const stray = embedded.find((c) => !columns.some((k) => k.column === c))
+  if (stray !== undefined)
+    throw new UserError(
+      `spec file ${file} embeds input ${stray}, which is not a category's index; remove that categoryEmbedding`,
+    )
+  const small = columns.find((c) => {
+    const layer = spec.layers[embedded.indexOf(c.column)] as CategoryEmbeddingSpec
+    return layer.categories < c.categories
+  })
+  if (small)
+    throw new UserError(
+      `spec file ${file} embeds input ${small.column} with fewer than its ${small.categories} categories; set that layer's categories to ${small.categories}`,
+    )
 }

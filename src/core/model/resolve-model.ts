@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js'
 import {inferLayerShape} from './layer-shapes.js'
 import type {ParameterInfo} from './parameters.js'
-import type {InputType, LayerSpec, ModelSpec, ParallelSpec} from './spec.js'
+import type {CategoryEmbeddingSpec, InputType, LayerSpec, ModelSpec, ParallelSpec} from './spec.js'
 
 /** A layer with its name, shapes (without the batch dimension) and parameters. */
 export interface ResolvedLayer<S extends LayerSpec = LayerSpec> {
@@ -46,6 +46,7 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
   const inputShape = checkInputShape(spec.inputShape, inputType)
   checkTokenInputs(spec, inputType)
   if (spec.normalize !== undefined) checkNormalize(spec.normalize, inputShape[0])
+  checkCategoryColumns(spec, inputType)
   if (spec.denormalize !== undefined) checkDenormalize(spec.denormalize)
   if (!Array.isArray(spec.layers) || spec.layers.length === 0)
     throw new UserError('the model spec needs a non-empty "layers" list')
@@ -138,7 +139,9 @@ function resolveBranches(
     throw new UserError(`${where}: branches must be a list of at least 2 layer lists`)
   }
   return spec.branches.map((branchSpecs, b) => {
-    const refused = branchSpecs.find((s) => ['parallel', 'embedding', 'dropout', 'batchNorm'].includes(s?.type))
+    const refused = branchSpecs.find((s) =>
+      ['parallel', 'embedding', 'categoryEmbedding', 'dropout', 'batchNorm'].includes(s?.type),
+    )
     if (refused)
       throw new UserError(
         `${where}: branch ${b + 1} may not hold a ${refused.type} layer; put it before or after the parallel layer`,
@@ -211,6 +214,53 @@ function checkTokenInputs(spec: ModelSpec, inputType: InputType): void {
   }
   const later = layers.findIndex((l, i) => i > 0 && l?.type === 'embedding')
   if (later > 0) throw new UserError(`layer ${later + 1} embedding: an embedding can only be the first layer`)
+}
+
+/**
+ * The model input columns that categoryEmbedding layers read, by position in the input. They lead the model
+ * (each reads a column of the input, not a computed value): the first reads the input, each next one the
+ * output of the one before, whose columns are the input's less the columns taken, then the vectors.
+ */
+export function categoryColumns(spec: ModelSpec): number[] {
+  const layers = Array.isArray(spec.layers) ? spec.layers : []
+  const leading = layers.findIndex((l) => l?.type !== 'categoryEmbedding')
+  const positions = Array.from({length: spec.inputShape?.[0] ?? 0}, (_, c): number | undefined => c)
+  return layers.slice(0, leading < 0 ? layers.length : leading).map((layer, i) => {
+    const {column, dim} = layer as CategoryEmbeddingSpec
+    const input = positions[column]
+    if (input === undefined)
+      throw new UserError(
+        `layer ${i + 1} categoryEmbedding: column ${column} is ${column < positions.length ? 'the vector of an earlier categoryEmbedding' : `past its input's ${positions.length} features`}; give the index column's position in this layer's input`,
+      )
+    positions.splice(column, 1)
+    positions.push(...Array.from({length: Number.isInteger(dim) && dim > 0 ? dim : 0}, () => undefined))
+    return input
+  })
+}
+
+/** categoryEmbedding layers lead a float32 table model, and their index columns reach them unscaled. */
+function checkCategoryColumns(spec: ModelSpec, inputType: InputType): void {
+  const layers = Array.isArray(spec.layers) ? spec.layers : []
+  const at = layers.findIndex((l) => l?.type === 'categoryEmbedding')
+  if (at < 0) return
+  if (inputType !== 'float32' || spec.inputShape.length !== 1)
+    throw new UserError(`layer ${at + 1} categoryEmbedding: needs a table's feature rows (float32 [features])`)
+  const later = layers.findIndex(
+    (l, i) => i > 0 && l?.type === 'categoryEmbedding' && layers[i - 1]?.type !== 'categoryEmbedding',
+  )
+  if (at > 0 || later > 0)
+    throw new UserError(
+      `layer ${Math.max(at, later) + 1} categoryEmbedding: categoryEmbedding layers read the input's columns, so they come first`,
+    )
+  const columns = categoryColumns(spec)
+  const normalize = spec.normalize
+  if (!normalize) return
+  const pick = (values: number[], c: number) => values[values.length === 1 ? 0 : c]
+  for (const column of columns)
+    if (pick(normalize.mean, column) !== 0 || pick(normalize.std, column) !== 1)
+      throw new UserError(
+        `normalize scales input ${column}, which a categoryEmbedding reads as a category index; give it mean 0 and std 1`,
+      )
 }
 
 function checkDenormalize(denormalize: {mean: number; std: number}): void {

@@ -82,6 +82,22 @@ export interface EmbeddingSpec {
 }
 
 /**
+ * A table's category column, encoded as the category's index, → that category's learned vector:
+ * [features] → [features - 1 + dim], the other columns first in their order, then the vector. Index 0 is
+ * the unknown bucket (a value the training rows did not have often enough); the input is truncated to an
+ * integer, and one that does not truncate into [0, categories) (or NaN) reads as 0. The column must reach
+ * the layer unscaled (normalize mean 0, std 1 there).
+ */
+export interface CategoryEmbeddingSpec {
+  type: 'categoryEmbedding'
+  /** Position of the index column in the layer's input. */
+  column: number
+  /** Rows of the table: indices 0 (unknown) to categories - 1. */
+  categories: number
+  dim: number
+}
+
+/**
  * A convolution over a sequence [T, C] → [T, filters]: position t holds the window of `kernel` positions
  * starting at t, zero past the end, so that each token starts a window and a text's windows do not depend on
  * how much padding follows it (a batch padded to its longest text gives every text the same outputs).
@@ -120,6 +136,7 @@ export type LayerSpec =
   | LeakyReluSpec
   | ActivationSpec
   | EmbeddingSpec
+  | CategoryEmbeddingSpec
   | Conv1dSpec
   | GlobalPool1dSpec
   | ParallelSpec
@@ -140,6 +157,7 @@ export const LAYER_TYPES: readonly LayerType[] = [
   'sigmoid',
   'softmax',
   'embedding',
+  'categoryEmbedding',
   'conv1d',
   'globalAveragePool1d',
   'globalMaxPool1d',

@@ -57,7 +57,8 @@ export interface TablePreprocessing {
   /**
    * How each CSV column becomes the inputs named in `columns`: a client that starts from raw rows applies
    * these (number: the value, or `fill` plus a 1 in "COL missing" when absent; binary: 0/1 by `values`;
-   * category: one-hot over `values` then "(unknown)").
+   * category: one-hot over `values` then "(unknown)"; with `index`, one input: 1 + the position in `values`, 0
+   * for a value not listed).
    */
   columnEncodings?: ColumnEncoding[]
   target?: string

@@ -3,6 +3,7 @@ import type {ParameterInfo} from '../model/parameters.js'
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
 import type {BatchNormSpec} from '../model/spec.js'
 import {convGeometry, poolGeometry} from '../model/window-geometry.js'
+import {categoryEmbedding} from './category-embedding.js'
 import {conv2d} from './conv2d.js'
 import type {Tfjs} from './load-tfjs.js'
 import {maxPool2d} from './max-pool2d.js'
@@ -92,6 +93,8 @@ export function forwardPass(
         return tf.softmax(x)
       case 'embedding':
         return embedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, mask!, options.pureJavaScript)
+      case 'categoryEmbedding':
+        return categoryEmbedding(tf, x as Tensor2D, param('embeddings') as Tensor2D, s, options.pureJavaScript)
       case 'conv1d':
         return conv1d(tf, x as Tensor3D, param('kernel') as Tensor3D, param('bias'), options.pureJavaScript)
       case 'globalAveragePool1d':

@@ -1,13 +1,16 @@
 import {UserError} from '../errors.js'
 import type {NamedTensor, ParameterInfo, ParameterRole} from '../model/parameters.js'
 import {resolveModel, type ResolvedLayer, type ResolvedModel} from '../model/resolve-model.js'
-import type {ModelSpec} from '../model/spec.js'
+import type {CategoryEmbeddingSpec, ModelSpec} from '../model/spec.js'
 import {foldStandardization, inputStandardization} from '../model/standardization.js'
-import {tokenModelTopology, type FunctionalTopology} from './token-model-topology.js'
+import type {FunctionalTopology} from './functional-topology.js'
+import {tableModelTopology, type TableStep} from './table-model-topology.js'
+import {tokenModelTopology} from './token-model-topology.js'
 import {hwioToOihw, oihwToHwio, reorderFlattenedRows} from './weight-layout.js'
 
 /**
- * The TensorFlow.js layers format (what `tf.loadLayersModel` reads): a Keras Sequential topology in NHWC,
+ * The TensorFlow.js layers format (what `tf.loadLayersModel` reads): a Keras Sequential topology in NHWC
+ * (functional for token models and tables with category embeddings, which a list of layers cannot spell),
  * a weights manifest and one binary of float32 weights. The mlctl spec travels in userDefinedMetadata so
  * that mlctl reads a model back exactly; the topology is what TensorFlow.js (and a browser) uses.
  */
@@ -53,13 +56,13 @@ export function toLayersModel(
   const model = resolveModel(spec)
   if (model.inputType === 'int32') return toTokenLayersModel(model, weights, generatedBy, metadata)
   const byName = new Map(weights.map((w) => [w.name, w]))
-  const layers: KerasLayer[] = []
+  const steps: TableStep[] = []
   const manifest: LayersModelJson['weightsManifest'][0]['weights'] = []
   const chunks: Float32Array[] = []
   // Fixed affine maps (per-feature standardization, denormalize) as non-trainable Dense layers whose
   // weights mlctl skips when reading back: the spec it reads holds them exactly.
   const fixedDense = (name: string, kernel: Float32Array, bias: Float32Array) => {
-    layers.push({
+    steps.push({
       class_name: 'Dense',
       config: {name, units: bias.length, activation: 'linear', use_bias: true, trainable: false},
     })
@@ -76,11 +79,11 @@ export function toLayersModel(
     fixedDense('standardize', kernel, Float32Array.from(offset))
   } else {
     const rescaling = inputRescaling(model)
-    if (rescaling) layers.push({class_name: 'Rescaling', config: {name: 'rescaling', ...rescaling}})
+    if (rescaling) steps.push({class_name: 'Rescaling', config: {name: 'rescaling', ...rescaling}})
   }
-  for (const layer of model.layers) layers.push(...kerasLayers(layer))
-  const first = layers[0].config
-  first.batch_input_shape = [null, ...nhwc(model.inputShape)]
+  for (const layer of model.layers)
+    if (layer.spec.type === 'categoryEmbedding') steps.push(layer as ResolvedLayer<CategoryEmbeddingSpec>)
+    else steps.push(...kerasLayers(layer))
   for (const param of model.parameters) {
     const tensor = byName.get(param.name)
     if (!tensor) throw new Error(`no weights for ${param.name}`)
@@ -94,22 +97,34 @@ export function toLayersModel(
     for (let o = 0; o < model.outputs; o++) kernel[o * model.outputs + o] = denormalize.std
     fixedDense('denormalize', kernel, new Float32Array(model.outputs).fill(denormalize.mean))
   }
-  const weightData = concatBytes(chunks)
+  let modelTopology: LayersModelJson['modelTopology']
+  if (steps.some((step) => 'spec' in step)) {
+    const {topology, fixedWeights} = tableModelTopology(model.inputShape[0], steps)
+    modelTopology = topology
+    for (const fixed of fixedWeights) {
+      manifest.push({name: fixed.name, shape: fixed.shape, dtype: 'float32'})
+      chunks.push(fixed.data)
+    }
+  } else {
+    const layers = steps as KerasLayer[]
+    layers[0].config.batch_input_shape = [null, ...nhwc(model.inputShape)]
+    modelTopology = {
+      class_name: 'Sequential',
+      config: {name: 'sequential', layers},
+      keras_version: 'tfjs-layers 4.22.0',
+      backend: 'tensor_flow.js',
+    }
+  }
   return {
     modelJson: {
       format: 'layers-model',
       generatedBy,
       convertedBy: null,
-      modelTopology: {
-        class_name: 'Sequential',
-        config: {name: 'sequential', layers},
-        keras_version: 'tfjs-layers 4.22.0',
-        backend: 'tensor_flow.js',
-      },
+      modelTopology,
       weightsManifest: [{paths: [WEIGHTS_FILE], weights: manifest}],
       userDefinedMetadata: {mlctl: {...metadata, spec}},
     },
-    weightData,
+    weightData: concatBytes(chunks),
   }
 }
 
@@ -340,6 +355,8 @@ function kerasLayers(layer: ResolvedLayer): KerasLayer[] {
     case 'globalMaxPool1d':
     case 'parallel':
       throw new Error(`${s.type} layers are written by token-model-topology.ts`)
+    case 'categoryEmbedding':
+      throw new Error('categoryEmbedding layers are written by table-model-topology.ts')
     case 'leakyRelu':
       return [{class_name: 'LeakyReLU', config: {name, alpha: s.alpha ?? 0.3}}]
     case 'relu':

@@ -1,4 +1,5 @@
 import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
+import {type FixedWeight, FunctionalGraph, type FunctionalTopology} from './functional-topology.js'
 
 /**
  * A token model as a Keras functional topology that TensorFlow.js loads and runs exactly as mlctl's engines
@@ -15,31 +16,6 @@ import type {ResolvedLayer, ResolvedModel} from '../model/resolve-model.js'
  * run past the end into zeros, is a Conv2D of width 1 after ZeroPadding2D (TF.js has no ZeroPadding1D).
  */
 
-export interface KerasNode {
-  class_name: string
-  name: string
-  config: Record<string, unknown>
-  inbound_nodes: Array<Array<[string, number, number, Record<string, never>]>>
-}
-
-export interface FixedWeight {
-  name: string
-  shape: number[]
-  data: Float32Array
-}
-
-export interface FunctionalTopology {
-  class_name: 'Model'
-  config: {
-    name: string
-    layers: KerasNode[]
-    input_layers: Array<[string, number, number]>
-    output_layers: Array<[string, number, number]>
-  }
-  keras_version: string
-  backend: string
-}
-
 const LOWEST_FLOAT32 = -3.4028234663852886e38
 export const TOKEN_INPUT = 'input_ids'
 
@@ -54,24 +30,13 @@ export function tokenModelTopology(
   const [length] = model.inputShape
   const [vocab] = model.parameters[0].shape
   const padId = model.spec.padId ?? 0
-  const nodes: KerasNode[] = []
+  const graph = new FunctionalGraph()
   const fixedWeights: FixedWeight[] = []
-  const add = (className: string, config: Record<string, unknown>, inputs: string[]): string => {
-    const name = config.name as string
-    nodes.push({
-      class_name: className,
-      name,
-      config,
-      inbound_nodes: [inputs.map((input) => [input, 0, 0, {}])],
-    })
-    return name
-  }
-  add('InputLayer', {name: TOKEN_INPUT, batch_input_shape: [null, length], dtype: 'int32', sparse: false}, [])
-  nodes[0].inbound_nodes = []
+  const add = graph.add.bind(graph)
+  graph.input(TOKEN_INPUT, [null, length], 'int32')
 
   const perToken = (name: string, token: number, padding: number): string => {
-    const existing = nodes.find((n) => n.name === name)
-    if (existing) return name
+    if (graph.has(name)) return name
     const table = new Float32Array(vocab).fill(token)
     table[padId] = padding
     fixedWeights.push({name: `${name}/embeddings`, shape: [vocab, 1], data: table})
@@ -81,7 +46,7 @@ export function tokenModelTopology(
   }
   /** [N, 1]: 1 for a row with a token, 0 for an all-padding row. */
   const hasToken = (): string =>
-    nodes.some((n) => n.name === 'token_any')
+    graph.has('token_any')
       ? 'token_any'
       : add('GlobalMaxPooling1D', {name: 'token_any'}, [perToken('token_indicator', 1, 0)])
 
@@ -110,18 +75,5 @@ export function tokenModelTopology(
   }
   let output: string = TOKEN_INPUT
   for (const layer of model.layers) output = chain(layer, output)
-  return {
-    topology: {
-      class_name: 'Model',
-      config: {
-        name: 'model',
-        layers: nodes,
-        input_layers: [[TOKEN_INPUT, 0, 0]],
-        output_layers: [[output, 0, 0]],
-      },
-      keras_version: 'tfjs-layers 4.22.0',
-      backend: 'tensor_flow.js',
-    },
-    fixedWeights,
-  }
+  return {topology: graph.topology(TOKEN_INPUT, output), fixedWeights}
 }

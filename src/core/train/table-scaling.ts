@@ -1,4 +1,5 @@
 import type {DataSplit} from '../data/index.js'
+import {categoryColumns} from '../model/resolve-model.js'
 import type {ModelSpec} from '../model/spec.js'
 import {isRegressionLoss, type LossConfig} from '../training/index.js'
 
@@ -12,7 +13,8 @@ export const FEATURE_SCALINGS: readonly FeatureScaling[] = ['standard', 'robust'
  * (the training split after the validation hold-out, so neither validation nor test rows leak into
  * them), and a regression target standardized with its mean and std through the spec's denormalize.
  * Both live in the spec, so the run's config.json, checkpoints, model/ and the exported ONNX graph all
- * apply exactly these values. A spec that states its own normalize or denormalize keeps it.
+ * apply exactly these values. A spec that states its own normalize or denormalize keeps it. The inputs a
+ * categoryEmbedding reads, a category's index, are left as they are (mean 0, std 1).
  */
 export function withTableScaling(
   spec: ModelSpec,
@@ -25,7 +27,11 @@ export function withTableScaling(
   const scaled = {...spec}
   if (!spec.normalize) {
     const statistics = scaling === 'robust' ? robustStatistics : columnStatistics
-    const columns = Array.from({length: features}, (_, f) => statistics(fit.inputs, fit.count, (n) => n * features + f))
+    // a category's index goes to its embedding as it is
+    const indices = new Set(categoryColumns(spec))
+    const columns = Array.from({length: features}, (_, f) =>
+      indices.has(f) ? {mean: 0, std: 1} : statistics(fit.inputs, fit.count, (n) => n * features + f),
+    )
     scaled.normalize = {mean: columns.map((c) => c.mean), std: columns.map((c) => c.std)}
   }
   if (isRegressionLoss(loss) && !spec.denormalize)

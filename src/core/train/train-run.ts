@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {
+  categoryIndexInputs,
   type Dataset,
   type DataSplit,
   type DownloadEvent,
@@ -140,6 +141,7 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
     outputs,
     inputType: inputTypeOf(dataset.train.inputs),
     trainingRows: fit.count,
+    ...(dataset.columnEncodings && {categoryColumns: categoryIndexInputs(dataset.columnEncodings)}),
     ...(dataset.text && {
       vocabSize: dataset.text.vocabSize + (dataset.text.bigramBuckets ?? 0),
       padId: dataset.text.padId,

@@ -12,6 +12,7 @@ import {emitFlatten} from './flatten.js'
 import {emitMaxPool2d} from './max-pool2d.js'
 import {emitSoftmax} from './softmax.js'
 import {emitEmbedding} from './embedding.js'
+import {emitCategoryEmbedding} from './category-embedding.js'
 import {emitConv1d} from './conv1d.js'
 import {emitGlobalAveragePool1d, emitGlobalMaxPool1d} from './global-pool1d.js'
 import {emitParallel} from './parallel.js'
@@ -30,6 +31,7 @@ const emitters: {[T in LayerType]: LayerEmitter<LayerOf<T>>} = {
   sigmoid: emitSigmoid,
   softmax: emitSoftmax,
   embedding: emitEmbedding,
+  categoryEmbedding: emitCategoryEmbedding,
   conv1d: emitConv1d,
   globalAveragePool1d: emitGlobalAveragePool1d,
   globalMaxPool1d: emitGlobalMaxPool1d,
