@@ -83,13 +83,25 @@ export class DecodePool {
   private dispatch(): void {
     this.dispatchScheduled = false
     if (this.closed) return
-    while (this.workers.length < this.size && this.workers.length < this.queue.length) this.workers.push(this.start())
-    for (const entry of this.workers) {
-      while (this.queue.length > 0 && entry.inFlight.size < MESSAGES_PER_WORKER) {
-        const share = Math.ceil(this.queue.length / (this.workers.length * MESSAGES_PER_WORKER))
-        this.send(entry, this.queue.splice(0, Math.min(BATCH_LIMIT, share)))
-      }
+    while (this.queue.length > 0) {
+      const entry = this.nextWorker()
+      if (!entry) return
+      // an even share of what waits, so that a short queue still spreads over every thread
+      const share = Math.ceil(this.queue.length / (this.size * MESSAGES_PER_WORKER))
+      this.send(entry, this.queue.splice(0, Math.min(BATCH_LIMIT, share)))
     }
+  }
+
+  /** An idle worker, else a new one while there are fewer than `size`, else one with room; none when all are full. */
+  private nextWorker(): PoolWorker | undefined {
+    const idle = this.workers.find((entry) => entry.inFlight.size === 0)
+    if (idle) return idle
+    if (this.workers.length < this.size) {
+      const started = this.start()
+      this.workers.push(started)
+      return started
+    }
+    return this.workers.find((entry) => entry.inFlight.size < MESSAGES_PER_WORKER)
   }
 
   private send(entry: PoolWorker, batch: Queued[]): void {
@@ -113,7 +125,6 @@ export class DecodePool {
       inFlight: new Map(),
     }
     const {worker} = entry
-    worker.unref()
     worker.on('message', (reply: WorkerReply) => {
       const batch = entry.inFlight.get(reply.id)
       if (!batch) return
@@ -133,6 +144,8 @@ export class DecodePool {
     }
     worker.on('error', fail)
     worker.on('exit', (code) => fail(new Error(`an image decode worker stopped (exit code ${code})`)))
+    // after the listeners: adding a 'message' listener refs the worker again
+    worker.unref()
     return entry
   }
 

@@ -21,10 +21,11 @@ import type {RawImage} from './raw-image.js'
 export const DEFAULT_MAX_PIXELS = 178_956_970
 
 /**
- * JPEGs above this many pixels go to sharp: libjpeg-turbo's SIMD decode outruns jpeg-js there, while below it
- * sharp's fixed cost per pipeline dominates (measured in README "Your own images").
+ * JPEGs above this many pixels (about 90×90) go to sharp: on this project's bench machine jpeg-js and sharp's
+ * raw decode took about as long at 64×64 to 96×96 colour files; above, libjpeg-turbo's SIMD decode wins
+ * (4-6× at 320×240 and 640×480), below, sharp's fixed cost per pipeline does (10× at 28×28).
  */
-export const LARGE_JPEG_PIXELS = 250_000
+export const LARGE_JPEG_PIXELS = 8192
 
 /** What the file itself is, before preprocessing. */
 export interface ImageFacts {
@@ -128,11 +129,12 @@ async function decodeWithSharp(format: ImageFormat, bytes: Uint8Array, maxPixels
   )
   const {data, info} = await image
     .rotate()
-    .toColourspace(facts.grayscale ? 'b-w' : 'srgb')
+    // sRGB for gray too: libvips's 'b-w' drops a gray image's alpha; the gray comes back from R = G = B exactly
+    .toColourspace('srgb')
     .raw({depth: 'uchar'})
     .toBuffer({resolveWithObject: true})
   return {
-    image: {width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data)},
+    image: {width: info.width, height: info.height, channels: info.channels, data},
     facts,
   }
 }

@@ -94,16 +94,33 @@ function resampleRows(image: RawImage, firstRow: number, rowCount: number, width
   const inRow = image.width * channels
   const out = new Uint8Array(width * rowCount * channels)
   const data = image.data
+  const {first, count, weights, size} = c
   let o = 0
   for (let y = 0; y < rowCount; y++) {
     const row = (y + firstRow) * inRow
     for (let xx = 0; xx < width; xx++) {
-      const start = row + c.first[xx] * channels
-      const n = c.count[xx]
-      const k = xx * c.size
+      let at = row + first[xx] * channels
+      const k = xx * size
+      const end = k + count[xx]
+      // RGB, the common case, in one pass over the taps
+      if (channels === 3) {
+        let r = HALF
+        let g = HALF
+        let b = HALF
+        for (let t = k; t < end; t++, at += 3) {
+          const w = weights[t]
+          r += data[at] * w
+          g += data[at + 1] * w
+          b += data[at + 2] * w
+        }
+        out[o++] = clip8(r)
+        out[o++] = clip8(g)
+        out[o++] = clip8(b)
+        continue
+      }
       for (let ch = 0; ch < channels; ch++) {
         let sum = HALF
-        for (let x = 0; x < n; x++) sum += data[start + x * channels + ch] * c.weights[k + x]
+        for (let t = k, i = at + ch; t < end; t++, i += channels) sum += data[i] * weights[t]
         out[o++] = clip8(sum)
       }
     }
@@ -116,16 +133,18 @@ function resampleColumns(image: RawImage, height: number, c: Coefficients): RawI
   const rowLength = image.width * channels
   const out = new Uint8Array(rowLength * height)
   const data = image.data
+  // one output row at a time, summed source row by source row (sequential reads)
+  const sums = new Float64Array(rowLength)
   for (let yy = 0; yy < height; yy++) {
-    const n = c.count[yy]
+    sums.fill(HALF)
     const k = yy * c.size
-    const start = c.first[yy] * rowLength
-    const o = yy * rowLength
-    for (let i = 0; i < rowLength; i++) {
-      let sum = HALF
-      for (let y = 0; y < n; y++) sum += data[start + y * rowLength + i] * c.weights[k + y]
-      out[o + i] = clip8(sum)
+    for (let y = 0; y < c.count[yy]; y++) {
+      const w = c.weights[k + y]
+      const start = (c.first[yy] + y) * rowLength
+      for (let i = 0; i < rowLength; i++) sums[i] += data[start + i] * w
     }
+    const o = yy * rowLength
+    for (let i = 0; i < rowLength; i++) out[o + i] = clip8(sums[i])
   }
   return {width: image.width, height, channels, data: out}
 }
