@@ -164,7 +164,7 @@ describe('decodePng', () => {
     await expectSharpPixels(await image().removeAlpha().png({progressive: true}).toBuffer(), 'interlaced RGB')
     await expectSharpPixels(await image().toColourspace('b-w').png({progressive: true}).toBuffer(), 'interlaced GA')
     await expectSharpPixels(
-      await image().png({palette: true, bitdepth: 2, progressive: true}).toBuffer(),
+      await image().png({palette: true, colours: 4, progressive: true}).toBuffer(),
       'interlaced 2-bit',
     )
     await expectSharpPixels(await image().toColourspace('rgb16').png().toBuffer(), '16-bit RGBA')
