@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     if (t2 !== undefined) decode.torch2.push(t2)
   }
   console.log('Decoding epoch, 32×32 RGB (images/s)')
-  console.log(`  mlctl (sharp, empty cache)                 ${round(median(decode.mlctl))}`)
+  console.log(`  mlctl (own decoders, empty cache)          ${round(median(decode.mlctl))}`)
   for (const [label, values] of [
     ['torchvision ImageFolder, num_workers 0', decode.torch0],
     ['torchvision ImageFolder, num_workers 2', decode.torch2],

@@ -101,7 +101,8 @@ export class ImageFolderCache {
     )
     const length = Buffer.alloc(4)
     length.writeUInt32LE(header.length)
-    writeFileAtomic(this.packPath(options), [length, header, ...files.map((file) => file.pixels)])
+    // one buffer, one write: 10,000 small writes cost more than the copy
+    writeFileAtomic(this.packPath(options), Buffer.concat([length, header, ...files.map((file) => file.pixels)]))
   }
 
   /** Writes facts.json when a verdict was added, keeping only the files `current` names. */
