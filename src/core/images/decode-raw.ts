@@ -127,10 +127,11 @@ async function decodeWithSharp(format: ImageFormat, bytes: Uint8Array, maxPixels
     metadata.channels,
     maxPixels,
   )
+  // one band for a gray image without alpha (a third of the pixels to resize); libvips's 'b-w' drops alpha,
+  // so gray with alpha comes as sRGB + alpha, whose R = G = B gives the gray back exactly
   const {data, info} = await image
     .rotate()
-    // sRGB for gray too: libvips's 'b-w' drops a gray image's alpha; the gray comes back from R = G = B exactly
-    .toColourspace('srgb')
+    .toColourspace(facts.grayscale && !metadata.hasAlpha ? 'b-w' : 'srgb')
     .raw({depth: 'uchar'})
     .toBuffer({resolveWithObject: true})
   return {
