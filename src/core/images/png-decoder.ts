@@ -145,9 +145,10 @@ function unfilterImage(data: Uint8Array, header: PngHeader): Uint8Array {
   const bitsPerPixel = (SAMPLES[header.colourType] as number) * header.bitDepth
   const rowBytes = (width: number) => Math.ceil((width * bitsPerPixel) / 8)
   if (!header.interlaced) {
-    const out = new Uint8Array(rowBytes(header.width) * header.height)
-    unfilterPass(data, 0, out, header.height, rowBytes(header.width), bitsPerPixel)
-    return out
+    // in place: each row moves down over its filter bytes, into bytes already read (an allocation of a small
+    // image's size costs microseconds, as much as unfiltering it)
+    unfilterPass(data, 0, data, header.height, rowBytes(header.width), bitsPerPixel)
+    return data.subarray(0, rowBytes(header.width) * header.height)
   }
   // Adam7: each pass is a small image of its own; its pixels go to their places in the whole one
   const fullRow = rowBytes(header.width)
@@ -182,7 +183,8 @@ function unfilterPass(
     const filter = data[at++]
     const row = y * rowLength
     const previous = row - rowLength
-    out.set(data.subarray(at, at + rowLength), row)
+    if (out === data) out.copyWithin(row, at, at + rowLength)
+    else out.set(data.subarray(at, at + rowLength), row)
     at += rowLength
     switch (filter) {
       case 0:
@@ -251,13 +253,11 @@ function toRaw(
 ): RawImage {
   const {width, height, bitDepth, colourType, channels} = header
   const count = width * height
+  // 8-bit gray, gray + alpha, RGB, RGBA: the samples are the pixels
+  if (bitDepth === 8 && !transparency && colourType !== 3) return {width, height, channels, data: samples}
   const out = new Uint8Array(count * channels)
   const perPixel = SAMPLES[colourType] as number
   const rowLength = Math.ceil((width * perPixel * bitDepth) / 8)
-  if (bitDepth === 8 && !transparency && colourType !== 3) {
-    out.set(samples.subarray(0, count * channels))
-    return {width, height, channels, data: out}
-  }
   // one sample at its own bit depth, as read (0..2^depth - 1)
   const sample = (y: number, index: number): number => {
     if (bitDepth === 8) return samples[y * rowLength + index]

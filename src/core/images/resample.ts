@@ -100,15 +100,23 @@ export function resampleBilinear(image: RawImage, width: number, height: number,
     const lastRow = rows.first[height - 1] + rows.count[height - 1]
     source = resampleRows(image, firstRow, lastRow - firstRow, width, columns)
   }
-  if (vertical) source = resampleColumns(source, height, rows, firstRow)
-  if (!horizontal && !vertical) return {...image, data: image.data.slice()}
-  return source
+  if (vertical) return resampleColumns(source, height, rows, firstRow)
+  // the horizontal pass alone wrote into scratch space: the caller gets its own copy
+  return {...source, data: source.data.slice()}
 }
+
+/**
+ * Scratch space for the intermediate image and the vertical sums, reused from call to call: allocating a
+ * typed array of a small image's size costs a few microseconds, more than resizing a 28×28 image takes.
+ */
+let intermediate = new Uint8Array(0)
+let columnSums = new Float64Array(0)
 
 function resampleRows(image: RawImage, firstRow: number, rowCount: number, width: number, c: Coefficients): RawImage {
   const channels = image.channels
   const inRow = image.width * channels
-  const out = new Uint8Array(width * rowCount * channels)
+  if (intermediate.length < width * rowCount * channels) intermediate = new Uint8Array(width * rowCount * channels)
+  const out = intermediate
   const data = image.data
   const {first, count, weights, size} = c
   let o = 0
@@ -141,7 +149,7 @@ function resampleRows(image: RawImage, firstRow: number, rowCount: number, width
       }
     }
   }
-  return {width, height: rowCount, channels, data: out}
+  return {width, height: rowCount, channels, data: out.subarray(0, width * rowCount * channels)}
 }
 
 /** The vertical pass; `c`'s source rows count from `firstRow`, the first row `image` holds. */
@@ -151,9 +159,10 @@ function resampleColumns(image: RawImage, height: number, c: Coefficients, first
   const out = new Uint8Array(rowLength * height)
   const data = image.data
   // one output row at a time, summed source row by source row (sequential reads)
-  const sums = new Float64Array(rowLength)
+  if (columnSums.length < rowLength) columnSums = new Float64Array(rowLength)
+  const sums = columnSums
   for (let yy = 0; yy < height; yy++) {
-    sums.fill(HALF)
+    sums.fill(HALF, 0, rowLength)
     const k = yy * c.size
     for (let y = 0; y < c.count[yy]; y++) {
       const w = c.weights[k + y]
