@@ -42,6 +42,11 @@ export class ImageFolderCache {
         this.verdicts.set(entry.stamp.path, entry)
   }
 
+  /** Nothing is known of this folder yet (its first read, or a cache of another version). */
+  isEmpty(): boolean {
+    return this.verdicts.size === 0
+  }
+
   verdict(stamp: FileStamp): FileVerdict | undefined {
     const cached = this.verdicts.get(stamp.path)
     return cached && sameStamp(cached.stamp, stamp) ? cached.verdict : undefined

@@ -1,4 +1,4 @@
-import {readFileSync, realpathSync} from 'node:fs'
+import {existsSync, readFileSync, realpathSync} from 'node:fs'
 
 import {UserError} from '../errors.js'
 import {decodePool} from '../images/decode-pool.js'
@@ -60,8 +60,10 @@ export interface ImageFolderProgress {
  */
 export async function loadImageFolder(folder: string, options: ImageFolderOptions): Promise<Dataset> {
   const started = performance.now()
+  const cache = openFolderCache(folder, options.cacheDir)
+  // a folder never read before will be decoded: its decoding threads start while its files are listed
+  if (cache.isEmpty()) decodePool().warm()
   const scan = scanImageFolder(folder)
-  const cache = new ImageFolderCache(options.cacheDir, realpathSync(folder))
   const all = [...scan.train, ...(scan.test ?? [])]
   const maxPixels = options.maxPixels
   const verdicts = new Map<string, FileVerdict>()
@@ -165,6 +167,12 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
       notes: scan.notes,
     },
   }
+}
+
+/** The folder's cache; a folder that is not there is named by the scan's own message. */
+function openFolderCache(folder: string, cacheDir: string): ImageFolderCache {
+  if (!existsSync(folder)) scanImageFolder(folder)
+  return new ImageFolderCache(cacheDir, realpathSync(folder))
 }
 
 /**
