@@ -5,8 +5,8 @@
  *
  * Jobs queue up and go to the workers in batches (up to BATCH_LIMIT per message, fewer when the queue is
  * short), so a folder of small files pays one message per batch rather than per file. Files are named by path
- * and read by the worker; uploaded bytes are copied to it. The workers start on the first job, and an idle
- * pool never keeps the process alive.
+ * and read by the worker; uploaded bytes are copied to it. The workers start on the first job (or warm()),
+ * and an idle pool never keeps the process alive.
  */
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
