@@ -130,24 +130,36 @@ async function main(): Promise<void> {
 
   const torch = hasTorchvision()
   const decode = {mlctl: [] as number[], torch0: [] as number[], torch2: [] as number[]}
+  // mlctl's images/s over the peer's in the same round: the machine's load moves both sides alike
+  const ratios = {torch0: [] as number[], torch2: [] as number[]}
   for (let run = 0; run < repeats; run++) {
-    decode.mlctl.push(await mlctlDecode(folder, run))
+    const ours = await mlctlDecode(folder, run)
+    decode.mlctl.push(ours)
     if (!torch) continue
     const t0 = torchDecode(folder, 0)
     const t2 = torchDecode(folder, 2)
-    if (t0 !== undefined) decode.torch0.push(t0)
-    if (t2 !== undefined) decode.torch2.push(t2)
+    if (t0 !== undefined) {
+      decode.torch0.push(t0)
+      ratios.torch0.push(ours / t0)
+    }
+    if (t2 !== undefined) {
+      decode.torch2.push(t2)
+      ratios.torch2.push(ours / t2)
+    }
+    console.log(
+      `  round ${run + 1}: mlctl ${round(ours)}, torchvision workers 0 ${t0 === undefined ? '-' : round(t0)}, workers 2 ${t2 === undefined ? '-' : round(t2)}`,
+    )
   }
   console.log('Decoding epoch, 32×32 RGB (images/s)')
-  console.log(`  mlctl (sharp, empty cache)                 ${round(median(decode.mlctl))}`)
-  for (const [label, values] of [
-    ['torchvision ImageFolder, num_workers 0', decode.torch0],
-    ['torchvision ImageFolder, num_workers 2', decode.torch2],
+  console.log(`  mlctl (own decoders, empty cache)          ${round(median(decode.mlctl))}`)
+  for (const [label, values, sameRound] of [
+    ['torchvision ImageFolder, num_workers 0', decode.torch0, ratios.torch0],
+    ['torchvision ImageFolder, num_workers 2', decode.torch2, ratios.torch2],
   ] as const) {
     if (values.length === 0) console.log(`  ${label.padEnd(42)} not run (no torchvision)`)
     else
       console.log(
-        `  ${label.padEnd(42)} ${round(median(values))}   mlctl ${(median(decode.mlctl) / median(values)).toFixed(2)}×`,
+        `  ${label.padEnd(42)} ${round(median(values))}   mlctl ${median(sameRound).toFixed(2)}× (median of same-round ratios; ${sameRound.map((r) => r.toFixed(2)).join(', ')})`,
       )
   }
 

@@ -7,7 +7,8 @@
  *            process start included, against bench/torch_predict.py (PIL + torchvision + PyTorch's LeNet, batch
  *            64) on the same folder; interleaved, medians of --rounds, and the ratio within each round.
  *            Then the same on --photos 640×480 JPEGs (the digits scaled up, as product photos are larger than the
- *            model input): sharp shrinks a JPEG while decoding it, PIL decodes every pixel and then resizes.
+ *            model input): both sides decode every pixel with libjpeg-turbo (mlctl through sharp, for JPEGs this
+ *            large) and then resize with Pillow's bilinear filter (mlctl's TypeScript copy of it).
  *   serve    wrk PUTs one image per request (as `curl -T` does) at concurrency 16 for --seconds: a 28×28 PNG digit
  *            and a 640×480 JPEG photo-sized one; req/s, p50 and p99, and the slowest GET /v2/health/live probed
  *            every 100 ms meanwhile (is the event loop free while images decode?).

@@ -1,12 +1,8 @@
 import sharp from 'sharp'
 import {describe, expect, it} from 'vitest'
 
-import {
-  decodeImage,
-  ImageDecodeError,
-  type ImagePreprocessing,
-  parseImageSize,
-} from '../../src/core/images/image-preprocessing.js'
+import {ImageDecodeError} from '../../src/core/images/image-decode-error.js'
+import {decodeImage, type ImagePreprocessing, parseImageSize} from '../../src/core/images/image-preprocessing.js'
 
 /** A width×height RGB image whose left half is red and right half is blue. */
 function halves(width: number, height: number): Promise<Buffer> {

@@ -2,7 +2,9 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {ImageFacts, ImagePreprocessing, ImageProblem} from '../images/image-preprocessing.js'
+import type {ImageFacts} from '../images/decode-raw.js'
+import type {ImageProblem} from '../images/image-decode-error.js'
+import {type ImagePreprocessing, PREPROCESSING_VERSION} from '../images/image-preprocessing.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {removeStaleTempFiles} from '../io/temp-files.js'
 
@@ -40,6 +42,11 @@ export class ImageFolderCache {
         this.verdicts.set(entry.stamp.path, entry)
   }
 
+  /** Nothing is known of this folder yet (its first read, or a cache of another version). */
+  isEmpty(): boolean {
+    return this.verdicts.size === 0
+  }
+
   verdict(stamp: FileStamp): FileVerdict | undefined {
     const cached = this.verdicts.get(stamp.path)
     return cached && sameStamp(cached.stamp, stamp) ? cached.verdict : undefined
@@ -61,7 +68,14 @@ export class ImageFolderCache {
     }
     const headerLength = pack.length >= 4 ? pack.readUInt32LE(0) : 0
     const header = parseJson(pack.subarray(4, 4 + headerLength).toString('utf8'))
-    if (!isObject(header) || header.version !== CACHE_VERSION || !Array.isArray(header.files)) return found
+    // pixels from other decoding code are not these pixels
+    if (
+      !isObject(header) ||
+      header.version !== CACHE_VERSION ||
+      header.preprocessing !== PREPROCESSING_VERSION ||
+      !Array.isArray(header.files)
+    )
+      return found
     const bytes = exampleBytes(options)
     const files = header.files as FileStamp[]
     const pixels = pack.subarray(4 + headerLength)
@@ -83,11 +97,17 @@ export class ImageFolderCache {
   writePack(options: ImagePreprocessing, files: Array<{stamp: FileStamp; pixels: Uint8Array}>): void {
     this.ensureDir()
     const header = Buffer.from(
-      JSON.stringify({version: CACHE_VERSION, options, files: files.map((file) => file.stamp)}),
+      JSON.stringify({
+        version: CACHE_VERSION,
+        preprocessing: PREPROCESSING_VERSION,
+        options,
+        files: files.map((file) => file.stamp),
+      }),
     )
     const length = Buffer.alloc(4)
     length.writeUInt32LE(header.length)
-    writeFileAtomic(this.packPath(options), [length, header, ...files.map((file) => file.pixels)])
+    // one buffer, one write: 10,000 small writes cost more than the copy
+    writeFileAtomic(this.packPath(options), Buffer.concat([length, header, ...files.map((file) => file.pixels)]))
   }
 
   /** Writes facts.json when a verdict was added, keeping only the files `current` names. */

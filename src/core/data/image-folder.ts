@@ -1,14 +1,10 @@
-import {readFileSync, realpathSync} from 'node:fs'
+import {existsSync, readFileSync, realpathSync} from 'node:fs'
 
 import {UserError} from '../errors.js'
-import {
-  decodeImage,
-  ImageDecodeError,
-  type ImagePreprocessing,
-  type ImageProblem,
-  readImageFacts,
-  type ResizeMode,
-} from '../images/image-preprocessing.js'
+import {decodePool} from '../images/decode-pool.js'
+import {readImageFacts} from '../images/decode-raw.js'
+import {ImageDecodeError, type ImageProblem} from '../images/image-decode-error.js'
+import type {ImagePreprocessing, ResizeMode} from '../images/image-preprocessing.js'
 import type {Dataset, DataSplit} from './dataset.js'
 import {exampleBytes, type FileVerdict, ImageFolderCache} from './image-folder-cache.js'
 import {plural, scanImageFolder, type ScannedFile} from './image-folder-scan.js'
@@ -24,11 +20,10 @@ const TEST_SPLIT_SEED = 15
 const DEFAULT_MAX_SIDE = 64
 
 /**
- * Images decoded at once. sharp decodes on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says
- * otherwise), so a few more in flight than threads keep it busy while files are read; 2 to 32 in flight on
- * 2 cores (28×28 files, see README "Your own images") stayed within the run-to-run noise.
+ * Headers read at once when picking the default size: PNG and JPEG headers are read here at once, the other
+ * formats ask sharp, which works on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise).
  */
-const DECODE_CONCURRENCY = 8
+const HEADER_CONCURRENCY = 8
 
 /** A bad file's path and problem; the summary names the first few. */
 const NAMED_BAD_FILES = 3
@@ -65,8 +60,10 @@ export interface ImageFolderProgress {
  */
 export async function loadImageFolder(folder: string, options: ImageFolderOptions): Promise<Dataset> {
   const started = performance.now()
+  const cache = openFolderCache(folder, options.cacheDir)
+  // a folder never read before will be decoded: its decoding threads start while its files are listed
+  if (cache.isEmpty()) decodePool().warm()
   const scan = scanImageFolder(folder)
-  const cache = new ImageFolderCache(options.cacheDir, realpathSync(folder))
   const all = [...scan.train, ...(scan.test ?? [])]
   const maxPixels = options.maxPixels
   const verdicts = new Map<string, FileVerdict>()
@@ -88,7 +85,7 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
     await forEachConcurrently(
       unknown,
       async (file) => {
-        const verdict = await verdictOf(file, async (bytes) => ({facts: await readImageFacts(bytes, {maxPixels})}))
+        const verdict = await verdictOf(file, async (bytes) => ({facts: await readImageFacts(bytes, maxPixels)}))
         verdicts.set(file.path, verdict)
         cache.setVerdict(file, verdict)
       },
@@ -103,14 +100,12 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
   )
   const pixels = new Map(cachedPixels)
   const toDecode = all.filter((file) => !pixels.has(file.path) && !isProblem(verdicts.get(file.path)))
-  await forEachConcurrently(
+  await decodeAll(
     toDecode,
-    async (file) => {
-      const verdict = await verdictOf(file, async (bytes) => {
-        const decoded = await decodeImage(bytes, preprocessing, {maxPixels})
-        pixels.set(file.path, decoded.pixels)
-        return {facts: decoded.facts}
-      })
+    preprocessing,
+    maxPixels,
+    (file, verdict, decoded) => {
+      if (decoded) pixels.set(file.path, decoded)
       if (!verdicts.has(file.path) || isProblem(verdict)) cache.setVerdict(file, verdict)
       verdicts.set(file.path, verdict)
     },
@@ -174,11 +169,16 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
   }
 }
 
+/** The folder's cache; a folder that is not there is named by the scan's own message. */
+function openFolderCache(folder: string, cacheDir: string): ImageFolderCache {
+  if (!existsSync(folder)) scanImageFolder(folder)
+  return new ImageFolderCache(cacheDir, realpathSync(folder))
+}
+
 /**
  * Reads a file and runs `use` on its bytes; a read or decode failure becomes the file's problem. The read is
  * synchronous: an asynchronous one makes four trips (open, stat, read, close) through libuv's thread pool, the
- * same threads sharp decodes on, and on the 28×28 files of README "Your own images" decoding ran about 6% faster
- * without them (3 interleaved runs, each faster).
+ * same threads sharp reads headers on.
  */
 async function verdictOf(file: ScannedFile, use: (bytes: Buffer) => Promise<FileVerdict>): Promise<FileVerdict> {
   try {
@@ -289,27 +289,56 @@ function toSplit(listed: ScannedFile[], pixels: Map<string, Uint8Array>, options
   return {inputs, targets, count: files.length}
 }
 
-/** Runs `work` on every item with DECODE_CONCURRENCY in flight; `onDone` hears the count as it grows. */
+/**
+ * Decodes every file on the decode pool's threads (they read the files themselves), all queued at once so
+ * that they go out in batches; `onDecoded` hears each file's verdict and pixels.
+ */
+async function decodeAll(
+  files: ScannedFile[],
+  preprocessing: ImagePreprocessing,
+  maxPixels: number | undefined,
+  onDecoded: (file: ScannedFile, verdict: FileVerdict, pixels?: Uint8Array) => void,
+  onDone: (done: number) => void,
+): Promise<void> {
+  const pool = decodePool()
+  const report = progressReporter(files.length, onDone)
+  await Promise.all(
+    files.map(async (file) => {
+      const outcome = await pool.decode({source: {path: file.absolute}, preprocessing, maxPixels})
+      if ('pixels' in outcome) onDecoded(file, {facts: outcome.facts}, outcome.pixels)
+      else onDecoded(file, outcome)
+      report()
+    }),
+  )
+}
+
+/** Runs `work` on every item with HEADER_CONCURRENCY in flight; `onDone` hears the count as it grows. */
 async function forEachConcurrently<T>(
   items: T[],
   work: (item: T) => Promise<void>,
   onDone: (done: number) => void,
 ): Promise<void> {
-  if (items.length === 0) return
   let next = 0
-  let done = 0
-  let reported = 0
-  onDone(0)
+  const report = progressReporter(items.length, onDone)
   const worker = async () => {
     while (next < items.length) {
       await work(items[next++])
-      done++
-      // about a hundred updates however many images there are
-      if (done - reported >= Math.max(1, items.length / 100) || done === items.length) {
-        reported = done
-        onDone(done)
-      }
+      report()
     }
   }
-  await Promise.all(Array.from({length: Math.min(DECODE_CONCURRENCY, items.length)}, worker))
+  await Promise.all(Array.from({length: Math.min(HEADER_CONCURRENCY, items.length)}, worker))
+}
+
+/** Counts finished items and tells `onDone` at the start and about a hundred times however many there are. */
+function progressReporter(total: number, onDone: (done: number) => void): () => void {
+  let done = 0
+  let reported = 0
+  if (total > 0) onDone(0)
+  return () => {
+    done++
+    if (done - reported >= Math.max(1, total / 100) || done === total) {
+      reported = done
+      onDone(done)
+    }
+  }
 }

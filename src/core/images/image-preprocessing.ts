@@ -1,6 +1,6 @@
-import sharp, {type Metadata, type OutputInfo, type Sharp} from 'sharp'
-
-import {type HeaderFacts, readHeaderFacts} from './image-header.js'
+import {decodeRawImage, type ImageFacts} from './decode-raw.js'
+import type {RawImage} from './raw-image.js'
+import {resampleBilinear} from './resample.js'
 
 /**
  * How an image becomes a model's input: the one recipe train, evaluate, predict and serve share, recorded in
@@ -18,36 +18,12 @@ export type ResizeMode = 'cover' | 'contain' | 'fill'
 
 export const RESIZE_MODES: readonly ResizeMode[] = ['cover', 'contain', 'fill']
 
-/** The formats mlctl reads, by the name it reports them with. */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif'
-
 /**
- * Past this many pixels an image is refused as a decompression bomb (a small file that would inflate to
- * gigabytes): Pillow's DecompressionBombError threshold, far above any camera's full resolution.
+ * The version of the pixels this code makes from a file; part of the image-folder cache's key, so a cache
+ * written by code that made other pixels is decoded again. 2: mlctl's own PNG/JPEG decoding and Pillow's
+ * bilinear resampling (1 was sharp's decode and lanczos resize).
  */
-export const DEFAULT_MAX_PIXELS = 178_956_970
-
-export type ImageProblem = 'empty' | 'unsupported' | 'truncated' | 'undecodable' | 'too-many-pixels'
-
-/** Why one image cannot be used; `message` is a phrase that follows the file's name. */
-export class ImageDecodeError extends Error {
-  constructor(
-    readonly problem: ImageProblem,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'ImageDecodeError'
-  }
-}
-
-/** What the file itself is, before preprocessing. */
-export interface ImageFacts {
-  format: ImageFormat
-  width: number
-  height: number
-  /** No colour: one channel (plus perhaps alpha). */
-  grayscale: boolean
-}
+export const PREPROCESSING_VERSION = 2
 
 export interface DecodedImage {
   /** uint8 CHW, channels × height × width of the preprocessing */
@@ -65,144 +41,106 @@ export async function decodeImage(
   options: ImagePreprocessing,
   limits: {maxPixels?: number} = {},
 ): Promise<DecodedImage> {
-  const format = sniffImageFormat(bytes)
-  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS
-  // the limit is checked against the header's size below, so that the message can give the size
-  const image = sharp(bytes, {limitInputPixels: false, pages: 1, failOn: 'error'})
-  let facts: ImageFacts
-  let raw: {data: Buffer; info: OutputInfo}
-  try {
-    facts = checkedFacts(format, await headerFacts(format, bytes, image), maxPixels)
-    const pipeline = image
-      .rotate()
-      .flatten({background: '#ffffff'})
-      .resize(options.width, options.height, {
-        fit: options.resize,
-        position: 'centre',
-        background: {r: 0, g: 0, b: 0},
-      })
-    raw = await (options.channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb'))
-      .raw()
-      .toBuffer({resolveWithObject: true})
-  } catch (error) {
-    if (error instanceof ImageDecodeError) throw error
-    throw decodeFailure(format, bytes, error as Error)
-  }
-  return {pixels: toChw(raw.data, raw.info.channels, options), facts}
-}
-
-/** The file's format, size and colour from its header, without decoding its pixels. */
-export async function readImageFacts(bytes: Uint8Array, limits: {maxPixels?: number} = {}): Promise<ImageFacts> {
-  const format = sniffImageFormat(bytes)
-  let header: HeaderFacts
-  try {
-    header = await headerFacts(format, bytes, sharp(bytes, {limitInputPixels: false, pages: 1}))
-  } catch (error) {
-    throw decodeFailure(format, bytes, error as Error)
-  }
-  return checkedFacts(format, header, limits.maxPixels ?? DEFAULT_MAX_PIXELS)
+  const {image, facts} = await decodeRawImage(bytes, limits.maxPixels)
+  return {pixels: preprocessRawImage(image, options), facts}
 }
 
 /**
- * Size (after EXIF orientation) and band count: from the header bytes when they answer alone, else from
- * sharp's metadata(), a second libvips header load that costs as much as a fifth of a small file's decode.
+ * Decoded pixels (any size, 1-4 channels) to the model's input, in the order PIL and torchvision take:
+ * alpha flattened on white, colour to gray by ITU-R 601-2 luma when one channel is asked, then the resize
+ * (Pillow's antialiased bilinear, resample.ts), then planar CHW. Gray stays one channel until the end.
  */
-async function headerFacts(format: ImageFormat, bytes: Uint8Array, image: Sharp): Promise<HeaderFacts> {
-  const known = readHeaderFacts(format, bytes)
-  if (known) return known
-  const metadata: Metadata = await image.metadata()
-  return {
-    width: metadata.autoOrient?.width ?? metadata.width,
-    height: metadata.autoOrient?.height ?? metadata.height,
-    channels: metadata.channels,
+export function preprocessRawImage(image: RawImage, options: ImagePreprocessing): Uint8Array {
+  let pixels = flattenOnWhite(image)
+  if (options.channels === 1 && pixels.channels === 3) pixels = toGray(pixels)
+  pixels = resize(pixels, options)
+  return toChw(pixels, options.channels)
+}
+
+/** Gray + alpha → gray, RGBA → RGB, as if laid over a white page. */
+function flattenOnWhite(image: RawImage): RawImage {
+  if (image.channels !== 2 && image.channels !== 4) return image
+  const colours = image.channels - 1
+  const count = image.width * image.height
+  const out = new Uint8Array(count * colours)
+  const data = image.data
+  for (let p = 0; p < count; p++) {
+    const alpha = data[p * image.channels + colours]
+    for (let c = 0; c < colours; c++)
+      out[p * colours + c] = Math.round((data[p * image.channels + c] * alpha + 255 * (255 - alpha)) / 255)
   }
+  return {width: image.width, height: image.height, channels: colours, data: out}
 }
 
-function checkedFacts(format: ImageFormat, header: HeaderFacts, maxPixels: number): ImageFacts {
-  const {width, height} = header
-  if (width * height > maxPixels)
-    throw new ImageDecodeError(
-      'too-many-pixels',
-      `is ${width}×${height} pixels, over the limit of ${maxPixels} (refused as a possible decompression bomb)`,
-    )
-  return {format, width, height, grayscale: header.channels <= 2}
-}
-
-/** The format by the file's first bytes; throws for an empty file or one mlctl does not read. */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat {
-  if (bytes.length === 0) throw new ImageDecodeError('empty', 'is empty (0 bytes)')
-  const ascii = (start: number, end: number) => Buffer.from(bytes.subarray(start, end)).toString('latin1')
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg'
-  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png'
-  if (ascii(0, 4) === 'GIF8') return 'gif'
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp'
-  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff'
-  if (ascii(4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 12))) return 'avif'
-  const known = describeOtherFormat(bytes, ascii)
-  throw new ImageDecodeError(
-    'unsupported',
-    `is ${known ?? 'not an image mlctl reads'}; mlctl reads JPEG, PNG, WebP, GIF, TIFF and AVIF`,
-  )
-}
-
-function describeOtherFormat(bytes: Uint8Array, ascii: (start: number, end: number) => string): string | undefined {
-  if (ascii(0, 2) === 'BM') return 'a BMP image'
-  if (ascii(4, 8) === 'ftyp' && ascii(8, 12).startsWith('he')) return 'a HEIC image'
-  if (ascii(0, 5) === '<?xml' || ascii(0, 4) === '<svg') return 'an SVG drawing'
-  if (ascii(0, 4) === '%PDF') return 'a PDF document'
-  return bytes.length < 8 ? `too short to be an image (${bytes.length} bytes)` : undefined
+/** PIL's convert('L') (torchvision's Grayscale): L = R·299/1000 + G·587/1000 + B·114/1000 in 16-bit fixed point. */
+function toGray(image: RawImage): RawImage {
+  const count = image.width * image.height
+  const out = new Uint8Array(count)
+  const data = image.data
+  for (let p = 0; p < count; p++)
+    out[p] = (data[3 * p] * 19595 + data[3 * p + 1] * 38470 + data[3 * p + 2] * 7471 + 0x8000) >> 16
+  return {width: image.width, height: image.height, channels: 1, data: out}
 }
 
 /**
- * A failed decode of a known format: truncated when the file lacks the end its format requires (a copy or
- * download cut short), undecodable otherwise.
+ * fill: stretch; cover: scale the centred region of the output's aspect ratio (Pillow's ImageOps.fit, which
+ * resizes that region of the source directly, no crop of a rounded intermediate); contain: fit inside and pad
+ * with black, centred (ImageOps.pad, with Python's rounding).
  */
-function decodeFailure(format: ImageFormat, bytes: Uint8Array, error: Error): ImageDecodeError {
-  if (/pixel limit/i.test(error.message))
-    return new ImageDecodeError(
-      'too-many-pixels',
-      'has more pixels than the limit (refused as a possible decompression bomb)',
-    )
-  const reason = error.message.split('\n')[0]?.trim() ?? ''
-  if (!hasFormatEnd(format, bytes))
-    return new ImageDecodeError('truncated', `is a truncated ${format.toUpperCase()} file (it ends early)`)
-  return new ImageDecodeError('undecodable', `cannot be decoded as ${format.toUpperCase()} (${reason})`)
-}
-
-function hasFormatEnd(format: ImageFormat, bytes: Uint8Array): boolean {
-  const n = bytes.length
-  switch (format) {
-    case 'jpeg':
-      // an end-of-image marker among the last bytes; some cameras append padding after it
-      for (let i = n - 2; i >= Math.max(0, n - 1024); i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true
-      return false
-    case 'png':
-      return Buffer.from(bytes.subarray(n - 8, n - 4)).toString('latin1') === 'IEND'
-    case 'gif':
-      return bytes[n - 1] === 0x3b
-    case 'webp':
-      return n >= 8 && Buffer.from(bytes.buffer, bytes.byteOffset, n).readUInt32LE(4) + 8 <= n
-    default:
-      return true
+function resize(image: RawImage, options: ImagePreprocessing): RawImage {
+  const {width, height} = options
+  if (options.resize === 'fill') return resampleBilinear(image, width, height)
+  const sourceRatio = image.width / image.height
+  const outputRatio = width / height
+  if (options.resize === 'cover') {
+    let cropWidth = image.width
+    let cropHeight = image.height
+    if (sourceRatio > outputRatio) cropWidth = outputRatio * image.height
+    else if (sourceRatio < outputRatio) cropHeight = image.width / outputRatio
+    const left = (image.width - cropWidth) * 0.5
+    const top = (image.height - cropHeight) * 0.5
+    return resampleBilinear(image, width, height, {
+      left,
+      top,
+      right: left + cropWidth,
+      bottom: top + cropHeight,
+    })
   }
+  let fitWidth = width
+  let fitHeight = height
+  if (sourceRatio > outputRatio) fitHeight = roundHalfEven((image.height / image.width) * width)
+  else if (sourceRatio < outputRatio) fitWidth = roundHalfEven((image.width / image.height) * height)
+  const fitted = resampleBilinear(image, Math.max(1, fitWidth), Math.max(1, fitHeight))
+  if (fitted.width === width && fitted.height === height) return fitted
+  const x = roundHalfEven((width - fitted.width) * 0.5)
+  const y = roundHalfEven((height - fitted.height) * 0.5)
+  const rowLength = fitted.width * image.channels
+  const out = new Uint8Array(width * height * image.channels)
+  for (let row = 0; row < fitted.height; row++)
+    out.set(fitted.data.subarray(row * rowLength, (row + 1) * rowLength), ((y + row) * width + x) * image.channels)
+  return {width, height, channels: image.channels, data: out}
 }
 
-/** sharp's interleaved HWC rows to planar CHW. */
-function toChw(data: Buffer, decodedChannels: number, options: ImagePreprocessing): Uint8Array {
-  const {width, height, channels} = options
-  const plane = width * height
-  if (data.length !== plane * decodedChannels)
-    throw new ImageDecodeError('undecodable', `decoded to ${data.length} bytes, not ${plane}×${decodedChannels}`)
+/** Python's round(): halves to the even neighbour. */
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value)
+  const fraction = value - floor
+  if (fraction !== 0.5) return Math.round(value)
+  return floor % 2 === 0 ? floor : floor + 1
+}
+
+/** Interleaved 1 or 3 channels to planar CHW with `channels` planes (gray repeated for RGB). */
+function toChw(image: RawImage, channels: 1 | 3): Uint8Array {
+  const plane = image.width * image.height
   const out = new Uint8Array(plane * channels)
-  if (channels === 1) {
-    if (decodedChannels === 1) out.set(data)
-    else for (let p = 0; p < plane; p++) out[p] = data[p * decodedChannels]
+  const data = image.data
+  if (image.channels === 1) {
+    for (let c = 0; c < channels; c++) out.set(data.subarray(0, plane), c * plane)
     return out
   }
   for (let c = 0; c < 3; c++) {
-    const source = decodedChannels >= 3 ? c : 0
     const offset = c * plane
-    for (let p = 0; p < plane; p++) out[offset + p] = data[p * decodedChannels + source]
+    for (let p = 0; p < plane; p++) out[offset + p] = data[p * 3 + c]
   }
   return out
 }

@@ -1,12 +1,11 @@
 /**
- * Predicts image files: reads and decodes them concurrently (sharp decodes on its own threads), in the order
+ * Predicts image files: decodes them on the decode pool's threads (which read the files), in the order
  * given, and runs the model on full batches while the next images decode. A file that cannot be read or
  * decoded becomes a prediction with an error; every other file is still predicted.
  */
-import {readFile} from 'node:fs/promises'
-
 import {tensor} from '../engine/ort-session.js'
-import {decodeImage, ImageDecodeError, type ImagePreprocessing} from '../images/image-preprocessing.js'
+import {decodePool} from '../images/decode-pool.js'
+import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {imageBatchData} from './image-input.js'
 import type {InputFile} from './input-files.js'
 import {mapOrdered} from './ordered-map.js'
@@ -16,7 +15,7 @@ import type {PredictionModel} from './prediction-model.js'
 export interface PredictOptions {
   batchSize: number
   topK: number
-  /** Files read and decoded at once. */
+  /** Files queued for decoding at once (the pool sends them to its threads in batches). */
   concurrency: number
   /** Called after each batch with the inputs done so far. */
   onProgress?: (done: number, total: number) => void
@@ -76,11 +75,9 @@ async function decodeFile(file: InputFile, index: number, preprocessing: ImagePr
   const {input} = file
   if (file.error) return {index, input, error: file.error}
   try {
-    const bytes = await readFile(input)
-    return {index, input, pixels: (await decodeImage(bytes, preprocessing)).pixels}
+    const outcome = await decodePool().decode({source: {path: input}, preprocessing})
+    return 'pixels' in outcome ? {index, input, pixels: outcome.pixels} : {index, input, error: outcome.message}
   } catch (error) {
-    if (error instanceof ImageDecodeError) return {index, input, error: error.message}
-    const code = (error as NodeJS.ErrnoException).code
-    return {index, input, error: `cannot be read (${code ?? (error as Error).message})`}
+    return {index, input, error: `cannot be decoded (${(error as Error).message})`}
   }
 }

@@ -16,6 +16,12 @@ import type {Prediction} from './prediction.js'
 import {openPredictionModel, type PredictionModel} from './prediction-model.js'
 import {checkBatchOptions} from '../evaluate/evaluate-model.js'
 
+/**
+ * Image files queued for decoding ahead of the model: enough for the decode pool to send its threads
+ * full batches of small files; the decoded inputs waiting are model-sized, so this costs little memory.
+ */
+const DECODE_AHEAD = 256
+
 export interface PredictRequest {
   /** A run directory or an .onnx file. */
   model: string
@@ -29,7 +35,7 @@ export interface PredictRequest {
   overrides: ImageInputOverrides
   /** onnxruntime intra-op threads; default: all cores. */
   threads?: number
-  /** Image files read and decoded at once; default: two per core. */
+  /** Image files queued for decoding at once; default DECODE_AHEAD. */
   concurrency?: number
   onProgress?: (done: number, total: number) => void
 }
@@ -96,7 +102,7 @@ export async function predictInputs(request: PredictRequest): Promise<PredictRes
       predictions = await predictImages(model, expandInputs(request.inputs), {
         batchSize: request.batchSize,
         topK: request.topK,
-        concurrency: request.concurrency ?? 2 * availableParallelism(),
+        concurrency: request.concurrency ?? DECODE_AHEAD,
         onProgress: request.onProgress,
       })
     }

@@ -1,10 +1,10 @@
 /**
- * Uploaded images to a served model's input: decoded with the model's own preprocessing (decodeImage,
- * as train, evaluate and predict do), all of a request's images at once. sharp decodes on libuv's thread
- * pool, so a large photo does not hold up the thread that answers health checks and other requests; what
- * stays on it is copying the small decoded result into the batch.
+ * Uploaded images to a served model's input: decoded with the model's own preprocessing (the decode pool,
+ * as train, evaluate and predict do), all of a request's images at once. The pool decodes on worker threads,
+ * so a large photo does not hold up the thread that answers health checks and other requests; what stays on
+ * it is copying the bytes there and the small decoded result into the batch.
  */
-import {decodeImage, ImageDecodeError} from '../images/image-preprocessing.js'
+import {type DecodeOutcome, decodePool} from '../images/decode-pool.js'
 import {imageBatchData} from '../predict/image-input.js'
 import type {UploadedImage} from './predict-body.js'
 import {ServeError} from './serve-error.js'
@@ -34,13 +34,18 @@ export async function imagesToTensor(
       `model "${model.name}" takes exactly ${plan.fixedBatch} image${plan.fixedBatch === 1 ? '' : 's'} per request; this request has ${images.length}`,
     )
   const started = performance.now()
+  const pool = decodePool()
   const decoded = await Promise.allSettled(
-    images.map((image) => decodeImage(image.bytes, plan.preprocessing, {maxPixels: options.maxPixels})),
+    images.map((image) =>
+      pool.decode({source: {bytes: image.bytes}, preprocessing: plan.preprocessing, maxPixels: options.maxPixels}),
+    ),
   )
   options.observer?.onImagesDecoded(model.name, images.length, (performance.now() - started) / 1000)
   const pixels = decoded.map((result, i) => {
-    if (result.status === 'fulfilled') return result.value.pixels
-    throw uploadError(images[i].name, result.reason)
+    if (result.status === 'rejected')
+      throw new ServeError('internal', `decoding an uploaded image failed: ${String(result.reason)}`)
+    if ('pixels' in result.value) return result.value.pixels
+    throw uploadError(images[i].name, result.value)
   })
   const {channels, height, width} = plan.preprocessing
   return {
@@ -51,9 +56,7 @@ export async function imagesToTensor(
   }
 }
 
-function uploadError(name: string | undefined, reason: unknown): ServeError {
-  if (!(reason instanceof ImageDecodeError))
-    return new ServeError('internal', `decoding an uploaded image failed: ${String(reason)}`)
+function uploadError(name: string | undefined, reason: Extract<DecodeOutcome, {problem: unknown}>): ServeError {
   const kind = reason.problem === 'too-many-pixels' ? 'too_large' : 'invalid_argument'
   return new ServeError(
     kind,
