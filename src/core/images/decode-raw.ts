@@ -5,7 +5,7 @@
  * that mattered only on small files (README "Your own images"). Which route a file takes depends only on its
  * header, so a given file gives the same pixels in every step.
  */
-import type {SharpOptions} from 'sharp'
+import type {Metadata, SharpOptions} from 'sharp'
 
 import {exifOrientation, orient, type Orientation, swapsSides} from './exif-orientation.js'
 import {ImageDecodeError} from './image-decode-error.js'
@@ -72,15 +72,7 @@ export async function readImageFacts(bytes: Uint8Array, maxPixels = DEFAULT_MAX_
       return checkedFacts('png', header.width, header.height, orientation, header.channels, maxPixels)
     }
     if (format === 'jpeg') return jpegFacts(readJpegHeader(bytes), maxPixels)
-    const metadata = await (await sharpOf(bytes, {limitInputPixels: false, pages: 1})).metadata()
-    return checkedFacts(
-      format,
-      metadata.width,
-      metadata.height,
-      metadata.orientation ?? 1,
-      metadata.channels,
-      maxPixels,
-    )
+    return sharpFacts(format, await (await sharpOf(bytes, {limitInputPixels: false, pages: 1})).metadata(), maxPixels)
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error
     throw decodeFailure(format, bytes, error as Error)
@@ -95,6 +87,10 @@ function decodeOwnPng(bytes: Uint8Array, maxPixels: number): RawDecode {
     facts = checkedFacts('png', header.width, header.height, orientation, header.channels, maxPixels)
   })
   return {image: orient(stored, orientation), facts: facts!}
+}
+
+function sharpFacts(format: ImageFormat, metadata: Metadata, maxPixels: number): ImageFacts {
+  return checkedFacts(format, metadata.width, metadata.height, metadata.orientation ?? 1, metadata.channels, maxPixels)
 }
 
 function jpegFacts(header: JpegHeader, maxPixels: number): ImageFacts {
@@ -119,14 +115,7 @@ async function decodeWithSharp(format: ImageFormat, bytes: Uint8Array, maxPixels
   // the limit is checked against the header's size first, so that the message can give the size
   const image = await sharpOf(bytes, {limitInputPixels: false, pages: 1, failOn: 'error'})
   const metadata = await image.metadata()
-  const facts = checkedFacts(
-    format,
-    metadata.width,
-    metadata.height,
-    metadata.orientation ?? 1,
-    metadata.channels,
-    maxPixels,
-  )
+  const facts = sharpFacts(format, metadata, maxPixels)
   // one band for a gray image without alpha (a third of the pixels to resize); libvips's 'b-w' drops alpha,
   // so gray with alpha comes as sRGB + alpha, whose R = G = B gives the gray back exactly
   const {data, info} = await image
