@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {formatThroughput} from '../../src/cli/epoch-progress.js'
 import {meanTokensPerText} from '../../src/core/text/token-ids.js'
+import {textEpochs} from '../../src/core/train/dataset-defaults.js'
 import {mlctl} from '../helpers/mlctl-cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'mlctl-text-defaults-'))
@@ -41,15 +42,16 @@ const lowercaseOf = (run: string) => {
 const epochLines = (stderr: string) => stderr.split('\n').filter((l) => /^epoch +\d/.test(l))
 
 describe('text training defaults', () => {
-  it('a text run without --lr or --epochs trains 5 epochs at lr 0.01, says so, and counts examples and tokens', () => {
+  it('a text run without --lr or --epochs trains at lr 0.01 for about 700 steps, says so, and counts tokens', () => {
     const out = join(root, 'defaults')
     const run = mlctl([...text, '--out', out])
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stderr).toContain('training  5 epochs, batch 64, adam lr 0.01 (cosine)')
-    expect(run.stderr).toContain('defaults  lr 0.01, 5 epochs for text (flags or --config override them)')
-    expect(configOf(out).config).toMatchObject({lr: 0.01, epochs: 5})
+    // 43 training texts are one step an epoch: 700 steps would be 700 epochs, so the most, 10.
+    expect(run.stderr).toContain('training  10 epochs, batch 64, adam lr 0.01 (cosine)')
+    expect(run.stderr).toContain('defaults  lr 0.01, 10 epochs for 43 training texts (flags or --config override them)')
+    expect(configOf(out).config).toMatchObject({lr: 0.01, epochs: 10})
     const lines = epochLines(run.stderr)
-    expect(lines).toHaveLength(5)
+    expect(lines).toHaveLength(10)
     for (const line of lines) {
       expect(line).not.toContain('img/s')
       // Every text here is 8 tokens long, so the tokens/s is 8 times the examples/s (each rounded).
@@ -72,7 +74,7 @@ describe('text training defaults', () => {
 
     const epochsOnly = mlctl([...text, '--epochs', '1', '--out', join(root, 'epochs-only')])
     expect(epochsOnly.code, epochsOnly.stderr).toBe(0)
-    expect(epochsOnly.stderr).toContain('defaults  lr 0.01 for text')
+    expect(epochsOnly.stderr).toContain('defaults  lr 0.01 for 43 training texts')
   })
 
   it('texts longer than 256 tokens are kept whole up to the 95th percentile (the default cap is 1,024)', () => {
@@ -98,6 +100,16 @@ describe('text training defaults', () => {
     expect(tabular.code, tabular.stderr).toBe(0)
     expect(tabular.stderr).toContain('adam lr 0.001 (cosine)')
     expect(epochLines(tabular.stderr)[0]).toMatch(/ \d+ rows\/s /)
+  })
+})
+
+describe('text epochs', () => {
+  it('are enough for about 700 steps of the batch, 2 to 10', () => {
+    expect(textEpochs(22_500, 64)).toBe(2) // imdb: 352 steps an epoch
+    expect(textEpochs(4013, 64)).toBe(10) // sms-spam: 63 steps an epoch
+    expect(textEpochs(108_000, 64)).toBe(2) // ag-news: 1,688 steps an epoch
+    expect(textEpochs(10_000, 64)).toBe(4)
+    expect(textEpochs(10_000, 32)).toBe(2)
   })
 })
 

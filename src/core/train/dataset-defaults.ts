@@ -1,5 +1,5 @@
 import {UserError} from '../errors.js'
-import {DEFAULT_LR, TEXT_EPOCHS, TEXT_LR, type TrainConfig} from './train-config.js'
+import {DEFAULT_LR, TEXT_EPOCHS, TEXT_LR, TEXT_TARGET_STEPS, type TrainConfig} from './train-config.js'
 
 /** The options whose default depends on the dataset; a run's config.json always records their values. */
 export type RunConfig = TrainConfig &
@@ -22,19 +22,23 @@ export function withDatasetDefaults(
 ): {config: RunConfig; chosen?: string} {
   if (dataset.isText) {
     const lr = config.lr ?? TEXT_LR
-    const epochs = config.epochs ?? TEXT_EPOCHS
+    const batch = config['batch-size'] ?? 64
+    const epochs = config.epochs ?? textEpochs(dataset.trainingRows, batch)
     const resolved = {
       ...config,
       model: config.model ?? 'bag',
       lr,
       epochs,
-      'batch-size': config['batch-size'] ?? 64,
+      'batch-size': batch,
       'early-stop': config['early-stop'] ?? 0,
     }
     const picked = [config.lr === undefined && `lr ${lr}`, config.epochs === undefined && `${epochs} epochs`].filter(
       (p) => p !== false,
     )
-    return {config: checkWarmup(resolved), ...(picked.length > 0 && {chosen: `${picked.join(', ')} for text`})}
+    return {
+      config: checkWarmup(resolved),
+      ...(picked.length > 0 && {chosen: `${picked.join(', ')} for ${dataset.trainingRows} training texts`}),
+    }
   }
   if (!dataset.isTable) {
     const resolved = {
@@ -83,6 +87,12 @@ export function tableEpochs(rows: number, batch: number): number {
   const epochs = Math.ceil(TABLE_TARGET_STEPS / stepsPerEpoch)
   const rounded = epochs > 100 ? Math.ceil(epochs / 10) * 10 : epochs
   return Math.min(TABLE_EPOCHS.max, Math.max(TABLE_EPOCHS.min, rounded))
+}
+
+/** Enough epochs for about TEXT_TARGET_STEPS steps, TEXT_EPOCHS.min to TEXT_EPOCHS.max. */
+export function textEpochs(rows: number, batch: number): number {
+  const stepsPerEpoch = Math.max(1, Math.ceil(rows / batch))
+  return Math.min(TEXT_EPOCHS.max, Math.max(TEXT_EPOCHS.min, Math.round(TEXT_TARGET_STEPS / stepsPerEpoch)))
 }
 
 function checkWarmup(config: RunConfig): RunConfig {
