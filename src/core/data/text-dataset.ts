@@ -7,8 +7,9 @@ import {seededPermutation} from './seeded-shuffle.js'
 import type {DatasetOrigin, DataSplit, TextDataset} from './dataset.js'
 
 /**
- * A trained tokenizer folds case unless told not to: "Great" and "great" then share one embedding row, which
- * the README's "Text, real data" runs measured as worth about a point of imdb test accuracy.
+ * A trained tokenizer folds case unless told not to: "Great" and "great" then share one embedding row and
+ * what one learns the other knows. sms-spam's bag scored 98.0% cased and 98.2% lowercased, other settings
+ * equal (README "Text, real data").
  */
 export const DEFAULT_LOWERCASE = true
 

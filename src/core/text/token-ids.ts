@@ -2,8 +2,9 @@ import {UserError} from '../errors.js'
 import type {WordPieceTokenizer} from './wordpiece.js'
 
 /**
- * Longest default sequence. It was 256, which cut 24,069 of imdb's 25,000 training reviews; its bag of
- * words then lost about two points of test accuracy against whole reviews (README "Text, real data").
+ * Longest default sequence. It was 256, which cut 24,069 of imdb's 25,000 training reviews: its bag with
+ * bigrams reached 85.2% validation accuracy after one epoch, and 88.6% with 1,024 tokens (README "Text, real
+ * data").
  */
 export const MAX_DEFAULT_LENGTH = 1024
 const DEFAULT_LENGTH_PERCENTILE = 0.95
