@@ -4,6 +4,19 @@ import type {EpochRecord} from '../core/run/read-run.js'
 import type {StepProgress} from '../core/train/training-loop.js'
 
 /**
+ * What the training speed counts: images, table rows or texts. A text run also reports tokens/s: the
+ * examples/s times its training texts' mean tokens (padding and hashed bigrams not counted), since texts
+ * differ in length from one dataset to the next and tokens are what the model reads.
+ */
+export type ThroughputUnit = {examples: 'img' | 'rows'} | {examples: 'examples'; meanTokens: number}
+
+/** The speed as the epoch line shows it, e.g. `2113 examples/s (101420 tokens/s)` or `1458 img/s`. */
+export function formatThroughput(examplesPerSec: number, unit: ThroughputUnit): string {
+  const examples = `${Math.round(examplesPerSec)} ${unit.examples}/s`
+  return 'meanTokens' in unit ? `${examples} (${Math.round(examplesPerSec * unit.meanTokens)} tokens/s)` : examples
+}
+
+/**
  * Training progress on stderr: a cli-progress bar per epoch on a terminal; on a pipe or CI log only
  * the one summary line per epoch (a bar would flood the log).
  */
@@ -15,6 +28,7 @@ export class EpochProgress {
     private readonly color: ChalkInstance,
     private readonly metricName: string,
     private readonly epochs: number,
+    private readonly unit: ThroughputUnit = {examples: 'img'},
   ) {}
 
   step(p: StepProgress): void {
@@ -22,7 +36,7 @@ export class EpochProgress {
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: ` epoch {epoch} [{bar}] {value}/{total} | loss {loss} | ${this.metricName} {metric} | {speed} img/s`,
+          format: ` epoch {epoch} [{bar}] {value}/{total} | loss {loss} | ${this.metricName} {metric} | {speed}`,
           hideCursor: true,
           stream: process.stderr,
           clearOnComplete: true,
@@ -43,7 +57,7 @@ export class EpochProgress {
       (r.valLoss === undefined
         ? ''
         : `  val_loss ${r.valLoss.toFixed(4)}  val_${this.metricName} ${metric(r.valMetric)}`) +
-      `  ${Math.round(r.imagesPerSec)} img/s  ${r.seconds.toFixed(1)}s`
+      `  ${formatThroughput(r.imagesPerSec, this.unit)}  ${r.seconds.toFixed(1)}s`
     process.stderr.write(`${isBest ? this.color.green(`${line}  ★ best`) : line}\n`)
   }
 
@@ -57,7 +71,7 @@ export class EpochProgress {
       epoch: p.epoch + 1,
       loss: p.loss.toFixed(4),
       metric: formatMetric(this.metricName, p.metric),
-      speed: Math.round(p.imagesPerSec),
+      speed: formatThroughput(p.imagesPerSec, this.unit),
     }
   }
 }

@@ -40,6 +40,7 @@ function optionFlag(option: TrainOption) {
         description: properties.description,
         exclusive: properties.exclusive,
         dependsOn: properties.dependsOn,
+        allowNo: option.allowNo,
       })
   }
 }

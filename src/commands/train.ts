@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {colors} from '../cli/color.js'
 import {dataLocationFlags} from '../cli/data-location-flags.js'
 import {DownloadProgress} from '../cli/download-progress.js'
-import {EpochProgress, formatMetric} from '../cli/epoch-progress.js'
+import {EpochProgress, formatMetric, type ThroughputUnit} from '../cli/epoch-progress.js'
 import {describeImageFolder, ImageFolderProgress} from '../cli/image-folder-progress.js'
 import {listenForStop, SIGNAL_EXIT} from '../cli/stop-signal.js'
 import {trainOptionFlags, trainOptionsGiven} from '../cli/train-flags.js'
@@ -78,7 +78,7 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
           downloads.stop()
           decoding.stop()
           if (!quiet) process.stderr.write(describeStart(start, color))
-          progress = new EpochProgress(color, start.metric, start.config.epochs)
+          progress = new EpochProgress(color, start.metric, start.config.epochs, throughputUnit(start))
         },
         onStep: quiet ? undefined : (p) => progress?.step(p),
         onEpoch: quiet ? undefined : (r, best) => progress?.epoch(r, best),
@@ -123,6 +123,11 @@ Runs on ONNX Runtime (onnxruntime-node, CPU) by default. --engine tfjs trains th
       stop.dispose()
     }
   }
+}
+
+function throughputUnit(start: TrainRunStart): ThroughputUnit {
+  if (start.dataset.text) return {examples: 'examples', meanTokens: start.dataset.text.meanTokens}
+  return {examples: start.spec.inputShape.length === 1 ? 'rows' : 'img'}
 }
 
 function describeStart(start: TrainRunStart, color: ReturnType<typeof colors>): string {

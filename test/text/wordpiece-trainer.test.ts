@@ -44,10 +44,11 @@ describe('trainWordPiece', () => {
 describe('token ids', () => {
   const tokenizer = new WordPieceTokenizer(trainWordPiece(REVIEW_TEXTS, {vocabSize: 500, lowercase: true}))
 
-  it('the default length is the 95th percentile of the lengths, capped at 256', () => {
+  it('the default length is the 95th percentile of the lengths, capped at 1,024', () => {
     const lengths = Array.from({length: 100}, (_, i) => Array.from({length: i + 1}, () => 5))
     expect(defaultMaxLength(lengths)).toBe(95)
-    expect(defaultMaxLength([Array.from({length: 1000}, () => 5)])).toBe(256)
+    expect(defaultMaxLength([Array.from({length: 1000}, () => 5)])).toBe(1000)
+    expect(defaultMaxLength([Array.from({length: 3000}, () => 5)])).toBe(1024)
   })
 
   it('pads right with [PAD] and truncates to the first tokens', () => {

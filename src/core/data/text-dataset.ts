@@ -6,6 +6,13 @@ import {DEFAULT_VOCAB_SIZE, trainWordPiece} from '../text/wordpiece-trainer.js'
 import {seededPermutation} from './seeded-shuffle.js'
 import type {DatasetOrigin, DataSplit, TextDataset} from './dataset.js'
 
+/**
+ * A trained tokenizer folds case unless told not to: "Great" and "great" then share one embedding row and
+ * what one learns the other knows. sms-spam's bag scored 98.0% cased and 98.2% lowercased, other settings
+ * equal (README "Text, real data").
+ */
+export const DEFAULT_LOWERCASE = true
+
 /** Texts with their class names, in file or row order. */
 export interface LabelledTexts {
   texts: string[]
@@ -15,11 +22,11 @@ export interface LabelledTexts {
 export interface TextOptions {
   /** Train a tokenizer with this many tokens (--vocab-size); default 8,000. */
   vocabSize?: number
-  /** Lowercase before tokenizing (--lowercase); accents are kept. */
+  /** Lowercase before tokenizing (default; --no-lowercase keeps case); accents are kept either way. */
   lowercase?: boolean
   /** Use this tokenizer instead of training one (--tokenizer FILE, or a trained model's). */
   tokenizer?: TokenizerJson
-  /** Tokens per text (--max-length); default: the 95th percentile of the training texts' lengths, at most 256. */
+  /** Tokens per text (--max-length); default: the 95th percentile of the training texts' lengths, at most 1,024. */
   maxLength?: number
 }
 
@@ -38,7 +45,7 @@ export function tokenizeTextDataset(
     options.tokenizer ??
     trainWordPiece(parts.train.texts, {
       vocabSize: options.vocabSize ?? DEFAULT_VOCAB_SIZE,
-      lowercase: options.lowercase === true,
+      lowercase: options.lowercase ?? DEFAULT_LOWERCASE,
     })
   const tokenizer = new WordPieceTokenizer(json)
   const trainIds = encodeTexts(tokenizer, parts.train.texts)

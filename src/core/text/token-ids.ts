@@ -1,8 +1,12 @@
 import {UserError} from '../errors.js'
 import type {WordPieceTokenizer} from './wordpiece.js'
 
-/** Longest default sequence: longer texts are truncated, since most of a review's signal fits in 256 tokens. */
-export const MAX_DEFAULT_LENGTH = 256
+/**
+ * Longest default sequence. It was 256, which cut 24,069 of imdb's 25,000 training reviews: its bag with
+ * bigrams reached 85.2% validation accuracy after one epoch, and 88.6% with 1,024 tokens (README "Text, real
+ * data").
+ */
+export const MAX_DEFAULT_LENGTH = 1024
 const DEFAULT_LENGTH_PERCENTILE = 0.95
 
 /** Each text's ids, special tokens included, untruncated. */
@@ -12,7 +16,7 @@ export function encodeTexts(tokenizer: WordPieceTokenizer, texts: readonly strin
 
 /**
  * The default --max-length: the 95th percentile of the training texts' lengths in tokens, so that one very
- * long text does not make every batch wide, capped at 256 and at least 1.
+ * long text does not make every batch wide, capped at MAX_DEFAULT_LENGTH and at least 1.
  */
 export function defaultMaxLength(encoded: readonly number[][]): number {
   if (encoded.length === 0) return 1
@@ -50,4 +54,17 @@ export function padTokenIds(
     if (suffix > 0) out.set(ids.slice(ids.length - suffix), row + maxLength - suffix)
   }
   return out
+}
+
+/**
+ * The mean number of tokens (not padding) per row of right-padded ids whose first `tokens` columns are the
+ * text's tokens (hashed bigrams, when there are any, follow them and are not counted).
+ */
+export function meanTokensPerText(ids: Int32Array, rowLength: number, tokens: number, padId: number): number {
+  const count = ids.length / rowLength
+  if (count === 0) return 0
+  let total = 0
+  for (let row = 0; row < ids.length; row += rowLength)
+    for (let i = row; i < row + tokens; i++) if (ids[i] !== padId) total++
+  return total / count
 }

@@ -1,8 +1,9 @@
 import {UserError} from '../errors.js'
-import type {TrainConfig} from './train-config.js'
+import {DEFAULT_LR, TEXT_EPOCHS, TEXT_LR, TEXT_TARGET_STEPS, type TrainConfig} from './train-config.js'
 
 /** The options whose default depends on the dataset; a run's config.json always records their values. */
-export type RunConfig = TrainConfig & Required<Pick<TrainConfig, 'model' | 'epochs' | 'batch-size' | 'early-stop'>>
+export type RunConfig = TrainConfig &
+  Required<Pick<TrainConfig, 'model' | 'lr' | 'epochs' | 'batch-size' | 'early-stop'>>
 
 /** About this many optimizer steps make a small table's default run: fewer leave an MLP far from fitted. */
 const TABLE_TARGET_STEPS = 2000
@@ -20,20 +21,30 @@ export function withDatasetDefaults(
   dataset: {isTable: boolean; trainingRows: number; isText?: boolean},
 ): {config: RunConfig; chosen?: string} {
   if (dataset.isText) {
-    // fastText trains its bag of words for 5 epochs; Adam's smaller steps get there in about twice that
+    const lr = config.lr ?? TEXT_LR
+    const batch = config['batch-size'] ?? 64
+    const epochs = config.epochs ?? textEpochs(dataset.trainingRows, batch)
     const resolved = {
       ...config,
       model: config.model ?? 'bag',
-      epochs: config.epochs ?? 10,
-      'batch-size': config['batch-size'] ?? 64,
+      lr,
+      epochs,
+      'batch-size': batch,
       'early-stop': config['early-stop'] ?? 0,
     }
-    return {config: checkWarmup(resolved)}
+    const picked = [config.lr === undefined && `lr ${lr}`, config.epochs === undefined && `${epochs} epochs`].filter(
+      (p) => p !== false,
+    )
+    return {
+      config: checkWarmup(resolved),
+      ...(picked.length > 0 && {chosen: `${picked.join(', ')} for ${dataset.trainingRows} training texts`}),
+    }
   }
   if (!dataset.isTable) {
     const resolved = {
       ...config,
       model: config.model ?? 'lenet',
+      lr: config.lr ?? DEFAULT_LR,
       epochs: config.epochs ?? 15,
       'batch-size': config['batch-size'] ?? 64,
       'early-stop': config['early-stop'] ?? 0,
@@ -44,7 +55,14 @@ export function withDatasetDefaults(
   const batch = config['batch-size'] ?? tableBatchSize(rows)
   const epochs = config.epochs ?? tableEpochs(rows, batch)
   const earlyStop = config['early-stop'] ?? Math.max(10, Math.round(epochs / 10))
-  const resolved = {...config, model: config.model ?? 'mlp', epochs, 'batch-size': batch, 'early-stop': earlyStop}
+  const resolved = {
+    ...config,
+    model: config.model ?? 'mlp',
+    lr: config.lr ?? DEFAULT_LR,
+    epochs,
+    'batch-size': batch,
+    'early-stop': earlyStop,
+  }
   const picked = [
     config.model === undefined && 'model mlp',
     config['batch-size'] === undefined && `batch ${batch}`,
@@ -69,6 +87,12 @@ export function tableEpochs(rows: number, batch: number): number {
   const epochs = Math.ceil(TABLE_TARGET_STEPS / stepsPerEpoch)
   const rounded = epochs > 100 ? Math.ceil(epochs / 10) * 10 : epochs
   return Math.min(TABLE_EPOCHS.max, Math.max(TABLE_EPOCHS.min, rounded))
+}
+
+/** Enough epochs for about TEXT_TARGET_STEPS steps, TEXT_EPOCHS.min to TEXT_EPOCHS.max. */
+export function textEpochs(rows: number, batch: number): number {
+  const stepsPerEpoch = Math.max(1, Math.ceil(rows / batch))
+  return Math.min(TEXT_EPOCHS.max, Math.max(TEXT_EPOCHS.min, Math.round(TEXT_TARGET_STEPS / stepsPerEpoch)))
 }
 
 function checkWarmup(config: RunConfig): RunConfig {

@@ -19,6 +19,7 @@ import {
 import {type ImagePreprocessing, parseImageSize} from '../images/image-preprocessing.js'
 import {describeRareClasses, rareClasses} from '../data/rare-classes.js'
 import {readTokenizerFile} from '../text/read-tokenizer-file.js'
+import {meanTokensPerText} from '../text/token-ids.js'
 import {withHashedBigrams} from '../data/hashed-bigram-dataset.js'
 import {holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
@@ -84,8 +85,18 @@ export interface TrainRunStart {
     columnSummary?: Dataset['columnSummary']
     droppedRows?: number
     imageFolder?: Dataset['imageFolder']
-    /** Text: the tokenizer's size, the sequence length, texts cut to it and files skipped. */
-    text?: {vocabSize: number; maxLength: number; truncated: number; skippedFiles?: number; trained: boolean}
+    /**
+     * Text: the tokenizer's size, the sequence length, texts cut to it, files skipped, and the mean tokens per
+     * training text after truncation (examples/s times it is the tokens/s the epoch line reports).
+     */
+    text?: {
+      vocabSize: number
+      maxLength: number
+      truncated: number
+      skippedFiles?: number
+      trained: boolean
+      meanTokens: number
+    }
   }
   metric: MetricName
   /** The augmentation of training images, e.g. 'crop (4 px zero padding), horizontal flip'. */
@@ -196,6 +207,12 @@ export async function trainRun(request: TrainRunRequest): Promise<TrainRunResult
             truncated: dataset.text.truncated ?? 0,
             ...(dataset.text.skippedFiles && {skippedFiles: dataset.text.skippedFiles}),
             trained: config.tokenizer === undefined && !resumed,
+            meanTokens: meanTokensPerText(
+              fit.inputs as Int32Array,
+              dataset.inputShape[0],
+              loaded.inputShape[0],
+              dataset.text.padId,
+            ),
           },
         }),
       },
@@ -289,7 +306,7 @@ async function loadTrainingData(
   const tokenizerFile = given.tokenizer ?? (saved && existsSync(saved) ? saved : undefined)
   const text: TextOptions & {allowEmptyText?: boolean} = {
     ...(given['vocab-size'] !== undefined && {vocabSize: given['vocab-size']}),
-    lowercase: given.lowercase === true,
+    ...(given.lowercase !== undefined && {lowercase: given.lowercase}),
     ...(given['max-length'] !== undefined && {maxLength: given['max-length']}),
     ...(tokenizerFile && {tokenizer: readTokenizerFile(tokenizerFile)}),
     allowEmptyText: given['allow-empty-text'] === true,
