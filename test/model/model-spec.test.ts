@@ -51,12 +51,12 @@ describe('presets', () => {
     expect(() => presetSpec('lenet', {inputShape: [8], outputs: 2})).toThrow(/use the mlp preset/)
   })
 
-  it('mlp is 128 wide, 256 for a table of 2,000 fitted rows or more; images keep 128', () => {
+  it('mlp is 128 wide, 512 for a table of 2,000 fitted rows or more; images keep 128', () => {
     const width = (inputShape: number[], trainingRows?: number) =>
       presetSpec('mlp', {inputShape, outputs: 1, trainingRows}).layers.find((l) => l.type === 'dense')
     expect(width([8])).toEqual({type: 'dense', units: 128})
     expect(width([8], 1999)).toEqual({type: 'dense', units: 128})
-    expect(width([8], 2000)).toEqual({type: 'dense', units: 256})
+    expect(width([8], 2000)).toEqual({type: 'dense', units: 512})
     expect(width([1, 28, 28], 60000)).toEqual({type: 'dense', units: 128})
   })
 })

@@ -125,13 +125,14 @@ function smallestSide(name: GridPresetName, channels: number, outputs: number): 
 export const WIDE_MLP_ROWS = 2000
 
 /**
- * 128 units per hidden layer, 256 for a table of WIDE_MLP_ROWS fitted rows or more. Measured with
- * `npm run bench:tables` (3 seeds each): on movies (2,300 rows) 256 units gave R² 0.578-0.597 against
- * 0.540-0.568 with 128 (512: 0.557-0.583); on penguins, cars and seattle-weather (250-1,050 rows) 256
- * did no better or worse. Images keep 128.
+ * 128 units per hidden layer, 512 for a table of WIDE_MLP_ROWS fitted rows or more. Measured with
+ * `npm run bench:tables -- --seeds 15 --only movies` (2,299 fitted rows): median R² 0.581 with 512 units
+ * against 0.568 with 256 (better on 12 of the 15 seeds), 0.560 with 128 and 0.579 with 1,024; with Director
+ * and Distributor ignored 0.580 against 0.569. On penguins, cars and seattle-weather (250-1,050 rows)
+ * 256 did no better or worse (3 seeds). Images keep 128.
  */
 function mlpWidth(inputShape: number[], trainingRows: number | undefined): number {
-  return inputShape.length === 1 && trainingRows !== undefined && trainingRows >= WIDE_MLP_ROWS ? 256 : 128
+  return inputShape.length === 1 && trainingRows !== undefined && trainingRows >= WIDE_MLP_ROWS ? 512 : 128
 }
 
 function mlp(outputs: number, width: number): LayerSpec[] {
