@@ -14,9 +14,7 @@
  *
  * usage: npx tsx bench/engine-bench.ts [--rounds 3] [--threads 2]
  */
-import {execFileSync, spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
-import {availableParallelism} from 'node:os'
+import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {OrtSession, tensor} from '../src/core/engine/ort-session.js'
 import {buildInferenceModel, Trainer} from '../src/core/engine/index.js'
@@ -24,6 +22,7 @@ import {initialWeights} from '../src/core/model/initializers.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {Random} from '../src/core/model/random.js'
 import {resolveModel} from '../src/core/model/resolve-model.js'
+import {busyCores, cpuTicks, peakRssMb, pythonHas} from './machine.js'
 import {median} from './median.js'
 
 type Mode = 'train' | 'infer'
@@ -76,11 +75,6 @@ async function timeSteps(batch: number, step: (offset: number) => Promise<unknow
   return done / ((performance.now() - start) / 1000)
 }
 
-function peakRssMb(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
-  return match ? Number(match[1]) / 1024 : process.memoryUsage().rss / 2 ** 20
-}
-
 async function measureOrt(mode: Mode, batch: number, threads: number): Promise<Measurement> {
   const {images, labels} = syntheticData()
   const spec = presetSpec('lenet', {inputShape: [1, 28, 28], outputs: 10})
@@ -116,28 +110,6 @@ async function measureOrt(mode: Mode, batch: number, threads: number): Promise<M
     imagesPerSec: Math.round(imagesPerSec),
     peakRssMb: Math.round(peakRssMb() * 10) / 10,
   }
-}
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Busy and total CPU time of the whole machine so far, in clock ticks (/proc/stat). */
-function cpuTicks(): {busy: number; total: number} {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number)
-  const busy = user + nice + system + irq + softirq + steal
-  return {busy, total: busy + idle + iowait}
-}
-
-/** Cores busy between two cpuTicks() samples. */
-function busyCores(from: {busy: number; total: number}, to: {busy: number; total: number}): number {
-  return ((to.busy - from.busy) / (to.total - from.total)) * availableParallelism()
 }
 
 async function waitForQuietMachine(maxSeconds: number): Promise<void> {
@@ -185,7 +157,7 @@ async function main(): Promise<void> {
   }
   const rounds = option('rounds', 3)
   const threads = option('threads', 2)
-  const engines: Array<'ort' | 'torch'> = torchAvailable() ? ['ort', 'torch'] : ['ort']
+  const engines: Array<'ort' | 'torch'> = pythonHas('torch') ? ['ort', 'torch'] : ['ort']
   if (engines.length === 1) console.log("PyTorch not found (/usr/bin/python3 -c 'import torch' failed): mlctl only")
   const configs: Array<[Mode, number]> = [
     ['train', 64],

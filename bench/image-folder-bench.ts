@@ -18,7 +18,7 @@
  *
  * usage: npx tsx bench/image-folder-bench.ts [--repeats 3] [--from DIR] [--keep]
  */
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -29,6 +29,7 @@ import sharp from 'sharp'
 import {type Dataset, loadDataset} from '../src/core/data/index.js'
 import {loadImageFolder} from '../src/core/data/image-folder.js'
 import {trainRun} from '../src/core/train/train-run.js'
+import {pythonHas} from './machine.js'
 import {median} from './median.js'
 
 const TORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'torch_imagefolder.py')
@@ -112,15 +113,6 @@ async function trainEpoch(flags: Record<string, unknown>, cacheDir: string, run:
   return {imagesPerSec: result.epochs[0].imagesPerSec, loadSeconds}
 }
 
-function hasTorchvision(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torchvision'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
-
 async function main(): Promise<void> {
   const {dataset, split, source, idx} = await sourceImages()
   const folder = join(scratch, 'folder')
@@ -128,7 +120,7 @@ async function main(): Promise<void> {
   console.log(`Image folder: ${split.count} files (half JPEG, half PNG, 28×28) written from ${source}`)
   console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; medians of ${repeats}\n`)
 
-  const torch = hasTorchvision()
+  const torch = pythonHas('torchvision')
   const decode = {mlctl: [] as number[], torch0: [] as number[], torch2: [] as number[]}
   // mlctl's images/s over the peer's in the same round: the machine's load moves both sides alike
   const ratios = {torch0: [] as number[], torch2: [] as number[]}

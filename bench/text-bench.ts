@@ -13,13 +13,12 @@
  *
  * usage: npx tsx bench/text-bench.ts [--rounds 3] [--threads 2]
  */
-import {execFileSync, spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
-import {availableParallelism} from 'node:os'
+import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {Trainer} from '../src/core/engine/index.js'
 import {presetSpec} from '../src/core/model/presets.js'
 import {Random} from '../src/core/model/random.js'
+import {busyCores, cpuTicks, peakRssMb, pythonHas} from './machine.js'
 import {median} from './median.js'
 
 type Model = 'bag' | 'textcnn'
@@ -54,11 +53,6 @@ function syntheticData(): {ids: Int32Array; lengths: Int32Array; labels: Uint8Ar
   return {ids, lengths, labels}
 }
 
-function peakRssMb(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
-  return match ? Number(match[1]) / 1024 : process.memoryUsage().rss / 2 ** 20
-}
-
 async function measureOrt(model: Model, threads: number): Promise<Measurement> {
   const {ids, lengths, labels} = syntheticData()
   const spec = presetSpec(model, {inputShape: [LENGTH], outputs: 2, inputType: 'int32', vocabSize: VOCAB})
@@ -90,23 +84,6 @@ async function measureOrt(model: Model, threads: number): Promise<Measurement> {
   return {engine: 'ort', model, batch: BATCH, threads, tokensPerSec, peakRssMb: Math.round(peakRssMb() * 10) / 10}
 }
 
-function torchAvailable(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Busy and total CPU time of the whole machine so far, in clock ticks (/proc/stat). */
-function cpuTicks(): {busy: number; total: number} {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number)
-  const busy = user + nice + system + irq + softirq + steal
-  return {busy, total: busy + idle + iowait}
-}
-
 function measureInChild(engine: 'ort' | 'torch', model: Model, threads: number): Measurement & {busyCores: number} {
   const [command, args] =
     engine === 'torch'
@@ -117,8 +94,7 @@ function measureInChild(engine: 'ort' | 'torch', model: Model, threads: number):
   const after = cpuTicks()
   if (result.status !== 0) throw new Error(`${engine} ${model} failed:\n${result.stderr}`)
   const parsed = JSON.parse(result.stdout.trim().split('\n').pop()!) as Measurement
-  const busyCores = ((after.busy - before.busy) / (after.total - before.total)) * availableParallelism()
-  return {...parsed, engine, busyCores}
+  return {...parsed, engine, busyCores: busyCores(before, after)}
 }
 
 function option(name: string, fallback: number): number {
@@ -133,7 +109,7 @@ async function main(): Promise<void> {
   }
   const rounds = option('rounds', 3)
   const threads = option('threads', 2)
-  const engines: Array<'ort' | 'torch'> = torchAvailable() ? ['ort', 'torch'] : ['ort']
+  const engines: Array<'ort' | 'torch'> = pythonHas('torch') ? ['ort', 'torch'] : ['ort']
   if (engines.length === 1) console.log("PyTorch not found (/usr/bin/python3 -c 'import torch' failed): mlctl only")
   const models: Model[] = ['bag', 'textcnn']
   const results: Measurement[] = []
