@@ -29,6 +29,21 @@ const DEFAULT_TIMEOUT_MS = 10_000
 const MAX_REDIRECTS = 5
 
 /**
+ * Every one of `files` in `dir` (ensureFile, one after another), their paths in order, and the sentence a
+ * dataset's origin gives for them.
+ */
+export async function ensureFiles(
+  files: RemoteFile[],
+  dir: string,
+  options: DownloadOptions,
+): Promise<{paths: string[]; verified: string}> {
+  const paths: string[] = []
+  for (const file of files) paths.push(await ensureFile(file, dir, options))
+  const count = files.length
+  return {paths, verified: `sha256 of ${count} downloaded file${count === 1 ? '' : 's'} matches the registry`}
+}
+
+/**
  * Returns the path of `file` inside `dir`, downloading it if it is not already there and verified.
  * A download goes to a temporary name and is renamed only once its size and sha256 match, so the
  * cache never holds a half-written or unverified file. Mirrors are tried in order; if all fail the

@@ -4,7 +4,7 @@ import {UserError} from '../errors.js'
 import {importIntoCache, readImported} from './cache-import.js'
 import {resolveDataDir} from './cache-dir.js'
 import type {Dataset} from './dataset.js'
-import {type DownloadEvent, ensureFile} from './downloader.js'
+import {type DownloadEvent, ensureFiles} from './downloader.js'
 import {type ImageFiles, readImageDataset} from './image-dataset.js'
 import {locateLocalFiles} from './local-import.js'
 import {loadMnistSample} from './mnist-sample.js'
@@ -56,17 +56,14 @@ export async function loadDataset(name: string, options: LoadDatasetOptions = {}
   const imported = await readImported(entry, datasetDir)
   if (imported) return imported
 
-  const paths = new Map<FileRole, string>()
-  for (const file of entry.files) {
-    const mirrors = options.mirror ? [options.mirror] : entry.mirrors
-    paths.set(
-      file.role,
-      await ensureFile(file, datasetDir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}),
-    )
-  }
-
+  const mirrors = options.mirror ? [options.mirror] : entry.mirrors
+  const downloaded = await ensureFiles(entry.files, datasetDir, {
+    mirrors,
+    onEvent: options.onDownload,
+    timeoutMs: options.timeoutMs,
+  })
+  const paths = new Map<FileRole, string>(entry.files.map((file, i) => [file.role, downloaded.paths[i]]))
   const files: ImageFiles =
     entry.format === 'idx' ? {kind: 'idx', paths} : {kind: 'cifar-archive', path: paths.get('archive')!}
-  const verified = `sha256 of ${entry.files.length} downloaded file${entry.files.length === 1 ? '' : 's'} matches the registry`
-  return readImageDataset(entry, files, {kind: 'download', location: datasetDir, verified})
+  return readImageDataset(entry, files, {kind: 'download', location: datasetDir, verified: downloaded.verified})
 }

@@ -7,7 +7,7 @@ import {removeStaleTempFiles, tempPathBeside} from '../io/temp-files.js'
 import {resolveDataDir} from './cache-dir.js'
 import {DEFAULT_CSV_SEED, DEFAULT_TEST_FRACTION, parseCsv} from './csv-table.js'
 import type {DatasetOrigin, TextDataset} from './dataset.js'
-import {ensureFile} from './downloader.js'
+import {ensureFiles} from './downloader.js'
 import {gunzipIfCompressed} from './gunzip.js'
 import type {LoadDatasetOptions} from './load-dataset.js'
 import type {DatasetEntry, RemoteFile} from './registry.js'
@@ -61,22 +61,15 @@ export async function loadTextRegistryDataset(
 
 async function download(entry: DatasetEntry, options: LoadDatasetOptions): Promise<LocatedFiles> {
   const dir = join(resolveDataDir(options.dataDir), entry.name)
-  const paths = new Map<string, string>()
-  for (const file of entry.files) {
-    const mirrors = options.mirror ? [options.mirror] : entry.mirrors
-    paths.set(
-      file.name,
-      await ensureFile(file, dir, {mirrors, onEvent: options.onDownload, timeoutMs: options.timeoutMs}),
-    )
-  }
-  const count = entry.files.length
+  const mirrors = options.mirror ? [options.mirror] : entry.mirrors
+  const downloaded = await ensureFiles(entry.files, dir, {
+    mirrors,
+    onEvent: options.onDownload,
+    timeoutMs: options.timeoutMs,
+  })
   return {
-    paths,
-    origin: {
-      kind: 'download',
-      location: dir,
-      verified: `sha256 of ${count} downloaded file${count === 1 ? '' : 's'} matches the registry`,
-    },
+    paths: new Map(entry.files.map((file, i) => [file.name, downloaded.paths[i]])),
+    origin: {kind: 'download', location: dir, verified: downloaded.verified},
   }
 }
 
