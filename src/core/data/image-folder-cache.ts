@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import type {ImageFacts} from '../images/decode-raw.js'
 import type {ImageProblem} from '../images/image-decode-error.js'
-import {type ImagePreprocessing, PREPROCESSING_VERSION} from '../images/image-preprocessing.js'
+import {exampleBytes, type ImagePreprocessing, PREPROCESSING_VERSION} from '../images/image-preprocessing.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {removeStaleTempFiles} from '../io/temp-files.js'
 
@@ -128,10 +128,6 @@ export class ImageFolderCache {
     mkdirSync(this.dir, {recursive: true})
     removeStaleTempFiles(this.dir)
   }
-}
-
-export function exampleBytes(options: ImagePreprocessing): number {
-  return options.width * options.height * options.channels
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
