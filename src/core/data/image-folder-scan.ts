@@ -115,7 +115,8 @@ function scanClasses(
     const classDir = join(dir, name)
     const before = files.length
     const ancestors = new Set([realpathSync(root), realpathSync(dir), realpathSync(classDir)])
-    walk(classDir, classDir, root, classes.indexOf(name), files, nonImages, notes, ancestors)
+    const inRoot = relative(root, classDir).split(sep).join('/')
+    walk(classDir, {inRoot, inClass: ''}, classes.indexOf(name), files, nonImages, notes, ancestors)
     if (!knownClasses && files.slice(before).every((file) => file.unsupported))
       throw new UserError(
         `class folder ${relative(root, classDir)}/ has no images mlctl reads; add JPEG, PNG, WebP, GIF, TIFF or AVIF files or remove the folder`,
@@ -130,21 +131,26 @@ function scanClasses(
   return {classNames, files}
 }
 
-/** Files under `dir` in sorted order; a directory already on the path (a symlink loop) is not entered again. */
+/**
+ * Files under `dir` in sorted order; a directory already on the path (a symlink loop) is not entered again.
+ * `names` are `dir`'s paths from the folder given and from its class folder, with "/" after each part:
+ * joining names as strings took a third of the time to list a 10,000-file folder with path.relative
+ * (bench:images profile).
+ */
 function walk(
   dir: string,
-  classRoot: string,
-  root: string,
+  names: {inRoot: string; inClass: string},
   classIndex: number,
   files: ScannedFile[],
   nonImages: string[],
   notes: string[],
   ancestors: Set<string>,
 ): void {
-  const {dirs, files: names} = listDirectory(dir)
-  for (const name of names) {
-    const absolute = join(dir, name)
-    const path = relative(root, absolute).split(sep).join('/')
+  const {dirs, files: entries} = listDirectory(dir)
+  const prefix = dir + sep
+  for (const name of entries) {
+    const absolute = prefix + name
+    const path = `${names.inRoot}/${names.inClass}${name}`
     const extension = extname(name).toLowerCase()
     if (!IMAGE_EXTENSIONS.has(extension) && !OTHER_IMAGE_EXTENSIONS.has(extension)) {
       nonImages.push(path)
@@ -154,7 +160,7 @@ function walk(
     files.push({
       path,
       absolute,
-      nameInClass: relative(classRoot, absolute).split(sep).join('/'),
+      nameInClass: names.inClass + name,
       size: stat.size,
       mtimeMs: stat.mtimeMs,
       classIndex,
@@ -162,13 +168,16 @@ function walk(
     })
   }
   for (const name of dirs) {
-    const sub = join(dir, name)
+    const sub = prefix + name
     const real = realpathSync(sub)
     if (ancestors.has(real)) {
-      notes.push(`${relative(root, sub)} not followed: a symbolic link back to a folder that contains it (a loop)`)
+      notes.push(
+        `${names.inRoot}/${names.inClass}${name} not followed: a symbolic link back to a folder that contains it (a loop)`,
+      )
       continue
     }
-    walk(sub, classRoot, root, classIndex, files, nonImages, notes, new Set([...ancestors, real]))
+    const deeper = {inRoot: names.inRoot, inClass: `${names.inClass}${name}/`}
+    walk(sub, deeper, classIndex, files, nonImages, notes, new Set([...ancestors, real]))
   }
 }
 

@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs'
 import {parentPort} from 'node:worker_threads'
 
-import type {DecodeJob, DecodeOutcome, WorkerBatch, WorkerReply} from './decode-pool.js'
+import type {DecodeJob, WorkerBatch, WorkerReply} from './decode-pool.js'
 import {ImageDecodeError} from './image-decode-error.js'
 import {decodeImage, exampleBytes} from './image-preprocessing.js'
 
@@ -15,24 +15,26 @@ port.on('message', (batch: WorkerBatch) => void answer(batch))
 
 async function answer({id, jobs}: WorkerBatch): Promise<void> {
   let reply: WorkerReply
-  // one array for the batch: a typed array per 28×28 image cost more to allocate and transfer than to fill
   const pixels = new Uint8Array(jobs.reduce((total, job) => total + exampleBytes(job.preprocessing), 0))
   try {
-    const outcomes: DecodeOutcome[] = []
+    const outcomes: JobOutcome[] = []
     let offset = 0
     for (const job of jobs) {
       const bytes = exampleBytes(job.preprocessing)
       outcomes.push(await decodeJob(job, pixels.subarray(offset, offset + bytes)))
       offset += bytes
     }
-    reply = {id, outcomes}
+    reply = {id, pixels, outcomes}
   } catch (error) {
     reply = {id, failure: (error as Error).stack ?? String(error)}
   }
-  port.postMessage(reply, [pixels.buffer])
+  port.postMessage(reply, 'pixels' in reply ? [pixels.buffer] : [])
 }
 
-async function decodeJob({source, preprocessing, maxPixels}: DecodeJob, into: Uint8Array): Promise<DecodeOutcome> {
+type JobOutcome = Extract<WorkerReply, {outcomes: unknown}>['outcomes'][number]
+
+/** Decodes one job's image into `into`. */
+async function decodeJob({source, preprocessing, maxPixels}: DecodeJob, into: Uint8Array): Promise<JobOutcome> {
   let bytes: Uint8Array
   try {
     bytes = 'path' in source ? readFileSync(source.path) : source.bytes
@@ -41,7 +43,7 @@ async function decodeJob({source, preprocessing, maxPixels}: DecodeJob, into: Ui
     return {problem: 'undecodable', message: `cannot be read (${code ?? (error as Error).message})`}
   }
   try {
-    return await decodeImage(bytes, preprocessing, {maxPixels}, into)
+    return {facts: (await decodeImage(bytes, preprocessing, {maxPixels}, into)).facts}
   } catch (error) {
     if (error instanceof ImageDecodeError) return {problem: error.problem, message: error.message}
     throw error
