@@ -7,6 +7,7 @@ import type {ImageProblem} from '../images/image-decode-error.js'
 import {exampleBytes, type ImagePreprocessing, PREPROCESSING_VERSION} from '../images/image-preprocessing.js'
 import {writeFileAtomic} from '../io/atomic-write.js'
 import {removeStaleTempFiles} from '../io/temp-files.js'
+import {adjacentRuns} from './adjacent-runs.js'
 
 /** Bumped when the files' layout or the decoding changes, so that an older cache is decoded again. */
 const CACHE_VERSION = 1
@@ -129,25 +130,6 @@ export class ImageFolderCache {
     mkdirSync(this.dir, {recursive: true})
     removeStaleTempFiles(this.dir)
   }
-}
-
-/**
- * The views merged where one ends where the next begins in the same buffer (a decode worker's batch), so that
- * a pack of 10,000 images is written in a few hundred writes without first copying it into one buffer.
- */
-function adjacentRuns(views: Uint8Array[]): Uint8Array[] {
-  const runs: Uint8Array[] = []
-  let run: Uint8Array | undefined
-  for (const view of views) {
-    if (run && view.buffer === run.buffer && view.byteOffset === run.byteOffset + run.byteLength)
-      run = new Uint8Array(run.buffer, run.byteOffset, run.byteLength + view.byteLength)
-    else {
-      if (run) runs.push(run)
-      run = view
-    }
-  }
-  if (run) runs.push(run)
-  return runs
 }
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {

@@ -5,6 +5,7 @@ import {decodePool} from '../images/decode-pool.js'
 import {readImageFacts} from '../images/decode-raw.js'
 import {ImageDecodeError, type ImageProblem} from '../images/image-decode-error.js'
 import {exampleBytes, type ImagePreprocessing, type ResizeMode} from '../images/image-preprocessing.js'
+import {adjacentRuns} from './adjacent-runs.js'
 import type {Dataset, DataSplit} from './dataset.js'
 import {type FileVerdict, ImageFolderCache} from './image-folder-cache.js'
 import {plural, scanImageFolder, type ScannedFile} from './image-folder-scan.js'
@@ -99,7 +100,10 @@ export async function loadImageFolder(folder: string, options: ImageFolderOption
     all.filter((file) => !isProblem(verdicts.get(file.path))),
   )
   const pixels = new Map(cachedPixels)
-  const toDecode = all.filter((file) => !pixels.has(file.path) && !isProblem(verdicts.get(file.path)))
+  // in the order the splits list them, so that their pixels come back side by side, copied in runs (toSplit)
+  const toDecode = all
+    .filter((file) => !pixels.has(file.path) && !isProblem(verdicts.get(file.path)))
+    .sort(listingOrder)
   await decodeAll(
     toDecode,
     preprocessing,
@@ -279,13 +283,14 @@ function listingOrder(a: ScannedFile, b: ScannedFile): number {
 
 function toSplit(listed: ScannedFile[], pixels: Map<string, Uint8Array>, options: ImagePreprocessing): DataSplit {
   const files = [...listed].sort(listingOrder)
-  const bytes = exampleBytes(options)
-  const inputs = new Uint8Array(files.length * bytes)
+  const inputs = new Uint8Array(files.length * exampleBytes(options))
   const targets = new Uint8Array(files.length)
-  files.forEach((file, i) => {
-    inputs.set(pixels.get(file.path)!, i * bytes)
-    targets[i] = file.classIndex
-  })
+  files.forEach((file, i) => (targets[i] = file.classIndex))
+  let at = 0
+  for (const run of adjacentRuns(files.map((file) => pixels.get(file.path)!))) {
+    inputs.set(run, at)
+    at += run.length
+  }
   return {inputs, targets, count: files.length}
 }
 
@@ -300,16 +305,13 @@ async function decodeAll(
   onDecoded: (file: ScannedFile, verdict: FileVerdict, pixels?: Uint8Array) => void,
   onDone: (done: number) => void,
 ): Promise<void> {
-  const pool = decodePool()
   const report = progressReporter(files.length, onDone)
-  await Promise.all(
-    files.map(async (file) => {
-      const outcome = await pool.decode({source: {path: file.absolute}, preprocessing, maxPixels})
-      if ('pixels' in outcome) onDecoded(file, {facts: outcome.facts}, outcome.pixels)
-      else onDecoded(file, outcome)
-      report()
-    }),
-  )
+  const jobs = files.map((file) => ({source: {path: file.absolute}, preprocessing, maxPixels}))
+  await decodePool().decodeEach(jobs, (index, outcome) => {
+    if ('pixels' in outcome) onDecoded(files[index], {facts: outcome.facts}, outcome.pixels)
+    else onDecoded(files[index], outcome)
+    report()
+  })
 }
 
 /** Runs `work` on every item with HEADER_CONCURRENCY in flight; `onDone` hears the count as it grows. */
