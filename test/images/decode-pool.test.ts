@@ -34,6 +34,22 @@ describe('DecodePool', () => {
     }
   })
 
+  it("decodeEach tells each job's outcome by its index, sizes mixed in one batch", async () => {
+    const pool = new DecodePool(2)
+    try {
+      const images = await Promise.all([3, 5, 7, 11, 13, 17, 19].map(gradientPng))
+      const sizes = [RGB_8, {...RGB_8, width: 5, height: 3, channels: 1 as const}]
+      const jobs = images.map((bytes, i) => ({source: {bytes}, preprocessing: sizes[i % 2]}))
+      const heard = new Map<number, unknown>()
+      await pool.decodeEach(jobs, (index, outcome) => heard.set(index, outcome))
+      expect([...heard.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6])
+      for (const [i, bytes] of images.entries()) expect(heard.get(i)).toEqual(await decodeImage(bytes, sizes[i % 2]))
+      await expect(pool.decodeEach([], () => {})).resolves.toBeUndefined()
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('closes cleanly: unanswered jobs are rejected, later ones refused', async () => {
     const pool = new DecodePool(1)
     const bytes = await gradientPng(3)
