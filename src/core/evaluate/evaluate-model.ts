@@ -64,14 +64,7 @@ export async function evaluateModel(request: EvaluateRequest): Promise<Evaluatio
   checkBatchOptions(request)
   const model = await openEvaluationModel(request.model, request.threads ?? availableParallelism())
   try {
-    const data = await loadEvaluationData(
-      request,
-      model.facts.trainedOn,
-      model.facts.featureNames,
-      model.facts.columnEncodings,
-      model.facts.imagePreprocessing,
-      model.facts.text && {model: model.facts.text, classNames: model.facts.classNames},
-    )
+    const data = await loadEvaluationData(request, model.facts)
     const plan = planEvaluation(model, data.dataset, request.inputScaling)
     checkGatesApply(plan.task, request.gates)
     const {report, seconds} = await evaluateSplit(model, plan, data.split, data.dataset.inputShape, request)

@@ -1,5 +1,4 @@
 import {
-  type ColumnEncoding,
   type Dataset,
   type DataSplit,
   type DownloadEvent,
@@ -9,10 +8,8 @@ import {
   REGISTRY,
   resolveDataDir,
 } from '../data/index.js'
-import type {ImagePreprocessing} from '../images/image-preprocessing.js'
 import {DEFAULT_VALIDATION_FRACTION, holdOut} from '../data/validation-split.js'
 import {UserError} from '../errors.js'
-import type {RunText} from '../run/read-run.js'
 import {loadTextDataFor} from '../run/run-text-data.js'
 import type {ModelFacts} from './model-source.js'
 
@@ -44,20 +41,15 @@ export interface EvaluationData {
 
 /**
  * The split to evaluate on: from the flags, else the data the model was trained on. `val` and `train`
- * redo train's hold-out with the run's --val-split, so they are the very examples train used.
+ * redo train's hold-out with the run's --val-split, so they are the very examples train used. The model's
+ * facts say how its inputs are made: its table columns, image preprocessing or tokenizer.
  */
-export async function loadEvaluationData(
-  request: DataRequest,
-  trainedOn: ModelFacts['trainedOn'],
-  featureNames?: string[],
-  columnEncodings?: ColumnEncoding[],
-  imagePreprocessing?: ImagePreprocessing,
-  text?: {model: RunText; classNames?: string[]},
-): Promise<EvaluationData> {
+export async function loadEvaluationData(request: DataRequest, facts: ModelFacts): Promise<EvaluationData> {
+  const {trainedOn, featureNames, columnEncodings, imagePreprocessing} = facts
   const explicit = request.dataset !== undefined || request.data !== undefined
-  if (text) {
+  if (facts.text) {
     const source = explicit ? request : trainedOn
-    const dataset = await loadTextDataFor(text.model, text.classNames, {
+    const dataset = await loadTextDataFor(facts.text, facts.classNames, {
       ...source,
       textColumn: request.textColumn,
       from: request.from,
